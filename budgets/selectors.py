@@ -1,0 +1,123 @@
+import datetime
+
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
+
+from .models import Budget, LedgerAccount, LedgerEntry, LedgerTransaction
+
+
+def budget_list(*, organization):
+    return Budget.objects.for_org(organization).with_accounts()
+
+
+def budget_get(*, organization, pk) -> Budget:
+    return budget_list(organization=organization).get(pk=pk)
+
+
+def budget_list_with_counts(*, organization):
+    """Budgets with how many incentives each has sent, and how many of those are unclaimed,
+    claimed and cancelled: one aggregated query."""
+    def count(status=None):
+        return Count("incentives", filter=Q(incentives__status=status) if status else None)
+
+    return budget_list(organization=organization).annotate(
+        sent_count=count(),
+        unclaimed_count=count("unclaimed"),
+        claimed_count=count("claimed"),
+        cancelled_count=count("cancelled"),
+    )
+
+
+def budget_funds_series(*, budget: Budget) -> list[tuple[datetime.date, dict[str, int]]]:
+    """The budget's available, reserved and paid-out balances at the end of each day money
+    moved, oldest first, from its ledger entries (one grouped query)."""
+    kinds = {
+        budget.available_account_id: "available",
+        budget.reserved_account_id: "reserved",
+        budget.paid_out_account_id: "paid_out",
+    }
+    moves = (
+        LedgerEntry.objects.for_org(budget.organization)
+        .filter(account_id__in=kinds)
+        .annotate(day=TruncDate("transaction__created_at"))
+        .values("day", "account_id")
+        .annotate(total=Sum("amount_minor"))
+        .order_by("day")
+    )
+    balances = dict.fromkeys(kinds.values(), 0)
+    series: list[tuple[datetime.date, dict[str, int]]] = []
+    for move in moves:
+        balances[kinds[move["account_id"]]] += move["total"]
+        if series and series[-1][0] == move["day"]:
+            series[-1] = (move["day"], dict(balances))
+        else:
+            series.append((move["day"], dict(balances)))
+    return series
+
+
+def budget_transactions(*, budget: Budget):
+    return (
+        LedgerTransaction.objects.for_org(budget.organization)
+        .filter(budget=budget)
+        .select_related("actor")
+        .prefetch_related("entries")
+    )
+
+
+def with_budget_deltas(transactions, *, budget: Budget):
+    """Give each transaction `deltas`: what it moved in each of the budget's accounts."""
+    kinds = {
+        budget.available_account_id: "available",
+        budget.reserved_account_id: "reserved",
+        budget.paid_out_account_id: "paid_out",
+    }
+    for txn in transactions:
+        txn.deltas = {
+            kinds[entry.account_id]: budget.money(entry.amount_minor)
+            for entry in txn.entries.all()
+            if entry.account_id in kinds
+        }
+    return transactions
+
+
+def ledger_problems() -> list[str]:
+    """Every way the ledger disagrees with itself; empty when it is sound.
+
+    Checks that each transaction sums to zero in one currency, and that each account's
+    cached balance equals the sum of its entries and is not negative (external excepted).
+    """
+    problems = []
+    unbalanced = (
+        LedgerEntry.objects.values("transaction_id")
+        .annotate(total=Sum("amount_minor"))
+        .exclude(total=0)
+        .order_by("transaction_id")
+    )
+    problems += [f"Transaction {row['transaction_id']} sums to {row['total']}, not 0." for row in unbalanced]
+    empty = LedgerTransaction.objects.filter(entries__isnull=True).values_list("pk", flat=True)
+    problems += [f"Transaction {pk} has no entries." for pk in empty]
+    mixed = (
+        LedgerEntry.objects.values("transaction_id")
+        .annotate(currencies=Count("account__currency", distinct=True))
+        .filter(currencies__gt=1)
+        .order_by("transaction_id")
+    )
+    problems += [f"Transaction {row['transaction_id']} mixes currencies." for row in mixed]
+    entry_sum = (
+        LedgerEntry.objects.filter(account=OuterRef("pk"))
+        .values("account")
+        .annotate(total=Sum("amount_minor"))
+        .values("total")
+    )
+    drifted = (
+        LedgerAccount.objects.annotate(entries_total=Coalesce(Subquery(entry_sum), 0))
+        .exclude(balance_minor=F("entries_total"))
+        .order_by("pk")
+    )
+    problems += [
+        f"Account {a.pk} ({a.name}) caches {a.balance_minor} but its entries sum to {a.entries_total}."
+        for a in drifted
+    ]
+    negative = LedgerAccount.objects.exclude(kind=LedgerAccount.Kind.EXTERNAL).filter(balance_minor__lt=0)
+    problems += [f"Account {a.pk} ({a.name}) is negative: {a.balance_minor}." for a in negative]
+    return problems

@@ -1,0 +1,213 @@
+"""Every movement of money. Callers never touch balances or entries themselves."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from core.money import Money, MoneyError, require_positive
+from tenancy.models import Organization
+
+from .models import Budget, LedgerAccount, LedgerEntry, LedgerTransaction
+
+
+class LedgerError(Exception):
+    """A refused money movement; `message` is written for people, `code` for the API."""
+
+    code = "ledger_error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InsufficientFunds(LedgerError):
+    code = "insufficient_funds"
+
+
+class InvalidAmount(LedgerError):
+    code = "invalid_amount"
+
+
+def actor_label_for(actor) -> str:
+    return getattr(actor, "email", None) or str(actor or "system")
+
+
+def checked_amount(amount: Money, currency: str) -> Money:
+    """A positive amount in the given currency, or InvalidAmount with the reason."""
+    if not isinstance(amount, Money):
+        raise InvalidAmount("Amounts are Money: whole minor units with a currency.")
+    if amount.currency != currency:
+        raise InvalidAmount(f"This budget is in {currency}; the amount is in {amount.currency}.")
+    try:
+        return require_positive(amount)
+    except MoneyError as error:
+        raise InvalidAmount(str(error)) from None
+
+
+def ledger_post(
+    *,
+    organization: Organization,
+    kind: str,
+    postings: list[tuple[LedgerAccount, int]],
+    actor=None,
+    actor_label: str = "",
+    reference: str = "",
+    memo: str = "",
+    budget: Budget | None = None,
+) -> LedgerTransaction:
+    """Write one balanced transaction and move the cached balances, all or nothing.
+
+    Accounts are updated in id order (so concurrent posts can't deadlock) by a conditional
+    UPDATE that refuses to take an account below zero; that refusal is InsufficientFunds.
+    """
+    if sum(amount for _, amount in postings) != 0:
+        raise LedgerError("A ledger transaction must sum to zero.")
+    if len({account.currency for account, _ in postings}) != 1:
+        raise LedgerError("A ledger transaction can't mix currencies.")
+    if any(account.organization_id != organization.pk for account, _ in postings):
+        raise LedgerError("A ledger transaction stays inside one organization.")
+    with transaction.atomic():
+        for account, amount in sorted(postings, key=lambda posting: posting[0].pk):
+            rows = LedgerAccount.objects.filter(pk=account.pk)
+            if amount < 0 and account.kind != LedgerAccount.Kind.EXTERNAL:
+                rows = rows.filter(balance_minor__gte=-amount)
+            if rows.update(balance_minor=F("balance_minor") + amount) != 1:
+                raise InsufficientFunds(f"{account} holds less than {Money(-amount, account.currency)}.")
+        txn = LedgerTransaction.objects.create(
+            organization=organization,
+            kind=kind,
+            budget=budget,
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_label=actor_label or actor_label_for(actor),
+            reference=reference,
+            memo=memo,
+        )
+        LedgerEntry.objects.bulk_create(
+            LedgerEntry(organization=organization, transaction=txn, account=account, amount_minor=amount)
+            for account, amount in postings
+        )
+    return txn
+
+
+def external_account(*, organization: Organization, currency: str) -> LedgerAccount:
+    """The organization's source of funds in a currency (created the first time)."""
+    lookup = {"organization": organization, "currency": currency, "kind": LedgerAccount.Kind.EXTERNAL}
+    try:
+        with transaction.atomic():
+            account, _ = LedgerAccount.objects.get_or_create(
+                **lookup, defaults={"name": f"{organization} external funding ({currency})"}
+            )
+    except IntegrityError:  # created by a concurrent request in between
+        account = LedgerAccount.objects.get(**lookup)
+    return account
+
+
+@transaction.atomic
+def budget_create(*, organization: Organization, name: str, currency: str, description: str = "") -> Budget:
+    currency = Money(0, currency).currency
+
+    def account(kind):
+        return LedgerAccount.objects.create(
+            organization=organization, kind=kind, currency=currency, name=f"Budget “{name}” {kind.label.lower()}"
+        )
+
+    return Budget.objects.create(
+        organization=organization,
+        name=name,
+        currency=currency,
+        description=description,
+        available_account=account(LedgerAccount.Kind.AVAILABLE),
+        reserved_account=account(LedgerAccount.Kind.RESERVED),
+        paid_out_account=account(LedgerAccount.Kind.PAID_OUT),
+    )
+
+
+def _budget_move(*, budget, amount, kind, source, target, actor, reference, memo, shortfall):
+    amount = checked_amount(amount, budget.currency)
+    try:
+        return ledger_post(
+            organization=budget.organization,
+            kind=kind,
+            postings=[(source, -amount.amount_minor), (target, amount.amount_minor)],
+            actor=actor,
+            reference=reference,
+            memo=memo,
+            budget=budget,
+        )
+    except InsufficientFunds:
+        source.refresh_from_db(fields=["balance_minor"])
+        raise InsufficientFunds(shortfall(source.balance, amount)) from None
+
+
+def budget_fund(*, budget: Budget, amount: Money, actor, memo: str = "") -> LedgerTransaction:
+    """Money comes in from outside: external -> available."""
+    return _budget_move(
+        budget=budget,
+        amount=amount,
+        kind=LedgerTransaction.Kind.FUND,
+        source=external_account(organization=budget.organization, currency=budget.currency),
+        target=budget.available_account,
+        actor=actor,
+        reference=f"budget:{budget.pk}",
+        memo=memo,
+        shortfall=None,
+    )
+
+
+def budget_withdraw(*, budget: Budget, amount: Money, actor, memo: str = "") -> LedgerTransaction:
+    """Unused money goes back out: available -> external."""
+    return _budget_move(
+        budget=budget,
+        amount=amount,
+        kind=LedgerTransaction.Kind.WITHDRAW,
+        source=budget.available_account,
+        target=external_account(organization=budget.organization, currency=budget.currency),
+        actor=actor,
+        reference=f"budget:{budget.pk}",
+        memo=memo,
+        shortfall=lambda has, needs: f"Budget {budget.name} has {has} available; you asked to withdraw {needs}.",
+    )
+
+
+def budget_reserve(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "", purpose: str = "send") -> LedgerTransaction:
+    """Set money aside for sent incentives: available -> reserved, all or nothing."""
+    return _budget_move(
+        budget=budget,
+        amount=amount,
+        kind=LedgerTransaction.Kind.RESERVE,
+        source=budget.available_account,
+        target=budget.reserved_account,
+        actor=actor,
+        reference=reference,
+        memo=memo,
+        shortfall=lambda has, needs: f"Budget {budget.name} has {has} available; this {purpose} needs {needs}.",
+    )
+
+
+def budget_release(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "") -> LedgerTransaction:
+    """A cancelled or expired incentive's money comes back: reserved -> available."""
+    return _budget_move(
+        budget=budget,
+        amount=amount,
+        kind=LedgerTransaction.Kind.RELEASE,
+        source=budget.reserved_account,
+        target=budget.available_account,
+        actor=actor,
+        reference=reference,
+        memo=memo,
+        shortfall=lambda has, needs: f"Budget {budget.name} has only {has} reserved; can't release {needs}.",
+    )
+
+
+def budget_settle(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "") -> LedgerTransaction:
+    """A claimed incentive is paid: reserved -> paid out."""
+    return _budget_move(
+        budget=budget,
+        amount=amount,
+        kind=LedgerTransaction.Kind.SETTLE,
+        source=budget.reserved_account,
+        target=budget.paid_out_account,
+        actor=actor,
+        reference=reference,
+        memo=memo,
+        shortfall=lambda has, needs: f"Budget {budget.name} has only {has} reserved; can't pay out {needs}.",
+    )

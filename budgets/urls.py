@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "budgets"
+urlpatterns = [
+    path("", views.budget_list, name="list"),
+    path("budgets/new/", views.budget_create, name="create"),
+    path("budgets/<int:pk>/", views.budget_detail, name="detail"),
+    path("budgets/<int:pk>/fund/", views.budget_fund, name="fund"),
+    path("budgets/<int:pk>/withdraw/", views.budget_withdraw, name="withdraw"),
+]

@@ -1,0 +1,89 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from core.tables import configure_table
+from incentives.recipients import recipients_context, render_results, wants_results
+from tenancy.access import get_for_org_or_404, manager_required, organization_required
+
+from . import selectors, services
+from .charts import funds_chart
+from .forms import BudgetForm, MoneyMovementForm
+from .models import Budget
+from .tables import BudgetTable
+
+
+@organization_required
+def budget_list(request):
+    table = configure_table(BudgetTable(selectors.budget_list_with_counts(organization=request.organization)), request)
+    return render(request, "budgets/budget_list.html", {"table": table})
+
+
+@manager_required
+def budget_create(request):
+    form = BudgetForm(request.POST or None, organization=request.organization)
+    if request.method == "POST" and form.is_valid():
+        budget = services.budget_create(organization=request.organization, **form.cleaned_data)
+        messages.success(request, f"Budget “{budget.name}” created. Fund it to start sending.")
+        return redirect("budgets:detail", pk=budget.pk)
+    return render(request, "budgets/budget_form.html", {"form": form})
+
+
+@organization_required
+@vary_on_headers("HX-Request", "HX-Target")
+def budget_detail(request, pk):
+    """The budget's figures, chart and ledger, and the Recipients table limited to it (whose
+    filters, sort and pages htmx re-renders alone)."""
+    budget = get_for_org_or_404(selectors.budget_list_with_counts(organization=request.organization), request, pk=pk)
+    context = recipients_context(request, budget=budget)
+    if wants_results(request):
+        return render_results(request, context)
+    # The ledger pages with its own parameter: `page` belongs to the recipients table.
+    transactions = Paginator(selectors.budget_transactions(budget=budget), 25).get_page(request.GET.get("ledger_page"))
+    selectors.with_budget_deltas(transactions, budget=budget)
+    series = selectors.budget_funds_series(budget=budget)
+    return render(
+        request,
+        "budgets/budget_detail.html",
+        {
+            **context,
+            "budget": budget,
+            "transactions": transactions,
+            "chart": funds_chart(series, currency=budget.currency, today=timezone.localdate()),
+            "fund_form": MoneyMovementForm(budget=budget, prefix="fund"),
+            "withdraw_form": MoneyMovementForm(budget=budget, prefix="withdraw"),
+        },
+    )
+
+
+def _move_money(request, pk, *, prefix, service, done):
+    budget = get_for_org_or_404(Budget.objects.with_accounts(), request, pk=pk)
+    form = MoneyMovementForm(request.POST, budget=budget, prefix=prefix)
+    if form.is_valid():
+        try:
+            service(budget=budget, amount=form.cleaned_data["amount"], actor=request.user, memo=form.cleaned_data["memo"])
+        except services.LedgerError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, done.format(amount=form.cleaned_data["amount"], budget=budget))
+    else:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+    return redirect("budgets:detail", pk=budget.pk)
+
+
+@manager_required
+@require_POST
+def budget_fund(request, pk):
+    return _move_money(request, pk, prefix="fund", service=services.budget_fund, done="Added {amount} to {budget}.")
+
+
+@manager_required
+@require_POST
+def budget_withdraw(request, pk):
+    return _move_money(
+        request, pk, prefix="withdraw", service=services.budget_withdraw, done="Withdrew {amount} from {budget}."
+    )

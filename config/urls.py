@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from api.main import api as api_v1
+from core.views import home
+
+admin.site.site_header = "Incentives administration"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("organization/", include("tenancy.urls")),
+    path("incentives/", include("budgets.urls")),
+    path("incentives/", include("incentives.recipient_urls")),
+    path("jobs/", include("jobs.urls")),
+    path("studies/", include("studies.urls")),
+    path("", include("incentives.urls")),
+    path("", include("offers.urls")),  # /provider/... and the public /offer/, /offer-link/, /widget/ pages
+    path("", include("core.urls")),
+    path("rewards/", include("rewards.urls")),
+    path("api/v1/", api_v1.urls),
+    path("admin/", admin.site.urls),
+]

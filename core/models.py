@@ -1,0 +1,65 @@
+from django.db import models
+
+from tenancy.models import TenantModel
+
+
+class OutboundEmailQuerySet(models.QuerySet):
+    def for_org(self, organization):
+        return self.filter(organization=organization)
+
+
+class OutboundEmail(TenantModel):
+    """The outbox: one row per email, written in the same transaction as the change it reports.
+
+    A Celery task delivers each row once (see core.services.outbound_email_deliver); a beat
+    job re-enqueues rows whose task was lost. Admins read the outbox at /outbox/.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to send"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    purpose = models.CharField(max_length=50, help_text="e.g. incentive_claim, incentive_reminder")
+    reference = models.CharField(max_length=100, blank=True, help_text="What it concerns, e.g. incentive:42")
+    from_name = models.CharField(max_length=200)
+    to_email = models.EmailField()
+    to_name = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=300)
+    text_body = models.TextField()
+    html_body = models.TextField(blank=True)
+    # The bodies hold core.tokens.PLACEHOLDER where a personal link goes; this reference
+    # (e.g. "incentive-claim:42") rebuilds the link at delivery, so it is never stored.
+    secret_link = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OutboundEmailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["reference"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {self.to_email}"
+
+
+class TablePreference(models.Model):
+    """The columns a person chose for one table (the column chooser remembers it)."""
+
+    user = models.ForeignKey("tenancy.User", on_delete=models.CASCADE, related_name="table_preferences")
+    table = models.CharField(max_length=100)
+    columns = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "table"], name="table_preference_unique")]
+
+    def __str__(self):
+        return f"{self.user}: {self.table}"

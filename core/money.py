@@ -1,0 +1,112 @@
+"""Money as integer minor units plus an ISO 4217 currency; never floats.
+
+Babel supplies each currency's number of decimals (JPY 0, USD 2, KWD 3) and its formatting.
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_precision, is_currency
+
+
+# Whole units above 10^12 are refused: far beyond any incentive, far below BIGINT's limit.
+MAX_DIGITS = 12
+# Commas only between groups of three digits ("1,234.50"); a decimal comma ("12,50", as
+# European spreadsheets write it) is refused rather than read as 1250.
+GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+class MoneyError(ValueError):
+    """Bad money input; the message is written for people."""
+
+
+def check_currency(currency: str) -> str:
+    code = (currency or "").strip().upper()
+    if not is_currency(code):
+        raise MoneyError(f"“{currency}” is not an ISO 4217 currency code.")
+    return code
+
+
+def decimals(currency: str) -> int:
+    return get_currency_precision(currency)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount_minor: int
+    currency: str
+
+    def __post_init__(self):
+        if isinstance(self.amount_minor, bool) or not isinstance(self.amount_minor, int):
+            raise MoneyError("Amounts are whole numbers of minor units (cents).")
+        object.__setattr__(self, "currency", check_currency(self.currency))
+
+    @classmethod
+    def parse(cls, text: str, currency: str) -> "Money":
+        """'12.50' USD -> 1250; refuses more decimals than the currency has."""
+        currency = check_currency(currency)
+        cleaned = str(text).strip()
+        if "," in cleaned:
+            if not GROUPED.fullmatch(cleaned):
+                raise MoneyError(
+                    f"“{text}” is not an amount: write decimals with a point (12.50), commas only between thousands."
+                )
+            cleaned = cleaned.replace(",", "")
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation:
+            raise MoneyError(f"“{text}” is not an amount.") from None
+        if not value.is_finite():
+            raise MoneyError(f"“{text}” is not an amount.")
+        if value.adjusted() >= MAX_DIGITS:
+            raise MoneyError(f"“{text}” is too large an amount.")
+        scaled = value.scaleb(decimals(currency))
+        if scaled != scaled.to_integral_value():
+            raise MoneyError(f"{currency} amounts have at most {decimals(currency)} decimals.")
+        return cls(int(scaled), currency)
+
+    @property
+    def decimal(self) -> Decimal:
+        return Decimal(self.amount_minor).scaleb(-decimals(self.currency))
+
+    def plain(self) -> str:
+        """'1234.50': the decimal with exactly the currency's places, for CSV and inputs."""
+        return f"{self.decimal:.{decimals(self.currency)}f}"
+
+    def __str__(self) -> str:
+        return format_currency(self.decimal, self.currency, locale="en_US")
+
+    def _same_currency(self, other: "Money") -> None:
+        if not isinstance(other, Money):
+            raise TypeError("Money can only be combined with Money.")
+        if other.currency != self.currency:
+            raise MoneyError(f"Can't combine {self.currency} and {other.currency} amounts.")
+
+    def __add__(self, other: "Money") -> "Money":
+        self._same_currency(other)
+        return Money(self.amount_minor + other.amount_minor, self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        self._same_currency(other)
+        return Money(self.amount_minor - other.amount_minor, self.currency)
+
+    def __mul__(self, count: int) -> "Money":
+        return Money(self.amount_minor * count, self.currency)
+
+    def split(self, parts: int) -> list["Money"]:
+        """Shares that differ by at most one minor unit and add up to exactly this amount."""
+        if parts < 1:
+            raise MoneyError("Split into at least one part.")
+        base, extra = divmod(self.amount_minor, parts)
+        return [Money(base + (1 if i < extra else 0), self.currency) for i in range(parts)]
+
+
+def format_money(amount_minor: int, currency: str) -> str:
+    return str(Money(amount_minor, currency))
+
+
+def require_positive(money: Money) -> Money:
+    if money.amount_minor <= 0:
+        raise MoneyError("The amount must be greater than zero.")
+    return money

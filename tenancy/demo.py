@@ -1,0 +1,31 @@
+from .models import Membership, Organization, User
+
+PASSWORD = "demo12345"
+Role = Membership.Role
+
+ORGANIZATIONS = {"acme": "Acme Research", "globex": "Globex Corporation"}
+PEOPLE = [
+    # email, name, organization, role, what the login is for
+    ("owner@acme.test", "Olivia Owner", "acme", Role.OWNER, "owner, Acme"),
+    ("researcher@acme.test", "Riley Researcher", "acme", Role.RESEARCHER, "researcher, owns some studies"),
+    ("viewer@acme.test", "Vic Viewer", "acme", Role.VIEWER, "viewer, read-only"),
+    ("provider@acme.test", "Pat Provider", "acme", Role.ADMIN, "provider dashboard (admin)"),
+    ("owner@globex.test", "Gina Globex", "globex", Role.OWNER, "owner, the other organization"),
+]
+
+
+def seed(demo, stdout):
+    demo.password = PASSWORD
+    demo.orgs = {
+        slug: Organization.objects.get_or_create(slug=slug, defaults={"name": name})[0]
+        for slug, name in ORGANIZATIONS.items()
+    }
+    demo.users = {}
+    demo.logins = []
+    for email, name, org, role, purpose in PEOPLE:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, PASSWORD, name=name, is_staff=(role == Role.OWNER and org == "acme"), is_superuser=(role == Role.OWNER and org == "acme"))
+        Membership.objects.get_or_create(user=user, organization=demo.orgs[org], defaults={"role": role})
+        demo.users[email] = user
+        demo.logins.append((email, purpose))

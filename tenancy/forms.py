@@ -1,0 +1,60 @@
+from django import forms
+
+from .models import Organization
+
+
+class DayListField(forms.CharField):
+    """'7, 21' <-> [7, 21]: whole days, ascending, each at least 1."""
+
+    def prepare_value(self, value):
+        return ", ".join(str(day) for day in value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return []
+        try:
+            days = sorted({int(part) for part in text.replace(" ", "").split(",") if part})
+        except ValueError:
+            raise forms.ValidationError("Write whole numbers of days separated by commas, e.g. 7, 21.")
+        if any(day < 1 for day in days):
+            raise forms.ValidationError("Each reminder is at least 1 day after sending.")
+        return days
+
+
+class OrganizationPolicyForm(forms.ModelForm):
+    payout_methods = forms.MultipleChoiceField(
+        choices=Organization.PayoutMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Offered on the claim page; at least one.",
+    )
+    reminder_days = DayListField(
+        required=False,
+        help_text="Reminder emails for unclaimed incentives, in days after sending (e.g. 7, 21). "
+        "Empty: no automatic reminders.",
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "claims_allowed_after_study_closes",
+            "payout_methods",
+            "reminder_days",
+            "unclaimed_cancel_after_days",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.payout_methods:
+            self.initial["payout_methods"] = Organization.PayoutMethod.values
+
+    def clean_unclaimed_cancel_after_days(self):
+        days = self.cleaned_data["unclaimed_cancel_after_days"]
+        if days is not None and days < 1:
+            raise forms.ValidationError("Give at least 1 day, or leave it empty for never.")
+        return days
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What uses this key, e.g. “CRM sync”.")

@@ -1,0 +1,21 @@
+SESSION_KEY = "organization_id"
+
+
+class CurrentOrganizationMiddleware:
+    """Sets request.memberships, request.membership (the organization chosen in the header,
+    kept in the session) and request.organization; None for anonymous visitors."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.memberships = []
+        if request.user.is_authenticated:
+            request.memberships = list(request.user.memberships.select_related("organization"))
+        chosen = request.session.get(SESSION_KEY)
+        request.membership = next(
+            (m for m in request.memberships if m.organization_id == chosen),
+            request.memberships[0] if request.memberships else None,
+        )
+        request.organization = request.membership.organization if request.membership else None
+        return self.get_response(request)

@@ -1,0 +1,163 @@
+import hashlib
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra_fields):
+        if not email:
+            raise ValueError("Users need an email address.")
+        user = self.model(email=email.strip().lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an email address; may belong to several organizations."""
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+
+    def __str__(self):
+        return self.name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.email.strip().lower()
+
+
+class Organization(models.Model):
+    """A tenant. Its settings hold the incentive policies researchers edit in Settings."""
+
+    class PayoutMethod(models.TextChoices):
+        GIFT_CARD = "gift_card", "Gift card"
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        CHARITY = "charity", "Charity donation"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claims_allowed_after_study_closes = models.BooleanField(
+        default=True,
+        help_text="Participants may still claim incentives sent before their study closed.",
+    )
+    payout_methods = models.JSONField(
+        default=list, blank=True, help_text="Payout methods offered on the claim page."
+    )
+    reminder_days = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Days after sending when an unclaimed incentive gets a reminder, e.g. [7, 21].",
+    )
+    unclaimed_cancel_after_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Cancel incentives unclaimed this many days after sending; empty: never.",
+    )
+
+    def __str__(self):
+        return self.name
+
+    def offered_payout_methods(self) -> list[tuple[str, str]]:
+        chosen = self.payout_methods or self.PayoutMethod.values
+        return [(m.value, m.label) for m in self.PayoutMethod if m.value in chosen]
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_org(self, organization):
+        return self.filter(organization=organization)
+
+
+class TenantModel(models.Model):
+    """Every tenant-owned row names its organization; reads go through `for_org`."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ADMIN = "admin", "Admin"
+        RESEARCHER = "researcher", "Researcher"
+        VIEWER = "viewer", "Viewer"
+
+    MANAGERS = {Role.OWNER, Role.ADMIN}
+    WRITERS = {Role.OWNER, Role.ADMIN, Role.RESEARCHER}
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.RESEARCHER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique")
+        ]
+        ordering = ["organization__name"]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization} ({self.get_role_display()})"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in self.MANAGERS
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in self.WRITERS
+
+
+def hash_secret(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiKeyQuerySet(TenantQuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiKey(TenantModel):
+    """An organization's REST API key; only its SHA-256 is stored, the key is shown once."""
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, help_text="The first characters, to recognise it.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,116 @@
+"""Shared fixtures: two organizations, a user per role, clients logged in as them, and a real
+Celery worker for the tests that are about the queue."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from config import celery_app
+from tenancy.models import Membership
+
+from .factories import OrganizationFactory, make_budget, member
+
+Role = Membership.Role
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run inline unless a test starts a real worker (the `celery_worker` fixture).
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory(name="Acme Research", slug="acme-test")
+
+
+@pytest.fixture
+def other_organization(db):
+    return OrganizationFactory(name="Globex", slug="globex-test")
+
+
+@pytest.fixture
+def owner(organization):
+    return member(organization, Role.OWNER)
+
+
+@pytest.fixture
+def admin_user(organization):
+    return member(organization, Role.ADMIN)
+
+
+@pytest.fixture
+def researcher(organization):
+    return member(organization, Role.RESEARCHER)
+
+
+@pytest.fixture
+def viewer(organization):
+    return member(organization, Role.VIEWER)
+
+
+@pytest.fixture
+def outsider(other_organization):
+    """An owner of the other organization: sees its own data, never ours."""
+    return member(other_organization, Role.OWNER)
+
+
+@pytest.fixture
+def client_for():
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def budget(organization, owner):
+    return make_budget(organization, name="Interviews", funds_minor=100_000, actor=owner)
+
+
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker, a thread of this process, on the real Redis, with a queue of its own
+    (so other test processes' workers never take these tasks). Tasks stop running eagerly; a test
+    polls the database for their effects (there is no result backend)."""
+    from celery.contrib.testing.worker import start_worker
+
+    queue = f"tests-{os.getpid()}"
+    conf = celery_app.conf
+    own = dict(
+        broker_url=REDIS_URL, task_always_eager=False,
+        task_default_queue=queue, task_default_exchange=queue, task_default_routing_key=queue,
+    )
+    saved = {key: conf[key] for key in own}
+
+    def reconfigure(values):
+        celery_app.close()  # drop connections made for the previous broker
+        celery_app.__dict__.pop("amqp", None)  # its queues, exchange and router were built from the old settings
+        conf.update(values)
+
+    reconfigure(own)
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30):
+            yield queue
+        with celery_app.connection_for_write() as connection:  # leave nothing of this queue in Redis
+            connection.default_channel.client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    finally:
+        reconfigure(saved)

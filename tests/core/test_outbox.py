@@ -1,0 +1,132 @@
+import smtplib
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.urls import reverse
+
+from core import services, tasks, tokens
+from core.models import OutboundEmail
+
+pytestmark = pytest.mark.django_db
+
+
+def queue(organization, **overrides):
+    fields = dict(
+        organization=organization,
+        purpose="test",
+        reference="test:1",
+        to_email="pat@example.test",
+        to_name="Pat",
+        subject="Thanks",
+        text_body="Claim at http://example.test/claim/x/",
+        html_body="<p>Claim</p>",
+    )
+    return services.outbound_email_queue(**{**fields, **overrides})
+
+
+def test_queued_email_is_delivered_once_after_commit(organization, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        email = queue(organization)
+    assert len(callbacks) == 1
+    email.refresh_from_db()
+    assert email.status == "sent" and email.sent_at and email.attempts == 1
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].from_email == f"{organization.name} <incentives@example.com>"
+
+
+def test_running_the_delivery_task_twice_sends_one_email(organization, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        email = queue(organization)
+    tasks.outbound_email_deliver.delay(email.pk)
+    assert len(mail.outbox) == 1
+
+
+def test_nothing_is_enqueued_when_the_transaction_rolls_back(organization, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                queue(organization)
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert callbacks == [] and OutboundEmail.objects.count() == 0
+
+
+def test_header_injection_in_names_and_subjects_adds_no_recipient(organization, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        queue(organization, to_name="Pat\r\nBcc: evil@example.test", subject="Hi\nBcc: evil@example.test")
+    message = mail.outbox[0]
+    headers = message.message()
+    assert headers["Bcc"] is None and headers["Cc"] is None
+    assert len(message.recipients()) == 1 and message.recipients()[0].endswith("<pat@example.test>")
+    assert headers["Subject"] == "Hi Bcc: evil@example.test"
+
+
+def test_a_permanent_smtp_error_marks_the_email_failed(organization):
+    email = OutboundEmail.objects.create(organization=organization, purpose="t", from_name="A", to_email="x@example.test", subject="s", text_body="b")
+    refusal = smtplib.SMTPDataError(550, b"mailbox unavailable")
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=refusal):
+        assert services.outbound_email_deliver(email_id=email.pk) == "failed"
+    email.refresh_from_db()
+    assert email.status == "failed" and email.last_error.startswith("550")
+
+
+def test_a_temporary_smtp_error_is_retried_then_marked_failed_on_the_last_attempt(organization):
+    email = OutboundEmail.objects.create(organization=organization, purpose="t", from_name="A", to_email="x@example.test", subject="s", text_body="b")
+    busy = smtplib.SMTPDataError(451, b"try later")
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=busy):
+        with pytest.raises(services.TemporaryEmailFailure):
+            services.outbound_email_deliver(email_id=email.pk)
+        email.refresh_from_db()
+        assert email.status == "pending" and email.attempts == 1
+        assert services.outbound_email_deliver(email_id=email.pk, final_attempt=True) == "failed"
+
+
+def test_the_outbox_page_lists_only_this_organizations_emails(client_for, owner, organization, other_organization):
+    OutboundEmail.objects.create(organization=organization, purpose="t", from_name="A", to_email="ours@example.test", subject="Ours", text_body="b")
+    theirs = OutboundEmail.objects.create(organization=other_organization, purpose="t", from_name="B", to_email="theirs@example.test", subject="Theirs", text_body="b")
+    client = client_for(owner)
+    page = client.get(reverse("core:outbox")).content.decode()
+    assert "Ours" in page and "Theirs" not in page
+    assert client.get(reverse("core:outbox_detail", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("core:outbox_html", args=[theirs.pk])).status_code == 404
+
+
+def test_researchers_cannot_read_the_outbox(client_for, researcher):
+    assert client_for(researcher).get(reverse("core:outbox")).status_code == 403
+
+
+@pytest.fixture
+def sample_link(monkeypatch):
+    """A secret-link kind of this test: object 7's link is SECRET_URL."""
+    monkeypatch.setitem(tokens._resolvers, "test-link", lambda pk: f"https://example.test/secret/{pk}/")
+    return tokens.secret_link_ref("test-link", 7)
+
+
+@pytest.mark.smoke
+def test_a_personal_link_is_put_in_only_when_the_email_is_handed_to_the_mail_server(
+    organization, owner, client_for, sample_link, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        email = queue(organization, text_body=f"Open {tokens.PLACEHOLDER}", html_body=f'<a href="{tokens.PLACEHOLDER}">Open</a>', secret_link=sample_link)
+    email.refresh_from_db()
+    sent = mail.outbox[0]
+    assert sent.body == "Open https://example.test/secret/7/"
+    assert sent.alternatives[0][0] == '<a href="https://example.test/secret/7/">Open</a>'
+    assert "secret" not in email.text_body + email.html_body and email.status == "sent"
+    page = client_for(owner).get(reverse("core:outbox_detail", args=[email.pk])).content.decode()
+    assert "[personal link, not stored]" in page and "example.test/secret" not in page
+
+
+def test_in_development_the_outbox_shows_the_personal_link_as_sent(organization, owner, client_for, sample_link, settings):
+    email = queue(organization, text_body=f"Open {tokens.PLACEHOLDER}", secret_link=sample_link)
+    settings.DEBUG = True
+    page = client_for(owner).get(reverse("core:outbox_detail", args=[email.pk])).content.decode()
+    assert "https://example.test/secret/7/" in page and "development only" in page
+
+
+def test_a_secret_link_of_an_unregistered_kind_is_refused_when_queued():
+    with pytest.raises(LookupError):
+        tokens.secret_link_ref("no-such-kind", 1)
