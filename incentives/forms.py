@@ -1,0 +1,82 @@
+from django import forms
+
+from core.forms import AmountField
+from studies.models import StudyParticipant
+
+
+class SendChoiceForm(forms.Form):
+    """Step 1 of sending: who (from the Done group) and how much each."""
+
+    participants = forms.TypedMultipleChoiceField(coerce=int, choices=[], error_messages={"required": "Choose at least one participant from the Done group."})
+    amount = AmountField(label="Amount per participant")
+
+    def __init__(self, *args, study, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.study = study
+        self.fields["amount"].currency = study.currency
+        self.fields["amount"].label = f"Amount per participant ({study.currency})"
+        self.rows = list(
+            StudyParticipant.objects.for_org(study.organization)
+            .filter(study=study, participant_id__in=self._posted_ids())
+            .select_related("participant")
+        )
+        self.fields["participants"].choices = [(row.participant_id, row.participant.name) for row in self.rows]
+
+    def _posted_ids(self) -> list[int]:
+        values = self.data.getlist("participants") if hasattr(self.data, "getlist") else []
+        return [int(value) for value in values if str(value).isdigit()]
+
+    def clean_participants(self):
+        chosen = set(self.cleaned_data["participants"])
+        waiting = [row.participant.name for row in self.rows if row.participant_id in chosen and not row.is_done]
+        if waiting:
+            raise forms.ValidationError(
+                f"Only participants in the Done group can be paid; {', '.join(waiting)} "
+                f"{'is' if len(waiting) == 1 else 'are'} not."
+            )
+        return sorted(chosen)
+
+    def chosen(self) -> list[StudyParticipant]:
+        ids = set(self.cleaned_data.get("participants") or [])
+        return [row for row in self.rows if row.participant_id in ids]
+
+
+class SendMessageForm(forms.Form):
+    """Step 2: the thank-you email. The amount and the claim button are always added."""
+
+    subject = forms.CharField(max_length=200)
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=5000,
+        help_text="Write {name} where each participant's name goes. The amount and a claim button follow your text.",
+    )
+
+
+class ClaimForm(forms.Form):
+    """How the participant wants the incentive paid; the details asked depend on the method."""
+
+    DETAILS = {
+        "gift_card": ["gift_card_email"],
+        "bank_transfer": ["account_holder", "iban"],
+        "charity": ["charity_name"],
+    }
+
+    payout_method = forms.ChoiceField(widget=forms.RadioSelect, label="How would you like to receive it?")
+    gift_card_email = forms.EmailField(required=False, label="Email address for the gift card")
+    account_holder = forms.CharField(max_length=200, required=False, label="Account holder")
+    iban = forms.CharField(max_length=64, required=False, label="IBAN or account number")
+    charity_name = forms.CharField(max_length=200, required=False, label="Charity to donate to")
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payout_method"].choices = organization.offered_payout_methods()
+
+    def clean(self):
+        data = super().clean()
+        for name in self.DETAILS.get(data.get("payout_method"), []):
+            if not (data.get(name) or "").strip():
+                self.add_error(name, "Please fill this in for the payout method you chose.")
+        return data
+
+    def payout_details(self) -> dict:
+        return {name: self.cleaned_data[name].strip() for name in self.DETAILS[self.cleaned_data["payout_method"]]}

@@ -1,0 +1,80 @@
+"""One incentive is one payment to one participant for one study, claimed through a link."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from budgets.models import Budget
+from core.models import OutboundEmail
+from core.money import Money
+from studies.models import Participant, Study
+from tenancy.models import Organization, TenantModel, TenantQuerySet
+
+
+class IncentiveQuerySet(TenantQuerySet):
+    def unclaimed(self):
+        return self.filter(status=Incentive.Status.UNCLAIMED)
+
+    def sent_before(self, when):
+        return self.filter(sent_at__lt=when)
+
+
+class Incentive(TenantModel):
+    class Status(models.TextChoices):
+        UNCLAIMED = "unclaimed", "Unclaimed"
+        CLAIMED = "claimed", "Claimed"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    PayoutMethod = Organization.PayoutMethod
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="incentives")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="incentives")
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="incentives")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNCLAIMED)
+    # The claim link's token is HMAC(SECRET_KEY, nonce): the database holds the nonce and the
+    # token's SHA-256, never the token (see incentives/tokens.py and docs/architecture.md).
+    token_nonce = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    subject = models.CharField(max_length=200)
+    message = models.TextField(blank=True, help_text="The thank-you text the researcher wrote.")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sent_at = models.DateTimeField()
+    claim_email = models.ForeignKey(OutboundEmail, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    reminder_count = models.PositiveIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    payout_method = models.CharField(max_length=20, choices=PayoutMethod.choices, blank=True)
+    payout_details = models.JSONField(default=dict, blank=True)
+
+    objects = IncentiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            # One live payment per participant and study: a double click, a retried request or
+            # two concurrent sends pay once. A cancelled or expired one may be sent again.
+            models.UniqueConstraint(
+                fields=["study", "participant"],
+                condition=Q(status__in=["unclaimed", "claimed"]),
+                name="incentive_paid_once_per_study",
+            ),
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="incentive_amount_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "sent_at"]),
+            models.Index(fields=["organization", "sent_at"]),
+            models.Index(fields=["budget", "status"]),
+            models.Index(fields=["study", "status"]),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} to {self.participant.name} ({self.get_status_display()})"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)

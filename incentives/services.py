@@ -1,0 +1,299 @@
+"""Sending, claiming, cancelling, expiring and reminding: every incentive state change.
+
+State changes are conditional updates (`... WHERE status = 'unclaimed'`), so a claim racing a
+cancel has exactly one winner, and repeating an action has the effect of doing it once.
+Services that take `actor` check that the actor may act on the study; `actor=None` is the
+system itself (a beat job applying the organization's policy).
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from budgets.models import Budget
+from budgets.services import budget_release, budget_reserve, budget_settle
+from core.db import retry_on_conflict
+from core.money import Money
+from core.services import outbound_email_queue
+from core.tokens import PLACEHOLDER, plausible, secret_link_ref
+from studies.models import Study, StudyParticipant
+from studies.services import require_study_manager
+
+from . import emails, tokens
+from .models import Incentive
+
+Status = Incentive.Status
+# What the conditional updates change; reloaded after them, keeping the cached relations.
+STATE_FIELDS = [
+    "status", "claimed_at", "cancelled_at", "expired_at", "reminder_count", "last_reminded_at",
+    "payout_method", "payout_details",
+]
+
+
+class IncentiveError(Exception):
+    """A refused action; `message` is written for people, `code` for the API."""
+
+    code = "incentive_error"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+
+
+class ClaimRefused(IncentiveError):
+    """The link can't be claimed; `code` says why: unknown, claimed, cancelled, expired."""
+
+
+def _check_actor(*, study: Study, actor) -> None:
+    if actor is not None:
+        require_study_manager(study=study, user=actor)
+
+
+def _queue_email(*, incentive: Incentive, reminder: bool):
+    """The claim email; its link is put in at delivery (see core.tokens), never stored."""
+    email = emails.render_claim_email(
+        organization=incentive.organization,
+        participant_name=incentive.participant.name,
+        amount=incentive.amount,
+        subject=incentive.subject,
+        message=incentive.message,
+        url=PLACEHOLDER,
+        reminder=reminder,
+    )
+    return outbound_email_queue(
+        organization=incentive.organization,
+        purpose="incentive_reminder" if reminder else "incentive_claim",
+        reference=f"incentive:{incentive.pk}",
+        to_email=incentive.participant.email,
+        to_name=incentive.participant.name,
+        subject=email.subject,
+        text_body=email.text_body,
+        html_body=email.html_body,
+        secret_link=secret_link_ref(emails.CLAIM_LINK, incentive.pk),
+    )
+
+
+def _sendable(*, study: Study, participant_ids) -> list[StudyParticipant]:
+    """The chosen participants' rows in the study, locked in id order, all in the Done group."""
+    rows = list(
+        StudyParticipant.objects.for_org(study.organization)
+        .filter(study=study, participant_id__in=participant_ids)
+        .select_related("participant")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    if len(rows) != len(participant_ids):
+        raise IncentiveError("Some of the chosen people are not in this study; nothing was sent.", "not_in_study")
+    sent = [row.participant.name for row in rows if row.status == StudyParticipant.Status.INCENTIVE_SENT]
+    if sent:
+        raise IncentiveError(
+            f"{', '.join(sent)} {'has' if len(sent) == 1 else 'have'} been sent an incentive for this study "
+            "already; nothing was sent.",
+            "already_sent",
+        )
+    waiting = [row.participant.name for row in rows if not row.is_done]
+    if waiting:
+        raise IncentiveError(
+            f"{', '.join(waiting)} {'is' if len(waiting) == 1 else 'are'} not in the Done group yet; nothing was sent.",
+            "not_done",
+        )
+    return rows
+
+
+@retry_on_conflict
+@transaction.atomic
+def incentives_send(
+    *, study: Study, participant_ids, amount: Money, subject: str, message: str, actor
+) -> list[Incentive]:
+    """Pay each chosen Done participant once: reserve the total in one step (all or nothing),
+    create one incentive each with its claim link, mark them sent, queue the emails."""
+    _check_actor(study=study, actor=actor)
+    participant_ids = sorted({int(pk) for pk in participant_ids})
+    subject = " ".join(subject.split())
+    if not participant_ids:
+        raise IncentiveError("Choose at least one participant.", "no_participants")
+    if not subject:
+        raise IncentiveError("Write a subject for the email.", "no_subject")
+    if not study.is_open:
+        raise IncentiveError("This study is closed; reopen it to send incentives.", "study_closed")
+    if amount.currency != study.currency or amount.amount_minor <= 0:
+        raise IncentiveError(f"Choose an amount greater than zero, in {study.currency}.", "invalid_amount")
+    rows = _sendable(study=study, participant_ids=participant_ids)
+    budget = Budget.objects.with_accounts().select_related("organization").get(pk=study.budget_id)
+    budget_reserve(
+        budget=budget,
+        amount=amount * len(rows),
+        actor=actor,
+        reference=f"study:{study.pk}",
+        memo=f"{len(rows)} incentive{'s' if len(rows) != 1 else ''} for {study.name}",
+    )
+    now = timezone.now()
+    nonces = [tokens.new_nonce() for _ in rows]
+    incentives = [
+        Incentive(
+            organization=study.organization,
+            study=study,
+            participant=row.participant,
+            budget=budget,
+            amount_minor=amount.amount_minor,
+            currency=amount.currency,
+            token_nonce=nonce,
+            token_hash=tokens.token_hash(tokens.claim_token(nonce)),
+            subject=subject,
+            message=message.strip(),
+            sent_by=actor if getattr(actor, "pk", None) else None,
+            sent_at=now,
+        )
+        for row, nonce in zip(rows, nonces)
+    ]
+    try:
+        with transaction.atomic():
+            Incentive.objects.bulk_create(incentives)
+    except IntegrityError:  # the constraint behind the row locks: paid once per study
+        raise IncentiveError(
+            "Someone has just sent these incentives; nothing was sent twice.", "already_sent"
+        ) from None
+    StudyParticipant.objects.filter(pk__in=[row.pk for row in rows]).update(
+        status=StudyParticipant.Status.INCENTIVE_SENT, updated_at=now
+    )
+    for incentive in incentives:
+        incentive.claim_email = _queue_email(incentive=incentive, reminder=False)
+    Incentive.objects.bulk_update(incentives, ["claim_email"])
+    return incentives
+
+
+def incentive_for_token(token: str) -> Incentive | None:
+    """The incentive a claim link points to, or None. The token is the scope: no organization."""
+    if not plausible(token):
+        return None
+    return (
+        Incentive.objects.select_related("organization", "study", "participant")
+        .filter(token_hash=tokens.token_hash(token))
+        .first()
+    )
+
+
+def claim_refusal(incentive: Incentive | None) -> ClaimRefused | None:
+    """Why this incentive can't be claimed now, or None when it can."""
+    if incentive is None:
+        return ClaimRefused("This link is not valid. Check that you opened the whole link from the email.", "unknown")
+    organization = incentive.organization
+    if incentive.status == Status.CLAIMED:
+        return ClaimRefused(
+            f"You have claimed this incentive already, on {incentive.claimed_at:%B %-d, %Y}. Thank you!", "claimed"
+        )
+    if incentive.status == Status.CANCELLED:
+        return ClaimRefused(
+            f"{organization.name} has cancelled this incentive. "
+            "Please contact them if you think that is a mistake.",
+            "cancelled",
+        )
+    if incentive.status == Status.EXPIRED or (
+        not incentive.study.is_open and not organization.claims_allowed_after_study_closes
+    ):
+        return ClaimRefused(
+            f"This link has expired: the study has closed. Please contact {organization.name} if you have questions.",
+            "expired",
+        )
+    return None
+
+
+@retry_on_conflict
+@transaction.atomic
+def incentive_claim(*, incentive: Incentive, payout_method: str, payout_details: dict) -> Incentive:
+    """The participant takes the incentive: it becomes claimed and the ledger pays it out."""
+    refusal = claim_refusal(incentive)
+    if refusal:
+        raise refusal
+    if payout_method not in dict(incentive.organization.offered_payout_methods()):
+        raise IncentiveError("Choose one of the payout methods offered.", "invalid_payout_method")
+    now = timezone.now()
+    claimed = Incentive.objects.filter(pk=incentive.pk, status=Status.UNCLAIMED).update(
+        status=Status.CLAIMED, claimed_at=now, payout_method=payout_method, payout_details=payout_details
+    )
+    incentive.refresh_from_db(fields=STATE_FIELDS)
+    if not claimed:  # a cancel or another claim won the race
+        raise claim_refusal(incentive)
+    budget_settle(
+        budget=Budget.objects.with_accounts().select_related("organization").get(pk=incentive.budget_id),
+        amount=incentive.amount,
+        actor=f"{incentive.participant.email} (claim link)",
+        reference=f"incentive:{incentive.pk}",
+        memo=f"Claimed by {payout_method.replace('_', ' ')}",
+    )
+    return incentive
+
+
+def _release(*, incentive: Incentive, to_status: str, stamp: str, actor, memo: str) -> bool:
+    """Unclaimed -> cancelled or expired, money back to the budget. False if it already was."""
+    now = timezone.now()
+    changed = Incentive.objects.filter(pk=incentive.pk, status=Status.UNCLAIMED).update(
+        status=to_status, **{stamp: now}
+    )
+    incentive.refresh_from_db(fields=STATE_FIELDS)
+    if not changed:
+        if incentive.status == to_status:
+            return False
+        raise IncentiveError(
+            f"The incentive for {incentive.participant.name} is {incentive.get_status_display().lower()}; "
+            f"it can't be {to_status}.",
+            f"already_{incentive.status}",
+        )
+    budget_release(
+        budget=Budget.objects.with_accounts().select_related("organization").get(pk=incentive.budget_id),
+        amount=incentive.amount,
+        actor=actor,
+        reference=f"incentive:{incentive.pk}",
+        memo=memo,
+    )
+    # The participant is back in the Done group, so they can be paid again if need be.
+    StudyParticipant.objects.filter(
+        study_id=incentive.study_id,
+        participant_id=incentive.participant_id,
+        status=StudyParticipant.Status.INCENTIVE_SENT,
+    ).update(status=StudyParticipant.Status.INCENTIVE_NOT_SENT, updated_at=now)
+    return True
+
+
+@retry_on_conflict
+@transaction.atomic
+def incentive_cancel(*, incentive: Incentive, actor) -> bool:
+    """Cancel an unclaimed incentive; its money returns to the budget at once.
+
+    Returns False when it was cancelled already (idempotent); a claimed or expired one
+    raises IncentiveError (code `already_claimed` / `already_expired`) and changes nothing.
+    """
+    _check_actor(study=incentive.study, actor=actor)
+    return _release(
+        incentive=incentive, to_status=Status.CANCELLED, stamp="cancelled_at", actor=actor, memo="Cancelled"
+    )
+
+
+@transaction.atomic
+def incentives_expire_for_study(*, study: Study, actor) -> int:
+    """Expire the study's unclaimed incentives (the study closed and claims after closing are
+    not allowed); returns how many expired."""
+    count = 0
+    unclaimed = Incentive.objects.for_org(study.organization).unclaimed().filter(study=study)
+    # Locked first, in id order: one claimed meanwhile drops out instead of failing the close.
+    for incentive in unclaimed.select_related("participant").select_for_update(of=("self",)).order_by("pk"):
+        count += _release(
+            incentive=incentive, to_status=Status.EXPIRED, stamp="expired_at", actor=actor,
+            memo="Expired: the study closed",
+        )
+    return count
+
+
+@transaction.atomic
+def incentive_remind(*, incentive: Incentive, actor) -> bool:
+    """Email an unclaimed incentive's participant again, with the same claim link; counts it.
+    Returns False (and sends nothing) when the incentive is no longer unclaimed."""
+    _check_actor(study=incentive.study, actor=actor)
+    reminded = Incentive.objects.filter(pk=incentive.pk, status=Status.UNCLAIMED).update(
+        reminder_count=F("reminder_count") + 1, last_reminded_at=timezone.now()
+    )
+    incentive.refresh_from_db(fields=STATE_FIELDS)
+    if reminded:
+        _queue_email(incentive=incentive, reminder=True)
+    return bool(reminded)

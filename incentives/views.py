@@ -1,0 +1,160 @@
+import functools
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.csp import CSP
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from budgets.services import LedgerError
+from core.money import Money
+from studies.models import Study
+from studies.services import StudyError, study_can_manage
+from tenancy.access import get_for_org_or_404, organization_required
+
+from . import emails, services
+from .forms import ClaimForm, SendChoiceForm, SendMessageForm
+from core.ratelimit import client_ip, rate_limited
+
+# Claim-link look-ups per client address: enough for a person, far too few to guess tokens.
+CLAIM_LOOKUPS_PER_WINDOW = 30
+CLAIM_WINDOW_SECONDS = 600
+PREVIEW_SESSION_KEY = "incentive-send-preview"
+
+
+def _sendable_study(request, study_pk) -> Study:
+    studies = Study.objects.select_related("organization", "budget__available_account")
+    study = get_for_org_or_404(studies, request, pk=study_pk)
+    if not study_can_manage(study=study, user=request.user):
+        raise PermissionDenied("Only this study's owners and organization admins can send its incentives.")
+    return study
+
+
+def _wizard(request, step, context, status=200):
+    return render(request, "incentives/send_wizard.html", {**context, "step": step}, status=status)
+
+
+@organization_required
+@require_POST
+def incentives_send(request, study_pk):
+    """The send wizard (htmx): amount -> message -> preview -> send. Each step posts what the
+    steps before it collected; nothing is stored until the last one."""
+    study = _sendable_study(request, study_pk)
+    data = request.POST.copy()
+    subject, message = emails.default_message(study=study)
+    for name, value in (("amount", study.incentive_amount.plain()), ("subject", subject), ("message", message)):
+        data.setdefault(name, value)
+    step = data.get("step", "amount")
+    choice = SendChoiceForm(data, study=study)
+    context = {"study": study, "choice": choice}
+    if step == "amount" or not choice.is_valid():
+        return _wizard(request, "amount", context)
+    chosen = choice.chosen()
+    amount = choice.cleaned_data["amount"]
+    context.update(chosen=chosen, amount=amount, total=amount * len(chosen), message_form=SendMessageForm(data))
+    if step == "message" or not context["message_form"].is_valid():
+        return _wizard(request, "message", context)
+    draft = context["message_form"].cleaned_data
+    if step == "preview":
+        request.session[PREVIEW_SESSION_KEY] = {
+            "study": study.pk, "name": chosen[0].participant.name, "amount": amount.amount_minor, **draft,
+        }
+        context["email"] = _preview(study=study, name=chosen[0].participant.name, amount=amount, **draft)
+        return _wizard(request, "preview", context)
+    try:
+        incentives = services.incentives_send(
+            study=study, participant_ids=[row.participant_id for row in chosen], amount=amount,
+            actor=request.user, **draft,
+        )
+    except (services.IncentiveError, LedgerError, StudyError) as error:
+        context["send_error"] = error.message
+        return _wizard(request, "message", context, status=409)
+    request.session.pop(PREVIEW_SESSION_KEY, None)
+    plural = "s" if len(incentives) != 1 else ""
+    messages.success(request, f"Sent {len(incentives)} incentive{plural} of {amount}. The emails are on their way.")
+    return _wizard(request, "done", {**context, "sent": incentives})
+
+
+def _preview(*, study, name, amount, subject, message):
+    # The preview's button points to a sample link; each participant gets their own.
+    return emails.render_claim_email(
+        organization=study.organization, participant_name=name, amount=amount, subject=subject, message=message,
+        url=emails.claim_url("preview-link-each-participant-gets-their-own"),
+    )
+
+
+@organization_required
+@xframe_options_sameorigin
+@csp_override({
+    "default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE], "img-src": ["data:"],
+    "frame-ancestors": [CSP.SELF], "sandbox": True,
+})
+def incentives_send_preview_html(request, study_pk):
+    """The previewed email's HTML exactly as it will be sent, framed in a sandbox without scripts."""
+    study = _sendable_study(request, study_pk)
+    draft = request.session.get(PREVIEW_SESSION_KEY) or {}
+    if draft.get("study") != study.pk:
+        return HttpResponse("<p>Nothing to preview.</p>")
+    email = _preview(
+        study=study, name=draft["name"], amount=Money(draft["amount"], study.currency),
+        subject=draft["subject"], message=draft["message"],
+    )
+    return HttpResponse(email.html_body)
+
+
+def public_token_page(view):
+    """For pages reached by a secret token: rate-limited per client address, never cached,
+    and no Referer header carries the token to other sites."""
+
+    # No CSRF check: the secret token in the URL is the authority, and a page served with
+    # no-referrer makes browsers post with "Origin: null", which the check refuses.
+    @functools.wraps(view)
+    @csrf_exempt
+    @never_cache
+    def wrapper(request, token, *args, **kwargs):
+        if rate_limited(
+            scope="claim", key=client_ip(request), limit=CLAIM_LOOKUPS_PER_WINDOW, window_seconds=CLAIM_WINDOW_SECONDS
+        ):
+            response = render(request, "429.html", status=429)
+        else:
+            response = view(request, token, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
+REFUSAL_STATUS = {"unknown": 404, "claimed": 200, "cancelled": 410, "expired": 410}
+
+
+def _refused(request, refusal, incentive):
+    context = {"refusal": refusal, "incentive": incentive}
+    return render(request, "incentives/claim_refused.html", context, status=REFUSAL_STATUS[refusal.code])
+
+
+@public_token_page
+def claim(request, token):
+    incentive = services.incentive_for_token(token)
+    refusal = services.claim_refusal(incentive)
+    if refusal:
+        return _refused(request, refusal, incentive)
+    form = ClaimForm(request.POST or None, organization=incentive.organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incentive = services.incentive_claim(
+                incentive=incentive,
+                payout_method=form.cleaned_data["payout_method"],
+                payout_details=form.payout_details(),
+            )
+        except services.ClaimRefused as refused:
+            return _refused(request, refused, incentive)
+        except services.IncentiveError as error:
+            form.add_error(None, error.message)
+        else:
+            return render(request, "incentives/claim_done.html", {"incentive": incentive})
+    return render(request, "incentives/claim.html", {"incentive": incentive, "form": form})

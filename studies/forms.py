@@ -1,0 +1,73 @@
+from django import forms
+
+from budgets.models import Budget
+from core.forms import AmountField
+from tenancy.models import Membership, User
+
+from .models import Study, StudyParticipant
+
+Status = StudyParticipant.Status
+# Statuses people set by hand; "incentive sent" comes only from sending one.
+MANUAL_STATUSES = [(value, label) for value, label in Status.choices if value != Status.INCENTIVE_SENT]
+
+
+class StudyForm(forms.Form):
+    """A study and its incentive plan: the amount each participant gets, from which budget."""
+
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    budget = forms.ModelChoiceField(queryset=Budget.objects.none(), empty_label=None)
+    amount = AmountField(label="Incentive per participant", help_text="In the budget's currency, e.g. 25.00")
+    owners = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Teammates who share ownership. Owners and organization admins send incentives.",
+    )
+
+    def __init__(self, *args, organization, study: Study | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization, self.study = organization, study
+        budgets = Budget.objects.for_org(organization).with_accounts()
+        self.fields["budget"].queryset = budgets
+        self.fields["owners"].queryset = User.objects.filter(
+            memberships__organization=organization, memberships__role__in=Membership.WRITERS
+        ).order_by("name", "email")
+        # The amount is read in the chosen budget's currency.
+        budget_id = str(self.data.get("budget") or self.initial.get("budget") or "")
+        chosen = budgets.filter(pk=budget_id).first() if budget_id.isdigit() else None
+        self.fields["amount"].currency = chosen.currency if chosen else (study.currency if study else "USD")
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        same = Study.objects.for_org(self.organization).filter(name__iexact=name)
+        if self.study:
+            same = same.exclude(pk=self.study.pk)
+        if same.exists():
+            raise forms.ValidationError("A study with this name exists already.")
+        return name
+
+
+class ParticipantForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField()
+    status = forms.ChoiceField(choices=MANUAL_STATUSES, initial=Status.INVITED)
+
+
+class ParticipantCsvForm(forms.Form):
+    MAX_BYTES = 1_000_000
+
+    file = forms.FileField(label="CSV file", help_text="One participant a line: name, email. A header line is optional.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 1 MB; split it into smaller files.")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file is not UTF-8 text; save it as CSV (UTF-8).") from None
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=MANUAL_STATUSES)

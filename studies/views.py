@@ -1,0 +1,193 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from budgets.models import Budget
+from core.money import Money, MoneyError, require_positive
+from tenancy.access import get_for_org_or_404, organization_required, require_writer
+
+from . import selectors, services
+from .forms import ParticipantCsvForm, ParticipantForm, StatusForm, StudyForm
+from .models import Study, StudyParticipant
+
+
+def _study(request, pk, *, manage=False) -> Study:
+    """The current organization's study (another's is a 404); `manage`: owners and admins only."""
+    studies = Study.objects.select_related("budget__available_account", "organization")
+    study = get_for_org_or_404(studies, request, pk=pk)
+    if manage and not _can_manage(request, study):
+        raise PermissionDenied("Only this study's owners and organization admins can do that.")
+    return study
+
+
+def _can_manage(request, study) -> bool:
+    return request.membership.is_manager or study.owners.filter(pk=request.user.pk).exists()
+
+
+@organization_required
+def study_list(request):
+    page = Paginator(selectors.study_list(organization=request.organization), 50).get_page(request.GET.get("page"))
+    return render(request, "studies/study_list.html", {"page": page})
+
+
+@organization_required
+def study_create(request):
+    require_writer(request)
+    form = StudyForm(request.POST or None, organization=request.organization)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        study = services.study_create(
+            organization=request.organization, actor=request.user, name=data["name"], description=data["description"],
+            budget=data["budget"], amount=data["amount"], owners=data["owners"],
+        )
+        messages.success(request, f"Study “{study.name}” created. Add its participants.")
+        return redirect("studies:detail", pk=study.pk)
+    return render(request, "studies/study_form.html", {"form": form})
+
+
+@organization_required
+def study_edit(request, pk):
+    study = _study(request, pk, manage=True)
+    initial = {"name": study.name, "description": study.description, "budget": study.budget_id,
+               "amount": study.incentive_amount, "owners": list(study.owners.all())}
+    form = StudyForm(request.POST or None, organization=request.organization, study=study, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.study_update(
+                study=study, actor=request.user, name=data["name"], description=data["description"],
+                budget=data["budget"], amount=data["amount"], owners=data["owners"],
+            )
+        except services.StudyError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Study saved.")
+            return redirect("studies:detail", pk=study.pk)
+    return render(request, "studies/study_form.html", {"form": form, "study": study})
+
+
+@organization_required
+def plan_check(request):
+    """The incentive component's check: what the chosen budget covers at this amount (htmx)."""
+    budget_id = request.GET.get("budget", "")
+    budgets = Budget.objects.for_org(request.organization).with_accounts()
+    budget = budgets.filter(pk=budget_id).first() if budget_id.isdigit() else None
+    context = {"budget": budget}
+    if budget and request.GET.get("amount", "").strip():
+        try:
+            amount = require_positive(Money.parse(request.GET.get("amount", ""), budget.currency))
+        except MoneyError as error:
+            context["error"] = str(error)
+        else:
+            context.update(amount=amount, covers=budget.available_minor // amount.amount_minor)
+    return render(request, "studies/study_form.html#plan_check", context)
+
+
+def _panel_context(request, study, group):
+    group = group if group in selectors.GROUPS else "done"
+    return {
+        "study": study,
+        "group": group,
+        "groups": selectors.study_group_counts(study=study),
+        "rows": selectors.study_participants(study=study, group=group),
+        "can_manage": _can_manage(request, study),
+        "statuses": StatusForm.base_fields["status"].choices,
+    }
+
+
+@organization_required
+def study_detail(request, pk):
+    study = _study(request, pk)
+    context = _panel_context(request, study, request.GET.get("group"))
+    context.update(
+        totals=selectors.study_incentive_totals(study=study),
+        participant_form=ParticipantForm(),
+        csv_form=ParticipantCsvForm(),
+    )
+    return render(request, "studies/study_detail.html", context)
+
+
+@organization_required
+def study_panel(request, pk):
+    study = _study(request, pk)
+    return render(request, "studies/study_detail.html#panel", _panel_context(request, study, request.GET.get("group")))
+
+
+@organization_required
+@require_POST
+def study_participant_add(request, pk):
+    study = _study(request, pk, manage=True)
+    form = ParticipantForm(request.POST)
+    if form.is_valid():
+        try:
+            services.study_participant_add(study=study, actor=request.user, **form.cleaned_data)
+        except services.StudyError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Added {form.cleaned_data['name']}.")
+    else:
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label or field.title()}: {' '.join(errors)}")
+    return redirect("studies:detail", pk=study.pk)
+
+
+@organization_required
+@require_POST
+def study_participants_import(request, pk):
+    study = _study(request, pk, manage=True)
+    form = ParticipantCsvForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("studies:detail", pk=study.pk)
+    result = services.study_participants_import(study=study, actor=request.user, csv_text=form.cleaned_data["file"])
+    if result.errors:
+        messages.error(request, "Nothing was imported. Fix these rows and upload the file again:")
+        for error in result.errors:
+            messages.error(request, error)
+    else:
+        messages.success(request, f"Added {len(result.added)} participant{'s' if len(result.added) != 1 else ''}.")
+        if result.skipped:
+            messages.info(request, f"Already in this study, skipped: {', '.join(result.skipped)}.")
+    return redirect("studies:detail", pk=study.pk)
+
+
+@organization_required
+@require_POST
+def study_participant_status(request, pk, participant_pk):
+    study = _study(request, pk, manage=True)
+    membership = get_for_org_or_404(
+        StudyParticipant.objects.select_related("participant"), request, study=study, participant_id=participant_pk
+    )
+    membership.study = study
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the statuses.")
+    else:
+        try:
+            membership = services.study_participant_set_status(
+                membership=membership, actor=request.user, status=form.cleaned_data["status"]
+            )
+        except services.StudyError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{membership.participant.name}: {membership.get_status_display()}.")
+    if request.htmx:
+        context = _panel_context(request, study, request.POST.get("group"))
+        return render(request, "studies/study_detail.html#panel_with_messages", context)
+    return redirect("studies:detail", pk=study.pk)
+
+
+@organization_required
+@require_POST
+def study_close(request, pk):
+    study = _study(request, pk, manage=True)
+    if study.is_open:
+        services.study_close(study=study, actor=request.user)
+        messages.success(request, f"“{study.name}” is closed.")
+    else:
+        services.study_reopen(study=study, actor=request.user)
+        messages.success(request, f"“{study.name}” is open again.")
+    return redirect("studies:detail", pk=study.pk)

@@ -1,0 +1,1 @@
+from ..studies.conftest import study  # noqa: F401  (the same study fixture)
