@@ -1,0 +1,188 @@
+"""The Recipients tab (and the same table on a budget's page): list, count, bulk actions,
+row actions and CSV export. One view serves the page and its htmx fragment."""
+
+from django.contrib import messages
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from core.csv import csv_response
+from core.tables import configure_table
+from jobs.kinds import KINDS
+from jobs.models import BackgroundJob
+from tenancy.access import get_for_org_or_404, organization_required, require_writer
+
+from . import bulk
+from .filters import RecipientFilterSet
+from .models import Incentive
+from .tables import RecipientTable
+
+RESULTS_TARGET = "results"
+
+
+def _incentives(organization, budget=None):
+    incentives = Incentive.objects.for_org(organization).select_related("participant", "study", "budget")
+    return incentives.filter(budget=budget) if budget is not None else incentives
+
+
+def _table(request, queryset, **kwargs) -> RecipientTable:
+    """The person's table: their chosen columns; the row menu only for those who may act,
+    on the rows of studies they manage."""
+    if not request.membership.can_write:
+        return RecipientTable(queryset, exclude=("actions",), **kwargs)
+    table = RecipientTable(queryset, **kwargs)
+    table.managed_study_ids = bulk.managed_study_ids(organization=request.organization, actor=request.user)
+    return table
+
+
+def recipients_context(request, *, budget=None) -> dict:
+    """The filtered, sorted, paginated table for this request; on a budget's page, that
+    budget's incentives only (its budget filter is fixed)."""
+    data = request.GET.copy()
+    if budget is not None:
+        data["budget"] = str(budget.pk)
+    filterset = RecipientFilterSet(data, queryset=_incentives(request.organization, budget), organization=request.organization)
+    filters = QueryDict(mutable=True)
+    for name in filterset.form.fields:
+        if any(data.getlist(name)):
+            filters.setlist(name, data.getlist(name))
+    return {
+        "filterset": filterset,
+        "table": configure_table(_table(request, filterset.qs), request),
+        "filter_query": filters.urlencode(),
+        "fixed_budget": budget,
+        "can_write": request.membership.can_write,
+    }
+
+
+def wants_results(request) -> bool:
+    """Whether htmx asks for the results alone (the filters, sort or page changed)."""
+    return bool(request.htmx) and request.htmx.target == RESULTS_TARGET
+
+
+def render_results(request, context: dict):
+    return render(request, "incentives/recipient_list.html#results", context)
+
+
+@organization_required
+@vary_on_headers("HX-Request", "HX-Target")
+def recipient_list(request):
+    context = recipients_context(request)
+    if request.GET.get("export") == "csv":
+        return _export(context["table"], request.user)
+    if wants_results(request):
+        return render_results(request, context)
+    return render(request, "incentives/recipient_list.html", context)
+
+
+@organization_required
+@require_GET
+def recipient_count(request):
+    """How many incentives the filters match: asked for only by "select all matching"."""
+    filterset = RecipientFilterSet(request.GET, queryset=Incentive.objects.for_org(request.organization), organization=request.organization)
+    count = filterset.qs.count() if filterset.is_valid() else None
+    return render(request, "incentives/recipient_list.html#matching_count", {"count": count})
+
+
+def _selection(request) -> bulk.Selection:
+    """The selection a bulk form posts: ticked ids, or the filters minus the unticked ids."""
+    try:
+        ids = frozenset(int(pk) for pk in request.POST.getlist("selection"))
+        excluded = frozenset(int(pk) for pk in request.POST.get("excluded", "").split(",") if pk.strip())
+        budget_id = int(request.POST["scope_budget"]) if request.POST.get("scope_budget") else None
+    except ValueError:
+        raise bulk.SelectionError("The selection was not understood; nothing was changed.") from None
+    return bulk.Selection(
+        ids=ids,
+        all_matching=request.POST.get("all_matching") == "1",
+        excluded=excluded,
+        filters=QueryDict(request.POST.get("filters", "")),
+        budget_id=budget_id,
+    )
+
+
+def _back(request) -> str:
+    """Where the form came from (the table with its filters), if it is ours."""
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return back
+    return reverse("recipients:list")
+
+
+def _report(request, result, *, action: str):
+    if isinstance(result, BackgroundJob):
+        return redirect("jobs:detail", pk=result.pk)
+    level = messages.success if result.done and not result.failed else messages.warning
+    level(request, result.describe(verb=KINDS[f"incentives_{action}"][1]))
+    return redirect(_back(request))
+
+
+@organization_required
+@require_POST
+def recipients_bulk(request, action):
+    """Resend or cancel the selection. Cancel first shows what it will do and asks again."""
+    require_writer(request)
+    if action not in bulk.ACTIONS:
+        raise Http404("No such action.")
+    try:
+        selection = _selection(request)
+        if action == "cancel" and request.POST.get("confirmed") != "1":
+            queryset = bulk.selection_queryset(organization=request.organization, selection=selection, whole_table_allowed=False)
+            preview = bulk.cancel_preview(organization=request.organization, queryset=queryset, actor=request.user)
+            return render(request, "incentives/bulk_cancel_confirm.html", {"preview": preview, "back": _back(request)})
+        result = bulk.incentives_bulk_run(
+            organization=request.organization, action=action, selection=selection, actor=request.user, return_url=_back(request)
+        )
+    except bulk.SelectionNotFound as error:
+        raise Http404(error.message) from None
+    except bulk.SelectionError as error:
+        messages.error(request, error.message)
+        return redirect(_back(request))
+    return _report(request, result, action=action)
+
+
+def _row_action(request, pk, action):
+    require_writer(request)
+    incentive = get_for_org_or_404(Incentive, request, pk=pk)
+    result = bulk.ACTIONS[action](organization=request.organization, ids=[incentive.pk], actor=request.user)
+    return _report(request, result, action=action)
+
+
+@organization_required
+@require_POST
+def recipient_cancel(request, pk):
+    return _row_action(request, pk, "cancel")
+
+
+@organization_required
+@require_POST
+def recipient_resend(request, pk):
+    return _row_action(request, pk, "resend")
+
+
+def _export(table: RecipientTable, user):
+    """The table's rows (its filter and sort) with the person's columns, streamed as CSV."""
+    table.show_chosen(user)
+    header, rows = table.export_rows(table.data.data)
+    return csv_response(filename=f"recipients-{timezone.localdate():%Y-%m-%d}", header=header, rows=rows)
+
+
+@organization_required
+@require_POST
+def recipients_export(request):
+    """Export the ticked rows, or everything the filters match when none is ticked."""
+    try:
+        selection = _selection(request)
+        if not selection.ids and not selection.all_matching:
+            selection = bulk.Selection(all_matching=True, filters=selection.filters, budget_id=selection.budget_id)
+        queryset = bulk.selection_queryset(organization=request.organization, selection=selection)
+    except bulk.SelectionNotFound as error:
+        raise Http404(error.message) from None
+    except bulk.SelectionError as error:
+        messages.error(request, error.message)
+        return redirect(_back(request))
+    return _export(_table(request, queryset, order_by=selection.filters.get("sort") or RecipientTable._meta.order_by), request.user)

@@ -1,0 +1,11 @@
+"""The jobs there are: kind -> (what it is called, the verb for its summary, its handler).
+
+A handler is `handler(*, organization, ids, actor) -> jobs.results.BulkResult`; it gets one
+chunk of ids at a time, inside that chunk's transaction. Handlers are named by dotted path so
+this app depends on nobody.
+"""
+
+KINDS = {
+    "incentives_cancel": ("Cancelling incentives", "Cancelled", "incentives.bulk.incentives_cancel_many"),
+    "incentives_resend": ("Resending incentives", "Resent", "incentives.bulk.incentives_resend_many"),
+}
