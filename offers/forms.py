@@ -1,0 +1,260 @@
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils import timezone
+
+from budgets.forms import COMMON_CURRENCIES
+from core.forms import AmountField
+from core.money import Money, MoneyError, check_currency, require_positive
+
+from .models import Distribution, IncentiveProgram, IncentiveType, LinkTemplate, Offer, ProviderProfile
+from .transitions import TERMS_CHANGING, Status
+
+CURRENCY_CHOICES = [(c, c) for c in COMMON_CURRENCIES]
+
+
+def unique_name(form: forms.ModelForm, what: str) -> str:
+    """The form's name, refused when another row of the organization has it already."""
+    name = form.cleaned_data["name"].strip()
+    model = type(form.instance)
+    others = model.objects.for_org(form.instance.organization).filter(name__iexact=name).exclude(pk=form.instance.pk)
+    if others.exists():
+        raise forms.ValidationError(f"A {what} with this name exists already.")
+    return name
+
+
+class ProviderProfileForm(forms.ModelForm):
+    class Meta:
+        model = ProviderProfile
+        fields = ["display_name", "contact_email", "website", "description", "no_response_after_days"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class ProgramForm(forms.ModelForm):
+    incentive_types = forms.MultipleChoiceField(
+        choices=IncentiveType.choices, widget=forms.CheckboxSelectMultiple, help_text="Offers of this program may use these."
+    )
+
+    class Meta:
+        model = IncentiveProgram
+        fields = ["name", "description", "active", "incentive_types", "default_expiry_days"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organization = organization
+
+    def clean_name(self):
+        return unique_name(self, "program")
+
+
+def parse_value(text: str, *, incentive_type: str, currency: str) -> Money | Decimal:
+    """'25.00' -> Money in the currency; '15%' -> Decimal('15') (discounts only)."""
+    text = (text or "").strip()
+    if not text:
+        raise forms.ValidationError("Give a value.")
+    if text.endswith("%"):
+        if incentive_type != IncentiveType.DISCOUNT:
+            raise forms.ValidationError("Only discounts can be a percentage; give an amount.")
+        try:
+            percent = Decimal(text[:-1].strip())
+        except InvalidOperation:
+            raise forms.ValidationError(f"“{text}” is not a percentage.") from None
+        if not percent.is_finite() or not 0 < percent <= 100 or percent != percent.quantize(Decimal("0.01")):
+            raise forms.ValidationError("A percentage is above 0 and at most 100, with at most 2 decimals.")
+        return percent
+    try:
+        return require_positive(Money.parse(text, currency))
+    except MoneyError as error:
+        raise forms.ValidationError(str(error)) from None
+
+
+class TermsMixin:
+    """A `value` text field read as money in `currency`, or a percentage for discounts."""
+
+    def clean(self):
+        cleaned = super().clean()
+        incentive_type = cleaned.get("incentive_type") or getattr(self, "fixed_type", None)
+        currency = cleaned.get("currency") or getattr(self, "fixed_currency", "USD")
+        if incentive_type and "value" in cleaned:
+            try:
+                cleaned["value"] = parse_value(cleaned["value"], incentive_type=incentive_type, currency=currency)
+            except forms.ValidationError as error:
+                self.add_error("value", error)
+        program = cleaned.get("program")
+        if program and incentive_type and incentive_type not in program.incentive_types:
+            kind = IncentiveType(incentive_type).label.lower()
+            self.add_error("incentive_type", f"The program {program} doesn't allow {kind} incentives.")
+        if cleaned.get("is_group") and not cleaned.get("max_members"):
+            self.add_error("max_members", "Say how many members the group may have.")
+        return cleaned
+
+
+VALUE_HELP = "An amount such as 25.00, or a percentage such as 15% (discounts only)."
+
+
+class OfferForm(TermsMixin, forms.Form):
+    program = forms.ModelChoiceField(queryset=IncentiveProgram.objects.none())
+    entity_type = forms.ChoiceField(choices=Offer._meta.get_field("entity_type").choices)
+    stage = forms.ChoiceField(choices=Offer._meta.get_field("stage").choices)
+    incentive_type = forms.ChoiceField(choices=IncentiveType.choices)
+    currency = forms.ChoiceField(choices=CURRENCY_CHOICES, initial="USD")
+    value = forms.CharField(max_length=30, help_text=VALUE_HELP)
+    is_group = forms.BooleanField(required=False, label="Group offer")
+    max_members = forms.IntegerField(required=False, min_value=2, max_value=10_000, label="Maximum members")
+    delivery = forms.ChoiceField(choices=Offer.Delivery.choices, widget=forms.RadioSelect, initial=Offer.Delivery.EMAIL)
+    link_template = forms.ModelChoiceField(queryset=LinkTemplate.objects.none(), required=False, label="From link template")
+    recipient_name = forms.CharField(max_length=200, required=False)
+    recipient_email = forms.EmailField(required=False)
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Expiry date")
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = IncentiveProgram.objects.for_org(organization).active()
+        self.fields["link_template"].queryset = LinkTemplate.objects.for_org(organization)
+
+    def clean_expires_on(self):
+        expires_on = self.cleaned_data["expires_on"]
+        if expires_on < timezone.localdate():
+            raise forms.ValidationError("The expiry date is in the past.")
+        return expires_on
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("delivery") == Offer.Delivery.EMAIL:
+            if cleaned.get("is_group"):
+                self.add_error("is_group", "Group offers go out as a shareable link.")
+            for field in ("recipient_name", "recipient_email"):
+                if not cleaned.get(field) and field not in self.errors:
+                    self.add_error(field, "Needed for an offer sent by email.")
+            cleaned["link_template"] = None
+        return cleaned
+
+    def offer_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["max_members"] = data["max_members"] if data["is_group"] else 1
+        return data
+
+    @classmethod
+    def initial_from(cls, *, template: LinkTemplate | None, program: IncentiveProgram | None) -> dict:
+        today = timezone.localdate()
+        if template is not None:
+            return {
+                "program": template.program, "incentive_type": template.incentive_type, "currency": template.currency,
+                "value": template.value_display if template.percent else template.value.plain(),
+                "is_group": template.is_group, "max_members": template.max_members if template.is_group else None,
+                "delivery": Offer.Delivery.LINK, "link_template": template, "message": template.message,
+                "expires_on": today + timedelta(days=template.expiry_days),
+            }
+        days = program.default_expiry_days if program else 30
+        return {"program": program, "expires_on": today + timedelta(days=days)}
+
+    @classmethod
+    def initial_from_offer(cls, offer: Offer) -> dict:
+        value = offer.value_display if offer.percent is not None else offer.value.plain()
+        fields = ["program", "entity_type", "stage", "incentive_type", "currency", "is_group", "delivery",
+                  "link_template", "recipient_name", "recipient_email", "message", "expires_on"]
+        max_members = offer.max_members if offer.is_group else None
+        return {**{f: getattr(offer, f) for f in fields}, "value": value, "max_members": max_members}
+
+
+class LinkTemplateForm(TermsMixin, forms.ModelForm):
+    currency = forms.ChoiceField(choices=CURRENCY_CHOICES, initial="USD")
+    value = forms.CharField(max_length=30, help_text=VALUE_HELP)
+    max_members = forms.IntegerField(required=False, min_value=2, max_value=10_000, label="Maximum members")
+
+    class Meta:
+        model = LinkTemplate
+        fields = [
+            "name", "program", "incentive_type", "currency", "value", "message", "expiry_days", "is_group", "max_members",
+        ]
+        widgets = {"message": forms.Textarea(attrs={"rows": 3})}
+        labels = {"is_group": "Group offer", "expiry_days": "Links expire after (days)"}
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organization = organization
+        self.fields["program"].queryset = IncentiveProgram.objects.for_org(organization).active()
+        if self.instance.pk:
+            self.initial["value"] = self.instance.value_display if self.instance.percent else self.instance.value.plain()
+
+    def clean_name(self):
+        return unique_name(self, "link template")
+
+    def _post_clean(self):
+        # The model's amount/percent come from `value`, set by the service, not by the form.
+        pass
+
+    def template_fields(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k not in {"value", "max_members"}}
+        value = self.cleaned_data["value"]
+        if isinstance(value, Money):
+            data.update(amount_minor=value.amount_minor, currency=value.currency, percent=None)
+        else:
+            data.update(amount_minor=None, percent=value)
+        data["max_members"] = self.cleaned_data["max_members"] if self.cleaned_data["is_group"] else 1
+        return data
+
+
+class TransitionForm(forms.Form):
+    """A status change with an optional note, and new terms for a counter or partial grant."""
+
+    to_status = forms.ChoiceField(choices=Status.choices)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    value = forms.CharField(max_length=30, required=False, label="Value you propose")
+    acknowledgement_name = forms.CharField(max_length=100, required=False, label="Name to show")
+
+    def __init__(self, *args, offer: Offer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offer = offer
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("to_status") in TERMS_CHANGING:
+            try:
+                cleaned["terms"] = parse_value(
+                    cleaned.get("value"), incentive_type=self.offer.incentive_type, currency=self.offer.currency
+                )
+            except forms.ValidationError as error:
+                self.add_error("value", error)
+        else:
+            cleaned["terms"] = None
+        return cleaned
+
+
+class JoinForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Your name")
+    email = forms.EmailField(label="Your email", help_text="We email you your personal link to this offer.")
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label="Message")
+    to_status = forms.ChoiceField(required=False, label="And change the status to")
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [("", "Keep the status")] + list(choices)
+        if not choices:
+            del self.fields["to_status"]
+
+
+class DistributionForm(forms.Form):
+    amount = AmountField()
+    distributed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
+    method = forms.ChoiceField(choices=Distribution.Method.choices)
+    reference = forms.CharField(max_length=200, required=False, help_text="e.g. the gift card number or transfer id")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, offer: Offer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].currency = check_currency(offer.currency)
+        self.fields["amount"].label = f"Amount ({offer.currency})"
+        self.fields["distributed_on"].initial = timezone.localdate()
+
+    def clean_distributed_on(self):
+        day = self.cleaned_data["distributed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("A distribution can't be dated in the future.")
+        return day

@@ -1,0 +1,457 @@
+"""Every change to provider offers. Views and tasks call these; they own the transaction."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from core.db import retry_on_conflict
+from core.money import Money
+from core.services import outbound_email_queue
+from core.tokens import PLACEHOLDER, derive_token, new_nonce, plausible, secret_link_ref, token_hash
+
+from .models import (
+    LINK_PURPOSE, MEMBER_PURPOSE, WIDGET_PURPOSE, Distribution, IncentiveProgram, LinkTemplate, Message, Offer, OfferEvent,
+    OfferMember, ProviderProfile,
+)
+from .transitions import AWAITING_RECIPIENT, EXPIRABLE, TERMS_CHANGING, Actor, Status, TransitionNotAllowed, check_transition
+
+# Distributions record what was actually given, so only after the claim is confirmed.
+DISTRIBUTABLE = frozenset({Status.CLAIMED, Status.COMPLETED, Status.ACKNOWLEDGED})
+# A member's claim after the offer was claimed by another member of its group.
+GROUP_CLAIMABLE = frozenset({Status.PRE_CLAIMED, Status.CLAIMED, Status.REQUIRES_REVISION})
+
+
+class OfferError(TransitionNotAllowed):
+    """A refused change other than a status transition (full group, wrong currency, ...)."""
+
+    code = "offer_error"
+
+
+def new_secret(purpose: str) -> tuple[str, str]:
+    """A fresh (nonce, token hash) pair for a token of `purpose`; the token itself is not kept."""
+    nonce = new_nonce()
+    return nonce, token_hash(derive_token(purpose, nonce))
+
+
+# The kind of secret link (core.tokens) a member's email carries: "offer-member:<pk>".
+MEMBER_LINK = "offer-member"
+
+
+def member_url(pk: int) -> str:
+    """A member's personal link, derived from their nonce (the outbox resolves it at delivery)."""
+    return absolute(reverse("offers:recipient", args=[OfferMember.objects.get(pk=pk).token]))
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+# --- Provider setup ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def provider_profile_save(*, organization, **fields) -> ProviderProfile:
+    profile, _ = ProviderProfile.objects.update_or_create(organization=organization, defaults=fields)
+    return profile
+
+
+def _assign_and_save(instance, fields: dict):
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def program_save(*, organization, program: IncentiveProgram | None = None, **fields) -> IncentiveProgram:
+    return _assign_and_save(program or IncentiveProgram(organization=organization), fields)
+
+
+@transaction.atomic
+def link_template_save(*, organization, template: LinkTemplate | None = None, **fields) -> LinkTemplate:
+    if not fields.get("is_group", template.is_group if template else False):
+        fields["max_members"] = 1
+    return _assign_and_save(template or LinkTemplate(organization=organization), fields)
+
+
+# --- Offers -----------------------------------------------------------------------------
+
+
+def _terms_fields(value: Money | Decimal) -> dict:
+    if isinstance(value, Money):
+        return {"amount_minor": value.amount_minor, "currency": value.currency, "percent": None}
+    return {"amount_minor": None, "percent": value}
+
+
+@transaction.atomic
+def offer_create(*, organization, actor, value: Money | Decimal, send: bool, currency: str = "USD", **fields) -> Offer:
+    """A new offer, saved as a draft or sent at once ("Send Incentive Offer")."""
+    if not fields.get("is_group"):
+        fields["max_members"] = 1
+    offer = Offer(
+        organization=organization,
+        created_by=actor,
+        status=Status.DRAFT,
+        last_activity_at=timezone.now(),
+        **{**fields, "currency": currency, **_terms_fields(value)},
+    )
+    if offer.delivery == Offer.Delivery.LINK:
+        offer.link_nonce, offer.link_hash = new_secret(LINK_PURPOSE)
+    offer.save()
+    OfferEvent.objects.create(
+        organization=organization, offer=offer, actor_kind=Actor.PROVIDER, actor=actor,
+        actor_label=str(actor), from_status="", to_status=Status.DRAFT, note="Offer created.",
+    )
+    if send:
+        offer = offer_transition(offer=offer, to_status=Status.OFFERED, actor_kind=Actor.PROVIDER, actor=actor)
+    return offer
+
+
+@transaction.atomic
+def offer_from_template(*, template: LinkTemplate, actor) -> Offer:
+    """A shareable link made from a template, sent (open to visitors) at once."""
+    return offer_create(
+        organization=template.organization,
+        actor=actor,
+        value=template.value,
+        currency=template.currency,
+        send=True,
+        program=template.program,
+        link_template=template,
+        incentive_type=template.incentive_type,
+        delivery=Offer.Delivery.LINK,
+        is_group=template.is_group,
+        max_members=template.max_members,
+        message=template.message,
+        expires_on=timezone.localdate() + timedelta(days=template.expiry_days),
+    )
+
+
+EDITABLE = {Offer.Delivery.EMAIL: {Status.DRAFT}, Offer.Delivery.LINK: {Status.DRAFT, Status.OFFERED}}
+
+
+@transaction.atomic
+def offer_update(*, offer: Offer, actor, value: Money | Decimal, currency: str = "USD", **fields) -> Offer:
+    """Change a draft, or a link offer nobody has answered yet (status Offered)."""
+    locked = Offer.objects.select_for_update().get(pk=offer.pk)
+    if locked.status not in EDITABLE[locked.delivery] or fields.get("delivery", locked.delivery) != locked.delivery:
+        raise OfferError(f"This offer is {locked.get_status_display()}; it can't be edited any more.")
+    if locked.delivery == Offer.Delivery.LINK and locked.members.exists():
+        raise OfferError("Someone has joined through this link already; it can't be edited any more.")
+    if not fields.get("is_group"):
+        fields["max_members"] = 1
+    changes = {**fields, "currency": currency, **_terms_fields(value), "last_activity_at": timezone.now()}
+    return _assign_and_save(locked, changes)
+
+
+def _actor_label(actor_kind: str, actor, member: OfferMember | None) -> str:
+    if member is not None:
+        return f"{member.name} (recipient)"
+    if actor is not None:
+        return str(actor)
+    return "System" if actor_kind == Actor.SYSTEM else Actor(actor_kind).label
+
+
+@retry_on_conflict
+@transaction.atomic
+def offer_transition(
+    *,
+    offer: Offer,
+    to_status: str,
+    actor_kind: str,
+    actor=None,
+    member: OfferMember | None = None,
+    note: str = "",
+    terms: Money | Decimal | None = None,
+    acknowledgement_name: str = "",
+) -> Offer:
+    """Move an offer along the declared table, or raise TransitionNotAllowed and change nothing.
+
+    The update is conditional on the status read (`WHERE status = <from>`), so of two racing
+    changes exactly one wins; the other is refused with the offer's new status. The event
+    row and any email are written in the same transaction.
+    """
+    source = offer.status
+    transition = check_transition(source, to_status, actor_kind)
+    if actor_kind == Actor.RECIPIENT and offer.status in EXPIRABLE and offer.expires_on < timezone.localdate():
+        raise TransitionNotAllowed(f"This offer expired on {offer.expires_on:%B %-d, %Y}.")
+    changes = {"status": to_status, "last_activity_at": timezone.now()}
+    changes.update(_side_changes(offer, to_status, terms, note, acknowledgement_name, member))
+    updated = Offer.objects.filter(pk=offer.pk, status=source).update(**changes)
+    if updated != 1:
+        current = Offer.objects.filter(pk=offer.pk).values_list("status", flat=True).first()
+        label = Status(current).label if current else "gone"
+        raise TransitionNotAllowed(f"This offer changed meanwhile: it is now {label}. Nothing was changed.")
+    for name, value in changes.items():
+        setattr(offer, name, value)
+    note = "\n".join(part for part in (note.strip(), _terms_note(offer, to_status)) if part)
+    OfferEvent.objects.create(
+        organization=offer.organization, offer=offer, actor_kind=actor_kind, actor=actor,
+        actor_label=_actor_label(actor_kind, actor, member), from_status=source, to_status=to_status, note=note,
+    )
+    _after_transition(offer, source, to_status, member, actor_kind, transition.label, note)
+    return offer
+
+
+def _side_changes(offer, to_status, terms, note, acknowledgement_name, member) -> dict:
+    """Fields a transition changes besides the status; refuses a missing value or name."""
+    changes = {}
+    if to_status in TERMS_CHANGING:
+        if terms is None:
+            raise TransitionNotAllowed("Say what value you propose.")
+        if isinstance(terms, Money) and terms.currency != offer.currency:
+            raise TransitionNotAllowed(f"This offer is in {offer.currency}.")
+        if (offer.percent is None) != isinstance(terms, Money):
+            kind = "a percentage" if offer.percent is not None else "an amount"
+            raise TransitionNotAllowed(f"This offer's value is {kind}; propose {kind}.")
+    if to_status == Status.COUNTER:
+        fields = _terms_fields(terms)
+        changes.update(proposed_amount_minor=fields["amount_minor"], proposed_percent=fields["percent"])
+    if to_status == Status.PARTIAL_GRANTED:
+        changes.update(_terms_fields(terms), proposed_amount_minor=None, proposed_percent=None)
+        changes.pop("currency", None)
+    if to_status == Status.APPROVED and offer.status == Status.COUNTER:
+        changes.update(amount_minor=offer.proposed_amount_minor, percent=offer.proposed_percent,
+                       proposed_amount_minor=None, proposed_percent=None)
+    if to_status == Status.REJECTED and offer.status == Status.COUNTER:
+        changes.update(proposed_amount_minor=None, proposed_percent=None)
+    if to_status == Status.OFFERED and offer.sent_at is None:
+        changes["sent_at"] = timezone.now()
+    if to_status == Status.ACKNOWLEDGED:
+        name = acknowledgement_name.strip() or (member.name if member else offer.recipient_name).split(" ")[0]
+        if not name:
+            raise TransitionNotAllowed("Give the name to show with the acknowledgement.")
+        widget_nonce, widget_hash = new_secret(WIDGET_PURPOSE)
+        changes.update(widget_nonce=widget_nonce, widget_hash=widget_hash, acknowledgement_name=name[:100], acknowledgement_text=note.strip()[:500])
+    return changes
+
+
+def _terms_note(offer, to_status) -> str:
+    if to_status == Status.COUNTER:
+        return f"Proposed {offer.proposed_display} instead of {offer.value_display}."
+    if to_status in {Status.PARTIAL_GRANTED, Status.APPROVED}:
+        return f"Value: {offer.value_display}."
+    return ""
+
+
+def _after_transition(offer, source, target, member, actor_kind, label, note) -> None:
+    if target == Status.OFFERED and offer.delivery == Offer.Delivery.EMAIL:
+        _email_offer_to_recipient(offer)
+    if target == Status.PRE_CLAIMED and member is not None:
+        OfferMember.objects.filter(pk=member.pk).update(status=OfferMember.Status.CLAIMED)
+    if target == Status.REJECTED and member is not None:
+        OfferMember.objects.filter(pk=member.pk).update(status=OfferMember.Status.DECLINED)
+    if actor_kind == Actor.RECIPIENT:
+        _notify_provider(
+            offer,
+            subject=f"Offer #{offer.pk}: {label} by {member.name if member else 'the recipient'}",
+            text=f"Offer #{offer.pk} went from {Status(source).label} to {Status(target).label}.\n\n{note}".strip(),
+            purpose="offer_recipient_action",
+        )
+
+
+def _email_offer_to_recipient(offer: Offer) -> None:
+    """(Re)issue the email recipient's personal link: a new nonce, so an older link stops working."""
+    nonce, hashed = new_secret(MEMBER_PURPOSE)
+    member, created = OfferMember.objects.get_or_create(
+        offer=offer, email=offer.recipient_email,
+        defaults={"organization": offer.organization, "name": offer.recipient_name, "token_nonce": nonce, "token_hash": hashed},
+    )
+    if not created:
+        OfferMember.objects.filter(pk=member.pk).update(token_nonce=nonce, token_hash=hashed)
+    _email_member_link(offer, member, purpose="offer_sent")
+
+
+def _email_member_link(offer, member, *, purpose) -> None:
+    """The member's personal link is put in at delivery (see core.tokens), never stored."""
+    provider = ProviderProfile.objects.for_org(offer.organization).first()
+    context = {"offer": offer, "member": member, "provider": provider, "url": PLACEHOLDER}
+    outbound_email_queue(
+        organization=offer.organization,
+        purpose=purpose,
+        reference=f"offer:{offer.pk}",
+        secret_link=secret_link_ref(MEMBER_LINK, member.pk),
+        to_email=member.email,
+        to_name=member.name,
+        from_name=provider.display_name if provider else None,
+        subject=f"{provider or offer.organization} offers you {offer.value_display} ({offer.get_incentive_type_display()})",
+        text_body=render_to_string("offers/email/offer.txt", context),
+        html_body=render_to_string("offers/email/offer.html", context),
+    )
+
+
+def _notify_provider(offer, *, subject, text, purpose) -> None:
+    provider = ProviderProfile.objects.for_org(offer.organization).first()
+    if provider is None:
+        return
+    url = absolute(reverse("offers:detail", args=[offer.pk]))
+    outbound_email_queue(
+        organization=offer.organization, purpose=purpose, reference=f"offer:{offer.pk}",
+        to_email=provider.contact_email, to_name=provider.display_name, subject=subject,
+        text_body=f"{text}\n\nOpen the offer: {url}\n",
+    )
+
+
+@transaction.atomic
+def offer_join(*, offer: Offer, name: str, email: str) -> tuple[OfferMember, str]:
+    """A visitor of a shareable link becomes its recipient (or a group member).
+
+    The offer row is locked so two visitors can't both take the last place. Returns the
+    member and their personal token (emailed to them too); refused when the link is used
+    up, closed or expired.
+    """
+    locked = Offer.objects.select_for_update().get(pk=offer.pk)
+    if locked.delivery != Offer.Delivery.LINK or locked.status not in locked.join_statuses:
+        raise OfferError(f"This offer is {locked.get_status_display()}; it takes no new recipients.")
+    if locked.expires_on < timezone.localdate():
+        raise OfferError(f"This offer expired on {locked.expires_on:%B %-d, %Y}.")
+    if locked.members_taken() >= locked.max_members:
+        raise OfferError("This group is full." if locked.is_group else "This link has been used by someone else already.")
+    nonce, hashed = new_secret(MEMBER_PURPOSE)
+    try:
+        with transaction.atomic():
+            member = OfferMember.objects.create(
+                organization=locked.organization, offer=locked, name=name.strip(), email=email.strip().lower(),
+                token_nonce=nonce, token_hash=hashed,
+            )
+    except IntegrityError:
+        raise OfferError("You have joined this offer already: use the link we emailed you.") from None
+    if not locked.is_group:
+        Offer.objects.filter(pk=locked.pk).update(
+            recipient_name=member.name, recipient_email=member.email, last_activity_at=timezone.now()
+        )
+    _email_member_link(locked, member, purpose="offer_joined")
+    return member, member.token
+
+
+def offer_member_by_token(raw: str) -> OfferMember | None:
+    if not plausible(raw):
+        return None
+    return OfferMember.objects.select_related("offer__program").filter(token_hash=token_hash(raw)).first()
+
+
+def offer_by_link_token(raw: str) -> Offer | None:
+    if not plausible(raw):
+        return None
+    return Offer.objects.select_related("program").filter(link_hash=token_hash(raw)).first()
+
+
+def offer_by_widget_token(raw: str) -> Offer | None:
+    """The acknowledged offer a widget shows (Acknowledged is final, so a widget never ends)."""
+    if not plausible(raw):
+        return None
+    return Offer.objects.select_related("program").filter(widget_hash=token_hash(raw), status=Status.ACKNOWLEDGED).first()
+
+
+@transaction.atomic
+def offer_member_claim(*, member: OfferMember) -> Offer:
+    """A recipient claims: the first claim moves the offer to Pre Claimed; in a group,
+    later members' claims are recorded on their membership."""
+    offer = member.offer
+    if offer.is_group and offer.status in GROUP_CLAIMABLE:
+        if member.status != OfferMember.Status.JOINED:
+            raise OfferError(f"You have {member.get_status_display().lower()} already.")
+        OfferMember.objects.filter(pk=member.pk).update(status=OfferMember.Status.CLAIMED)
+        return offer
+    return offer_transition(offer=offer, to_status=Status.PRE_CLAIMED, actor_kind=Actor.RECIPIENT, member=member)
+
+
+@transaction.atomic
+def offer_member_leave(*, member: OfferMember) -> None:
+    """A group member declines their place (the group offer itself goes on)."""
+    if member.status != OfferMember.Status.JOINED:
+        raise OfferError(f"You have {member.get_status_display().lower()} already.")
+    OfferMember.objects.filter(pk=member.pk, status=OfferMember.Status.JOINED).update(status=OfferMember.Status.DECLINED)
+    Offer.objects.filter(pk=member.offer_id).update(last_activity_at=timezone.now())
+
+
+# --- Messages ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_post(*, offer: Offer, body: str, user=None, member: OfferMember | None = None, to_status: str = "") -> Message:
+    """A message in the offer's thread; a provider may change the status with it.
+
+    A recipient's message is emailed to the provider (through the outbox).
+    """
+    body = body.strip()
+    if not body:
+        raise OfferError("Write a message first.")
+    kind = Actor.RECIPIENT if member is not None else Actor.PROVIDER
+    if to_status and kind == Actor.PROVIDER:
+        offer_transition(offer=offer, to_status=to_status, actor_kind=kind, actor=user, note=body)
+    message = Message.objects.create(
+        organization=offer.organization, offer=offer, sender_kind=kind, sender_user=user, sender_member=member,
+        sender_label=member.name if member else str(user), body=body,
+    )
+    Offer.objects.filter(pk=offer.pk).update(last_activity_at=timezone.now())
+    if member is not None:
+        subject = f"Offer #{offer.pk}: new message from {member.name}"
+        _notify_provider(offer, subject=subject, text=body, purpose="offer_message")
+    return message
+
+
+# --- Distributions ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def distribution_record(
+    *, offer: Offer, actor, amount: Money, distributed_on: date, method: str, reference: str = "", note: str = ""
+) -> Distribution:
+    """Record what was given for an offer (accounting only: no ledger movement)."""
+    if offer.status not in DISTRIBUTABLE:
+        raise OfferError(f"This offer is {offer.get_status_display()}; record distributions once its claim is confirmed.")
+    if amount.currency != offer.currency:
+        raise OfferError(f"This offer is in {offer.currency}; the amount is in {amount.currency}.")
+    if amount.amount_minor <= 0:
+        raise OfferError("The amount must be greater than zero.")
+    if distributed_on > timezone.localdate():
+        raise OfferError("A distribution can't be dated in the future.")
+    distribution = Distribution.objects.create(
+        organization=offer.organization, offer=offer, amount_minor=amount.amount_minor, currency=amount.currency,
+        distributed_on=distributed_on, method=method, reference=reference.strip(), note=note.strip(), recorded_by=actor,
+    )
+    Offer.objects.filter(pk=offer.pk).update(last_activity_at=timezone.now())
+    return distribution
+
+
+# --- System (Celery beat) ---------------------------------------------------------------
+
+
+def _system_move(offers, *, to_status, note) -> int:
+    moved = 0
+    for offer in offers:
+        try:
+            offer_transition(offer=offer, to_status=to_status, actor_kind=Actor.SYSTEM, note=note)
+        except TransitionNotAllowed:  # changed meanwhile by a person: they win
+            continue
+        moved += 1
+    return moved
+
+
+def offers_expire(*, today: date | None = None) -> int:
+    """Expire open offers whose expiry date has passed; returns how many."""
+    today = today or timezone.localdate()
+    offers = Offer.objects.expirable(today).select_related("organization").order_by("pk")
+    return _system_move(offers.iterator(), to_status=Status.EXPIRED, note="The expiry date passed.")
+
+
+def offers_mark_no_response(*, now=None) -> int:
+    """Offers waiting on the recipient longer than their provider's setting become No Response."""
+    now = now or timezone.now()
+    moved = 0
+    for profile in ProviderProfile.objects.select_related("organization"):
+        cutoff = now - timedelta(days=profile.no_response_after_days)
+        offers = Offer.objects.for_org(profile.organization).filter(
+            status__in=AWAITING_RECIPIENT, last_activity_at__lt=cutoff
+        ).order_by("pk")
+        moved += _system_move(
+            offers.iterator(), to_status=Status.NO_RESPONSE,
+            note=f"No answer from the recipient in {profile.no_response_after_days} days.",
+        )
+    return moved

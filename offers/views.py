@@ -1,0 +1,294 @@
+"""The provider dashboard: setup, My Offers, offer pages, link templates, distributions."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_tables2 import RequestConfig
+
+from core.csv import csv_response
+from tenancy.access import get_for_org_or_404, organization_required, require_writer
+
+from . import selectors, services
+from .filters import OfferFilterSet
+from .forms import (
+    DistributionForm, LinkTemplateForm, MessageForm, OfferForm, ProgramForm, ProviderProfileForm, TransitionForm,
+)
+from .models import IncentiveProgram, LinkTemplate, Offer, ProviderProfile
+from .tables import DistributionTable, LinkTemplateTable, OfferTable
+from .transitions import Actor, TransitionNotAllowed
+
+PER_PAGE = 25
+
+
+def _offer(request, pk) -> Offer:
+    return get_for_org_or_404(Offer.objects.select_related("program"), request, pk=pk)
+
+
+def _fragment(request, template: str, name: str) -> str:
+    """The page's named partial for htmx requests (not boosted ones), else the page."""
+    return f"{template}#{name}" if request.htmx and not request.htmx.boosted else template
+
+
+# --- Setup ------------------------------------------------------------------------------
+
+
+@organization_required
+def provider_profile(request):
+    profile = ProviderProfile.objects.for_org(request.organization).first()
+    form = ProviderProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST":
+        require_writer(request)
+        if form.is_valid():
+            services.provider_profile_save(organization=request.organization, **form.cleaned_data)
+            messages.success(request, "Provider profile saved.")
+            has_programs = IncentiveProgram.objects.for_org(request.organization).exists()
+            return redirect("offers:list" if has_programs else "offers:programs")
+    return render(request, "offers/profile.html", {"form": form, "profile": profile})
+
+
+@organization_required
+def program_list(request):
+    form = ProgramForm(request.POST or None, organization=request.organization)
+    if request.method == "POST":
+        require_writer(request)
+        if form.is_valid():
+            program = services.program_save(organization=request.organization, **form.cleaned_data)
+            messages.success(request, f"Program “{program}” created.")
+            return redirect("offers:programs")
+    programs = selectors.program_list(organization=request.organization)
+    return render(request, "offers/program_list.html", {"form": form, "programs": programs})
+
+
+@organization_required
+def program_detail(request, pk):
+    program = get_for_org_or_404(IncentiveProgram, request, pk=pk)
+    form = ProgramForm(request.POST or None, instance=program, organization=request.organization)
+    if request.method == "POST":
+        require_writer(request)
+        if form.is_valid():
+            services.program_save(organization=request.organization, program=program, **form.cleaned_data)
+            messages.success(request, f"Program “{program}” saved.")
+            return redirect("offers:program_detail", pk=program.pk)
+    return render(request, "offers/program_detail.html", {"form": form, "program": program})
+
+
+# --- My Offers --------------------------------------------------------------------------
+
+
+@organization_required
+@vary_on_headers("HX-Request")
+def offer_list(request):
+    setup = selectors.provider_setup(organization=request.organization)
+    offers = selectors.offer_list(organization=request.organization)
+    filterset = OfferFilterSet(request.GET, queryset=offers, request=request)
+    table = OfferTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    template = _fragment(request, "offers/offer_list.html", "results")
+    return render(request, template, {"table": table, "filterset": filterset, "setup": setup})
+
+
+def _ready_or_redirect(request):
+    require_writer(request)
+    if not selectors.provider_setup(organization=request.organization)["ready"]:
+        messages.warning(request, "Set up your provider profile and an active incentive program first.")
+        return redirect("offers:list")
+    return None
+
+
+@organization_required
+def offer_create(request):
+    if (refusal := _ready_or_redirect(request)) is not None:
+        return refusal
+    template_id = request.GET.get("template", "")
+    template = get_for_org_or_404(LinkTemplate, request, pk=template_id) if template_id.isdigit() else None
+    program = IncentiveProgram.objects.for_org(request.organization).active().first()
+    initial = OfferForm.initial_from(template=template, program=program)
+    form = OfferForm(request.POST or None, organization=request.organization, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        send = "send" in request.POST
+        offer = services.offer_create(
+            organization=request.organization, actor=request.user, send=send, **form.offer_fields()
+        )
+        messages.success(request, f"Offer #{offer.pk} {'sent' if send else 'saved as a draft'}.")
+        return redirect("offers:detail", pk=offer.pk)
+    return render(request, "offers/offer_form.html", {"form": form, "editing": None})
+
+
+@organization_required
+def offer_edit(request, pk):
+    offer = _offer(request, pk)
+    require_writer(request)
+    form = OfferForm(request.POST or None, organization=request.organization, initial=OfferForm.initial_from_offer(offer))
+    if request.method == "POST" and form.is_valid():
+        try:
+            offer = services.offer_update(offer=offer, actor=request.user, **form.offer_fields())
+            if "send" in request.POST and offer.status == Offer.Status.DRAFT:
+                services.offer_transition(
+                    offer=offer, to_status=Offer.Status.OFFERED, actor_kind=Actor.PROVIDER, actor=request.user
+                )
+        except TransitionNotAllowed as error:
+            messages.error(request, error.message)
+        else:
+            sent = " and sent" if offer.status == Offer.Status.OFFERED else ""
+            messages.success(request, f"Offer #{offer.pk} saved{sent}.")
+        return redirect("offers:detail", pk=offer.pk)
+    return render(request, "offers/offer_form.html", {"form": form, "editing": offer})
+
+
+@organization_required
+def offer_detail(request, pk):
+    offer = _offer(request, pk)
+    context = {
+        "offer": offer,
+        "events": offer.events.select_related("actor"),
+        "actions": selectors.provider_actions(offer),
+        "transition_form": TransitionForm(offer=offer),
+        "progress": selectors.group_progress(offer=offer),
+        "totals": selectors.distribution_totals(offer=offer),
+        "link_url": request.build_absolute_uri(reverse("offers:link", args=[offer.link_token])) if offer.link_token else "",
+        "editable": offer.status in services.EDITABLE[offer.delivery] and not offer.members.exists(),
+    }
+    return render(request, "offers/offer_detail.html", context)
+
+
+@organization_required
+@require_POST
+def offer_transition(request, pk):
+    offer = _offer(request, pk)
+    require_writer(request)
+    form = TransitionForm(request.POST, offer=offer)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("offers:detail", pk=offer.pk)
+    try:
+        services.offer_transition(
+            offer=offer, to_status=form.cleaned_data["to_status"], actor_kind=Actor.PROVIDER, actor=request.user,
+            note=form.cleaned_data["note"], terms=form.cleaned_data["terms"],
+            acknowledgement_name=form.cleaned_data["acknowledgement_name"],
+        )
+    except TransitionNotAllowed as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Offer #{offer.pk} is now {offer.get_status_display()}.")
+    return redirect("offers:detail", pk=offer.pk)
+
+
+# --- Messages, members, distributions, widget -------------------------------------------
+
+
+@organization_required
+def offer_messages(request, pk):
+    offer = _offer(request, pk)
+    choices = [(t.target, t.label) for t in selectors.provider_actions(offer)]
+    form = MessageForm(request.POST or None, choices=choices)
+    if request.method == "POST":
+        require_writer(request)
+        if form.is_valid():
+            try:
+                services.message_post(
+                    offer=offer, body=form.cleaned_data["body"], user=request.user,
+                    to_status=form.cleaned_data.get("to_status", ""),
+                )
+            except TransitionNotAllowed as error:
+                form.add_error(None, error.message)
+            else:
+                offer.refresh_from_db()
+                choices = [(t.target, t.label) for t in selectors.provider_actions(offer)]
+                form = MessageForm(choices=choices)
+    context = {"offer": offer, "form": form, "thread": offer.messages.all(), "post_url": request.path}
+    return render(request, _fragment(request, "offers/offer_messages.html", "thread"), context)
+
+
+@organization_required
+def offer_members(request, pk):
+    offer = _offer(request, pk)
+    context = {"offer": offer, "members": offer.members.all(), "progress": selectors.group_progress(offer=offer)}
+    return render(request, "offers/offer_members.html", context)
+
+
+@organization_required
+def offer_distributions(request, pk):
+    offer = _offer(request, pk)
+    form = DistributionForm(request.POST or None, offer=offer)
+    if request.method == "POST":
+        require_writer(request)
+        if form.is_valid():
+            try:
+                services.distribution_record(offer=offer, actor=request.user, **form.cleaned_data)
+            except TransitionNotAllowed as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, f"Recorded {form.cleaned_data['amount']} for offer #{offer.pk}.")
+                return redirect("offers:distributions", pk=offer.pk)
+    table = DistributionTable(selectors.offer_distributions(offer=offer))
+    context = {"offer": offer, "form": form, "table": table, "totals": selectors.distribution_totals(offer=offer),
+               "can_record": offer.status in services.DISTRIBUTABLE}
+    return render(request, "offers/offer_distributions.html", context)
+
+
+@organization_required
+def distributions_export(request):
+    offer = _offer(request, request.GET["offer"]) if request.GET.get("offer", "").isdigit() else None
+    rows = selectors.distribution_export_rows(organization=request.organization, offer=offer)
+    name = f"distributions-offer-{offer.pk}" if offer else "distributions"
+    return csv_response(filename=name, header=selectors.DISTRIBUTION_HEADER, rows=rows)
+
+
+@organization_required
+def widget_embed(request, pk):
+    offer = _offer(request, pk)
+    urls = {}
+    if offer.widget_token:
+        for key, name in (("widget_url", "offers:widget_frame"), ("script_url", "offers:widget_script")):
+            urls[key] = request.build_absolute_uri(reverse(name, args=[offer.widget_token]))
+    return render(request, "offers/widget_embed.html", {"offer": offer, **urls})
+
+
+# --- Link templates ---------------------------------------------------------------------
+
+
+@organization_required
+def link_template_list(request):
+    form = LinkTemplateForm(request.POST or None, organization=request.organization)
+    if request.method == "POST":
+        require_writer(request)
+        if form.is_valid():
+            template = services.link_template_save(organization=request.organization, **form.template_fields())
+            messages.success(request, f"Link template “{template}” created.")
+            return redirect("offers:link_templates")
+    table = LinkTemplateTable(selectors.link_template_list(organization=request.organization))
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    setup = selectors.provider_setup(organization=request.organization)
+    return render(request, "offers/link_template_list.html", {"form": form, "table": table, "setup": setup})
+
+
+@organization_required
+def link_template_edit(request, pk):
+    template = get_for_org_or_404(LinkTemplate.objects.select_related("program"), request, pk=pk)
+    form = LinkTemplateForm(request.POST or None, instance=template, organization=request.organization)
+    if request.method == "POST":
+        require_writer(request)
+        if form.is_valid():
+            services.link_template_save(organization=request.organization, template=template, **form.template_fields())
+            messages.success(request, f"Link template “{template}” saved.")
+            return redirect("offers:link_templates")
+    return render(request, "offers/link_template_form.html", {"form": form, "template": template})
+
+
+@organization_required
+@require_POST
+def link_template_make_link(request, pk):
+    template = get_for_org_or_404(LinkTemplate.objects.select_related("program"), request, pk=pk)
+    if (refusal := _ready_or_redirect(request)) is not None:
+        return refusal
+    offer = services.offer_from_template(template=template, actor=request.user)
+    messages.success(request, f"Shareable link made from “{template}”: offer #{offer.pk}.")
+    return redirect("offers:detail", pk=offer.pk)
+
+
+@organization_required
+def provider_home(request):
+    return redirect("offers:list")
