@@ -1,0 +1,90 @@
+"""The REST API (/api/v1/): django-ninja, Bearer organization API keys, `{"code", "message"}` errors."""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from budgets.services import LedgerError
+from core.money import MoneyError
+from tenancy.services import api_key_authenticate
+
+from .errors import ApiError, error_body
+
+
+class ApiKeyAuth(HttpBearer):
+    """`Authorization: Bearer <key>`: the key's organization is the only one the request sees."""
+
+    def authenticate(self, request, token):
+        return api_key_authenticate(token)
+
+
+api = NinjaAPI(
+    title="Gratia API",
+    version="1",
+    description="Account-level rewards and research incentives. Amounts are integer minor units (cents).",
+    auth=ApiKeyAuth(),
+    urls_namespace="api",
+)
+
+
+def error_response(request, status: int, code: str, message: str):
+    return api.create_response(request, error_body(code, message), status=status)
+
+
+def _validation_message(errors: list[dict]) -> str:
+    parts = []
+    for error in errors:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "payload"))
+        parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid"))
+    return "; ".join(parts) or "Invalid input."
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request, exc):
+    return error_response(request, 401, "unauthorized", "A valid API key is required: send `Authorization: Bearer <key>`.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return error_response(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc):
+    return error_response(request, 422, "invalid", _validation_message(exc.errors))
+
+
+@api.exception_handler(MoneyError)
+def _bad_money(request, exc):
+    return error_response(request, 422, "invalid_amount", str(exc))
+
+
+@api.exception_handler(LedgerError)
+def _refused(request, exc):
+    # Reward errors carry their own status (409 state conflict, 422 bad input); ledger ones are 422.
+    return error_response(request, getattr(exc, "status", 422), exc.code, exc.message)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request, exc):
+    return error_response(request, exc.status, exc.code, exc.message)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    # ninja answers an unreadable body with a 400; for clients it is invalid input like any other.
+    if exc.status_code == 400:
+        return error_response(request, 422, "invalid", exc.message)
+    return error_response(request, exc.status_code, "error", exc.message)
+
+
+def _mount_routers():
+    from incentives.api import router as incentives_router
+    from rewards.api import router as rewards_router
+
+    api.add_router("", rewards_router, tags=["rewards"])
+    api.add_router("", incentives_router, tags=["incentives"])
+
+
+_mount_routers()

@@ -1,0 +1,48 @@
+"""Field types shared by the API's routers: bounded ids, amounts, text and dates.
+
+The bounds keep every input inside what PostgreSQL stores (BIGINT ids, no NUL in text,
+dates Python can convert to UTC), so odd input is a 422, never a 500.
+"""
+
+import datetime
+from typing import Annotated
+
+from ninja import Schema
+from ninja.params import P, PathEx, QueryEx
+from pydantic import AfterValidator, Field
+
+MAX_ID = 2**63 - 1
+MAX_AMOUNT_MINOR = 10**15
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text can't contain NUL characters")
+    return value
+
+
+def _as_utc(value: datetime.datetime) -> datetime.datetime:
+    """Naive datetimes are read as UTC; all come back in UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValueError("date out of range") from None
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+UtcDateTime = Annotated[datetime.datetime, AfterValidator(_as_utc)]
+Id = PathEx[int, P(ge=1, le=MAX_ID)]
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+AmountMinor = Annotated[int, Field(gt=0, le=MAX_AMOUNT_MINOR, description="Integer minor units (cents).")]
+Limit = QueryEx[int, P(ge=1, le=200, description="Page size.")]
+Offset = QueryEx[int, P(ge=0, le=1_000_000, description="Rows to skip.")]
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+ERRORS = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}

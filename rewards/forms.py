@@ -1,0 +1,37 @@
+from django import forms
+
+from core.forms import AmountField
+
+from .models import Reward
+
+MAX_UPLOAD_BYTES = 1_000_000
+
+
+class RedeemForm(forms.Form):
+    amount = AmountField(help_text="Part or all of what is available.")
+    note = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args, reward: Reward, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].currency = reward.currency
+        self.fields["amount"].label = f"Amount ({reward.currency})"
+
+
+class BulkUploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="Columns: account_external_id or reward_external_id, amount, note (and currency, optional).")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 1 MB; split it into several uploads.")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file is not UTF-8 text; export it from your spreadsheet as “CSV UTF-8”.") from None
+
+
+class BulkApplyForm(forms.Form):
+    """The previewed CSV comes back as text and is checked again before anything is applied."""
+
+    csv_text = forms.CharField(widget=forms.HiddenInput, max_length=2 * MAX_UPLOAD_BYTES)
+    batch = forms.UUIDField(widget=forms.HiddenInput)

@@ -1,0 +1,514 @@
+"""Every state change of rewards and every movement of their money.
+
+Money moves through the ledger (budgets.services.ledger_post) between the organization's
+external account and the reward account's held / available / redeemed ledger accounts:
+create external -> held (pending) or available; release held -> available; redeem
+available -> redeemed; cancel and expire held/available -> external; un-cancel
+external -> available (or held while a W-9 hold remains). The Reward row changes in the
+same transaction, by a conditional UPDATE, so two racing requests have one winner.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from budgets.models import LedgerAccount, LedgerTransaction
+from budgets.services import LedgerError, external_account, ledger_post
+from core.db import retry_on_conflict
+from core.money import Money, MoneyError, require_positive
+from tenancy.models import ApiKey, Organization, User
+
+from .models import Advocate, Channel, Redemption, Reward, RewardAccount, RewardBalance, RewardEvent
+
+Status = Reward.Status
+Reason = Reward.PendingReason
+Action = RewardEvent.Action
+
+CANCEL_WINDOW_YEARS = 2
+EARLIEST_EVENT_YEAR = 1900
+
+
+class RewardError(LedgerError):
+    """A refused reward action; `message` for people, `code` and `status` for the API."""
+
+    code = "conflict"
+    status = 409
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
+class RewardConflict(RewardError):
+    """The reward's state doesn't allow it (already redeemed, too old to cancel, ...)."""
+
+
+class RewardInvalid(RewardError):
+    """Bad input, e.g. more than is available."""
+
+    code = "invalid"
+    status = 422
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts and through which channel; recorded on every audit row."""
+
+    channel: str
+    user: User | None = None
+    api_key: ApiKey | None = None
+
+    @classmethod
+    def web(cls, user: User, *, channel: str = Channel.UI) -> "Actor":
+        return cls(channel=channel, user=user)
+
+    @classmethod
+    def api(cls, key: ApiKey) -> "Actor":
+        return cls(channel=Channel.API, api_key=key)
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(channel=Channel.SYSTEM)
+
+    @property
+    def label(self) -> str:
+        if self.user is not None:
+            return self.user.email
+        if self.api_key is not None:
+            return f"API key “{self.api_key.name}” ({self.api_key.prefix}…)"
+        return "system"
+
+    @property
+    def audit(self) -> dict:
+        return {"channel": self.channel, "user": self.user, "api_key": self.api_key, "actor_label": self.label}
+
+
+def years_later(moment: datetime.datetime, years: int) -> datetime.datetime:
+    """The same month, day and time `years` later (in the current time zone); 29 February -> 28 February."""
+    local = timezone.localtime(moment)
+    try:
+        return local.replace(year=local.year + years)
+    except ValueError:
+        return local.replace(year=local.year + years, day=28)
+
+
+def cancel_deadline(reward: Reward) -> datetime.datetime:
+    """The first moment the reward can no longer be cancelled: two calendar years after its event."""
+    return years_later(reward.event_at, CANCEL_WINDOW_YEARS)
+
+
+def can_cancel(reward: Reward, *, now: datetime.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return reward.status in (Status.PENDING, Status.AVAILABLE) and reward.redeemed_minor == 0 and now < cancel_deadline(reward)
+
+
+# Accounts and advocates
+
+
+def reward_account_create(*, organization: Organization, name: str, external_id: str) -> RewardAccount:
+    return RewardAccount.objects.create(organization=organization, name=name, external_id=external_id)
+
+
+def advocate_create(*, account: RewardAccount, name: str, email: str = "", external_id: str = "") -> Advocate:
+    return Advocate.objects.create(
+        organization=account.organization, account=account, name=name, email=email, external_id=external_id
+    )
+
+
+def reward_balance_for(*, account: RewardAccount, currency: str) -> RewardBalance:
+    """The account's ledger accounts in a currency, created the first time they are needed."""
+    existing = RewardBalance.objects.filter(account=account, currency=currency).select_related(
+        "held_account", "available_account", "redeemed_account"
+    )
+    if balance := existing.first():
+        return balance
+
+    def ledger_account(kind):
+        return LedgerAccount.objects.create(
+            organization=account.organization, kind=kind, currency=currency, name=f"Rewards “{account.name}” {kind.label.lower()} ({currency})"
+        )
+
+    try:
+        with transaction.atomic():
+            return RewardBalance.objects.create(
+                organization=account.organization,
+                account=account,
+                currency=currency,
+                held_account=ledger_account(LedgerAccount.Kind.HELD),
+                available_account=ledger_account(LedgerAccount.Kind.AVAILABLE),
+                redeemed_account=ledger_account(LedgerAccount.Kind.REDEEMED),
+            )
+    except IntegrityError:  # a concurrent request created it in between
+        return existing.get()
+
+
+def _move(reward: Reward, action: str, *, kind: str, source: LedgerAccount, target: LedgerAccount, amount_minor: int, actor: Actor, note: str = "") -> RewardEvent:
+    """One ledger transaction for the reward, and the audit row saying who moved it, when and how."""
+    ledger_post(
+        organization=reward.organization,
+        kind=kind,
+        postings=[(source, -amount_minor), (target, amount_minor)],
+        actor=actor.user,
+        actor_label=actor.label,
+        reference=f"reward:{reward.pk}",
+        memo=note,
+    )
+    return RewardEvent.objects.create(
+        organization=reward.organization, reward=reward, action=action, amount_minor=amount_minor, note=note, **actor.audit
+    )
+
+
+def _balance(reward: Reward) -> RewardBalance:
+    return reward_balance_for(account=reward.account, currency=reward.currency)
+
+
+def _bucket(balance: RewardBalance, status: str) -> LedgerAccount:
+    """Where a pending or available reward's money sits."""
+    return balance.held_account if status == Status.PENDING else balance.available_account
+
+
+def _checked_amount(amount: Money, currency: str) -> Money:
+    try:
+        amount = require_positive(amount)
+    except MoneyError as error:
+        raise RewardInvalid(str(error), code="invalid_amount") from None
+    if amount.currency != currency:
+        raise RewardInvalid(f"This reward is in {currency}; the amount is in {amount.currency}.", code="invalid_amount")
+    return amount
+
+
+# Creating a reward
+
+
+def _check_event_at(event_at: datetime.datetime, now: datetime.datetime) -> datetime.datetime:
+    if timezone.is_naive(event_at):
+        event_at = timezone.make_aware(event_at, datetime.UTC)
+    if event_at > now:
+        raise RewardInvalid("The event date can't be in the future.", code="invalid_event_at")
+    if event_at.year < EARLIEST_EVENT_YEAR:
+        raise RewardInvalid(f"The event date must be after {EARLIEST_EVENT_YEAR}.", code="invalid_event_at")
+    return event_at
+
+
+@retry_on_conflict
+@transaction.atomic
+def reward_create(
+    *,
+    account: RewardAccount,
+    amount: Money,
+    source_event: str,
+    event_at: datetime.datetime,
+    actor: Actor,
+    advocate: Advocate | None = None,
+    external_id: str = "",
+    available_at: datetime.datetime | None = None,
+    w9_required: bool = False,
+    expires_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> Reward:
+    """A new reward, pending (period or W-9 hold) or available at once, funded from the external account."""
+    now = now or timezone.now()
+    amount = _checked_amount(amount, amount.currency)
+    event_at = _check_event_at(event_at, now)
+    if advocate is not None and advocate.account_id != account.pk:
+        raise RewardInvalid(f"{advocate} is not a participant of {account}.", code="invalid_advocate")
+    if w9_required and advocate is None:
+        raise RewardInvalid("A reward that needs a W-9 needs the advocate who earned it.", code="invalid_advocate")
+    if w9_required and advocate.w9_submitted_at is None:
+        status, reason = Status.PENDING, Reason.W9_REQUIRED
+    elif available_at is not None and available_at > now:
+        status, reason = Status.PENDING, Reason.SCHEDULED
+    else:
+        status, reason = Status.AVAILABLE, Reason.NONE
+    if external_id and Reward.objects.for_org(account.organization).filter(external_id=external_id).exists():
+        raise RewardInvalid(f"A reward with external id “{external_id}” exists already.", code="duplicate_external_id")
+    reward = Reward.objects.create(
+        organization=account.organization,
+        account=account,
+        advocate=advocate,
+        external_id=external_id,
+        amount_minor=amount.amount_minor,
+        currency=amount.currency,
+        source_event=source_event,
+        event_at=event_at,
+        status=status,
+        pending_reason=reason,
+        available_at=available_at,
+        w9_required=w9_required,
+        expires_at=expires_at,
+    )
+    balance = _balance(reward)
+    _move(
+        reward,
+        Action.CREATED,
+        kind=LedgerTransaction.Kind.REWARD_CREATE,
+        source=external_account(organization=account.organization, currency=reward.currency),
+        target=_bucket(balance, status),
+        amount_minor=reward.amount_minor,
+        actor=actor,
+    )
+    return reward
+
+
+# Redeeming
+
+
+def _redeem_locked(reward: Reward, *, amount_minor: int, actor: Actor, note: str, idempotency_key: str) -> Redemption:
+    """Take `amount_minor` off an available reward; the conditional UPDATE refuses more than is left."""
+    rows = Reward.objects.filter(
+        pk=reward.pk, status=Status.AVAILABLE, redeemed_minor__lte=F("amount_minor") - amount_minor
+    ).update(
+        redeemed_minor=F("redeemed_minor") + amount_minor,
+        status=Case(
+            When(amount_minor=F("redeemed_minor") + amount_minor, then=Value(Status.REDEEMED)),
+            default=Value(Status.AVAILABLE),
+        ),
+    )
+    reward.refresh_from_db()
+    if rows != 1:
+        if reward.status != Status.AVAILABLE:
+            raise RewardConflict(f"This reward is {reward.get_status_display().lower()}; only available rewards can be redeemed.", code="not_available")
+        raise RewardInvalid(
+            f"This reward has {reward.money(reward.left_minor)} available; you asked to redeem {reward.money(amount_minor)}.",
+            code="insufficient_balance",
+        )
+    balance = _balance(reward)
+    _move(
+        reward,
+        Action.REDEEMED,
+        kind=LedgerTransaction.Kind.REWARD_REDEEM,
+        source=balance.available_account,
+        target=balance.redeemed_account,
+        amount_minor=amount_minor,
+        actor=actor,
+        note=note,
+    )
+    return Redemption.objects.create(
+        organization=reward.organization,
+        reward=reward,
+        amount_minor=amount_minor,
+        currency=reward.currency,
+        idempotency_key=idempotency_key,
+        note=note,
+        **actor.audit,
+    )
+
+
+@retry_on_conflict
+@transaction.atomic
+def reward_redeem(*, reward: Reward, amount: Money | None, actor: Actor, note: str = "", idempotency_key: str = "") -> Redemption:
+    """Redeem part or all (amount None) of what is left of an available reward."""
+    if amount is None:
+        reward = Reward.objects.select_for_update().get(pk=reward.pk)
+        if reward.status != Status.AVAILABLE:
+            raise RewardConflict(f"This reward is {reward.get_status_display().lower()}; only available rewards can be redeemed.", code="not_available")
+        amount_minor = reward.left_minor
+    else:
+        amount_minor = _checked_amount(amount, reward.currency).amount_minor
+    return _redeem_locked(reward, amount_minor=amount_minor, actor=actor, note=note, idempotency_key=idempotency_key)
+
+
+@retry_on_conflict
+@transaction.atomic
+def account_redeem(*, account: RewardAccount, amount: Money, actor: Actor, note: str = "") -> list[Redemption]:
+    """Redeem from the account's shared balance, oldest available rewards first; all or nothing."""
+    amount = _checked_amount(amount, amount.currency)
+    # Locked in id order (the order every service locks in), spent oldest event first.
+    rewards = list(
+        Reward.objects.for_org(account.organization)
+        .filter(account=account, currency=amount.currency, status=Status.AVAILABLE)
+        .select_for_update()
+        .order_by("pk")
+    )
+    total = sum(reward.left_minor for reward in rewards)
+    if total < amount.amount_minor:
+        raise RewardInvalid(
+            f"{account} has {Money(total, amount.currency)} available; you asked to redeem {amount}.",
+            code="insufficient_balance",
+        )
+    redemptions, wanted = [], amount.amount_minor
+    for reward in sorted(rewards, key=lambda r: (r.event_at, r.pk)):
+        if wanted == 0:
+            break
+        take = min(wanted, reward.left_minor)
+        redemptions.append(_redeem_locked(reward, amount_minor=take, actor=actor, note=note, idempotency_key=""))
+        wanted -= take
+    return redemptions
+
+
+# Cancel, un-cancel, release, expire
+
+
+@retry_on_conflict
+@transaction.atomic
+def reward_cancel(*, reward: Reward, actor: Actor, note: str = "", now: datetime.datetime | None = None) -> Reward:
+    """Cancel an unredeemed reward whose event is under two years old; its money goes back out."""
+    now = now or timezone.now()
+    deadline = cancel_deadline(reward)
+    if now >= deadline:
+        raise RewardConflict(
+            f"The event of this reward was on {timezone.localtime(reward.event_at):%Y-%m-%d}; a reward can be "
+            f"cancelled only within two years of its event (until {deadline:%Y-%m-%d}).",
+            code="too_old_to_cancel",
+        )
+    rows = Reward.objects.filter(pk=reward.pk, status__in=[Status.PENDING, Status.AVAILABLE], redeemed_minor=0).update(
+        status=Status.CANCELLED, status_before_cancel=F("status"), reason_before_cancel=F("pending_reason"), pending_reason=Reason.NONE
+    )
+    reward.refresh_from_db()
+    if rows != 1:
+        if reward.redeemed_minor:
+            raise RewardConflict(
+                f"{reward.money(reward.redeemed_minor)} of this reward has been redeemed; only unredeemed rewards can be cancelled.",
+                code="already_redeemed",
+            )
+        raise RewardConflict(f"This reward is {reward.get_status_display().lower()} already.", code="not_cancellable")
+    _move(
+        reward,
+        Action.CANCELLED,
+        kind=LedgerTransaction.Kind.REWARD_CANCEL,
+        source=_bucket(_balance(reward), reward.status_before_cancel),
+        target=external_account(organization=reward.organization, currency=reward.currency),
+        amount_minor=reward.amount_minor,
+        actor=actor,
+        note=note,
+    )
+    return reward
+
+
+def _w9_hold_remains(reward: Reward) -> bool:
+    return reward.w9_required and Advocate.objects.filter(pk=reward.advocate_id, w9_submitted_at__isnull=True).exists()
+
+
+@retry_on_conflict
+@transaction.atomic
+def reward_uncancel(*, reward: Reward, actor: Actor, note: str = "") -> Reward:
+    """Restore a cancelled reward. A pending period ends with it (the documented way to release
+    early); a W-9 hold stays until the W-9 is marked."""
+    if _w9_hold_remains(reward):
+        status, reason = Status.PENDING, Reason.W9_REQUIRED
+    else:
+        status, reason = Status.AVAILABLE, Reason.NONE
+    now = timezone.now()
+    rows = Reward.objects.filter(pk=reward.pk, status=Status.CANCELLED).update(
+        status=status, pending_reason=reason, status_before_cancel="", reason_before_cancel="",
+        # The period ends now, so a W-9 marked later doesn't put the reward back into it.
+        available_at=Case(When(available_at__gt=now, then=Value(now)), default=F("available_at")),
+    )
+    reward.refresh_from_db()
+    if rows != 1:
+        raise RewardConflict(f"This reward is {reward.get_status_display().lower()}, not cancelled.", code="not_cancelled")
+    _move(
+        reward,
+        Action.UNCANCELLED,
+        kind=LedgerTransaction.Kind.REWARD_UNCANCEL,
+        source=external_account(organization=reward.organization, currency=reward.currency),
+        target=_bucket(_balance(reward), status),
+        amount_minor=reward.amount_minor,
+        actor=actor,
+        note=note,
+    )
+    return reward
+
+
+def _release(reward: Reward, *, actor: Actor, note: str, reason: str = Reason.SCHEDULED) -> bool:
+    """Held -> available for a reward pending for `reason`; False if it is no longer one."""
+    rows = Reward.objects.filter(pk=reward.pk, status=Status.PENDING, pending_reason=reason).update(
+        status=Status.AVAILABLE, pending_reason=Reason.NONE
+    )
+    reward.refresh_from_db()
+    if rows != 1:
+        return False
+    balance = _balance(reward)
+    _move(
+        reward,
+        Action.RELEASED,
+        kind=LedgerTransaction.Kind.REWARD_RELEASE,
+        source=balance.held_account,
+        target=balance.available_account,
+        amount_minor=reward.amount_minor,
+        actor=actor,
+        note=note,
+    )
+    return True
+
+
+@retry_on_conflict
+@transaction.atomic
+def reward_release(*, reward: Reward, actor: Actor, note: str = "") -> Reward:
+    """Release now: end a pending period early. A W-9 hold ends only with the W-9."""
+    if _release(reward, actor=actor, note=note or "Released early"):
+        return reward
+    if reward.pending_reason == Reason.W9_REQUIRED:
+        raise RewardConflict(
+            f"This reward waits for {reward.advocate}'s W-9; mark the W-9 as submitted to release it.", code="w9_required"
+        )
+    raise RewardConflict(f"This reward is {reward.get_status_display().lower()}, not pending.", code="not_pending")
+
+
+def rewards_release_due(*, now: datetime.datetime | None = None) -> int:
+    """Make available every scheduled reward whose period has ended (Celery beat); returns how many."""
+    now = now or timezone.now()
+    released = 0
+    for reward in Reward.objects.pending_due(now).order_by("pk").iterator():
+        with transaction.atomic():
+            released += _release(reward, actor=Actor.system(), note="Pending period ended")
+    return released
+
+
+@retry_on_conflict
+@transaction.atomic
+def advocate_mark_w9(*, advocate: Advocate, actor: Actor, now: datetime.datetime | None = None) -> list[Reward]:
+    """Record the W-9; the advocate's W-9 holds end (into their pending period if it hasn't ended)."""
+    now = now or timezone.now()
+    Advocate.objects.filter(pk=advocate.pk, w9_submitted_at__isnull=True).update(w9_submitted_at=now)
+    advocate.refresh_from_db()
+    held = Reward.objects.filter(advocate=advocate, status=Status.PENDING, pending_reason=Reason.W9_REQUIRED)
+    # Money stays held for those whose pending period is still running: the beat task releases them.
+    held.filter(available_at__gt=now).update(pending_reason=Reason.SCHEDULED)
+    released = []
+    for reward in held.order_by("pk"):
+        if _release(reward, actor=actor, note="W-9 submitted", reason=Reason.W9_REQUIRED):
+            released.append(reward)
+    return released
+
+
+def _expire(reward: Reward, *, actor: Actor) -> bool:
+    """What is left of a pending or available reward goes back out; False if it is neither."""
+    reward = Reward.objects.select_for_update().get(pk=reward.pk)
+    if reward.status not in (Status.PENDING, Status.AVAILABLE):
+        return False
+    source = _bucket(_balance(reward), reward.status)
+    Reward.objects.filter(pk=reward.pk).update(status=Status.EXPIRED, pending_reason=Reason.NONE)
+    reward.refresh_from_db()
+    _move(
+        reward,
+        Action.EXPIRED,
+        kind=LedgerTransaction.Kind.REWARD_EXPIRE,
+        source=source,
+        target=external_account(organization=reward.organization, currency=reward.currency),
+        amount_minor=reward.left_minor,
+        actor=actor,
+    )
+    return True
+
+
+@transaction.atomic
+def reward_expire(*, reward: Reward, actor: Actor) -> Reward:
+    if not _expire(reward, actor=actor):
+        raise RewardConflict(f"This reward is {reward.get_status_display().lower()}; it can't expire.", code="not_expirable")
+    reward.refresh_from_db()
+    return reward
+
+
+def rewards_expire_due(*, now: datetime.datetime | None = None) -> int:
+    """Expire every pending or available reward past its `expires_at` (Celery beat)."""
+    now = now or timezone.now()
+    expired = 0
+    for reward in Reward.objects.expiry_due(now).order_by("pk").iterator():
+        with transaction.atomic():
+            expired += _expire(reward, actor=Actor.system())
+    return expired

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "rewards"
+urlpatterns = [
+    path("", views.advocate_list, name="advocate_list"),
+    path("participants/<int:pk>/", views.advocate_detail, name="advocate_detail"),
+    path("participants/<int:pk>/w9/", views.advocate_w9, name="advocate_w9"),
+    path("participants/<int:advocate_pk>/rewards/<int:pk>/redeem/", views.reward_redeem, name="reward_redeem"),
+    path("participants/<int:advocate_pk>/rewards/<int:pk>/cancel/", views.reward_cancel, name="reward_cancel"),
+    path("participants/<int:advocate_pk>/rewards/<int:pk>/uncancel/", views.reward_uncancel, name="reward_uncancel"),
+    path("participants/<int:advocate_pk>/rewards/<int:pk>/release/", views.reward_release, name="reward_release"),
+    path("bulk/", views.bulk_redeem, name="bulk_redeem"),
+    path("bulk/result.csv", views.bulk_result_csv, name="bulk_result_csv"),
+]

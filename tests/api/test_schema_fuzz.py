@@ -1,0 +1,58 @@
+"""Schemathesis draws requests from the OpenAPI schema and sends them to the app in-process
+(WSGI); whatever it sends, the API answers with a 4xx or a 2xx, never a 500."""
+
+import itertools
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
+from config.wsgi import application
+from tenancy.services import api_key_create
+
+from ..rewards.helpers import make_reward
+
+EXAMPLES_PER_OPERATION = 20  # per mode (valid and invalid requests): about 30 s in all
+
+
+@pytest.fixture
+def schema(db):
+    # As Django's test client does: keep the test's connection (and its transaction) open
+    # across the requests instead of closing it at the start and end of each one.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.mark.django_db
+def test_no_request_drawn_from_the_schema_gets_a_500(schema, organization, account, advocates):
+    _, raw = api_key_create(organization=organization, name="Fuzz", actor=None)
+    rewards = [make_reward(account, advocate=advocates[0]), make_reward(account, advocate=advocates[1], w9_required=True)]
+    real_ids = {"account_id": [account.pk], "advocate_id": [a.pk for a in advocates], "reward_id": [r.pk for r in rewards]}
+    failures = []
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 9
+
+    for operation, mode in itertools.product(operations, [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]):
+
+        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy(mode), use_real_ids=st.booleans(), data=st.data())
+        def check(case, use_real_ids, data):
+            # Half the requests name objects that exist, so they reach the services, not only the 404.
+            if use_real_ids and case.path_parameters:
+                for name in case.path_parameters:
+                    case.path_parameters[name] = data.draw(st.sampled_from(real_ids[name]))
+            response = case.call(headers={"Authorization": f"Bearer {raw}"})
+            if response.status_code >= 500:
+                failures.append(f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}")
+
+        check()
+
+    assert failures == []

@@ -1,0 +1,164 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from rewards.models import Reward, RewardEvent
+from rewards.services import Actor, advocate_mark_w9
+
+from .helpers import available, make_account, make_reward
+
+pytestmark = pytest.mark.django_db
+
+ACTIONS = ["rewards:reward_redeem", "rewards:reward_cancel", "rewards:reward_uncancel", "rewards:reward_release"]
+
+
+def profile(advocate):
+    return reverse("rewards:advocate_detail", args=[advocate.pk])
+
+
+def action(name, advocate, reward):
+    return reverse(name, args=[advocate.pk, reward.pk])
+
+
+@pytest.mark.smoke
+def test_participants_list_shows_only_the_current_organizations_advocates(client_for, owner, advocates, other_organization):
+    make_account(other_organization, advocates=["Secret Globex person"])
+    page = client_for(owner).get(reverse("rewards:advocate_list")).content.decode()
+    assert "Ana" in page and "Ben" in page
+    assert "Secret Globex person" not in page
+
+
+def test_participants_search_and_w9_filter(client_for, owner, organization, account, advocates):
+    make_account(organization, name="Contoso", advocates=["Zed"])
+    client = client_for(owner)
+    page = client.get(reverse("rewards:advocate_list"), {"q": "contoso"}).content.decode()
+    assert "Zed" in page and "Ana" not in page
+    page = client.get(reverse("rewards:advocate_list"), {"account": account.pk}).content.decode()
+    assert "Ana" in page and "Zed" not in page
+    advocate_mark_w9(advocate=advocates[0], actor=Actor.system())
+    page = client.get(reverse("rewards:advocate_list"), {"w9": "missing"}).content.decode()
+    assert "Ben" in page and "Ana" not in page
+
+
+def test_participants_list_answers_htmx_with_the_table_fragment(client_for, owner, advocates):
+    response = client_for(owner).get(reverse("rewards:advocate_list"), {"q": "Ana"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert 'id="results"' in html and "<html" not in html
+    assert "Ana" in html
+
+
+@pytest.mark.parametrize("accounts", [1, 8])
+def test_participants_list_makes_the_same_number_of_queries_for_few_and_many_rows(client_for, owner, organization, accounts, django_assert_max_num_queries):
+    for _ in range(accounts):
+        account, people = make_account(organization)
+        make_reward(account, advocate=people[0])
+    client = client_for(owner)
+    with django_assert_max_num_queries(7):
+        assert client.get(reverse("rewards:advocate_list")).status_code == 200
+
+
+@pytest.mark.parametrize("rewards", [1, 8])
+def test_participant_profile_makes_the_same_number_of_queries_for_few_and_many_rewards(client_for, owner, account, advocates, rewards, django_assert_max_num_queries):
+    for _ in range(rewards):
+        make_reward(account, advocate=advocates[0])
+    client = client_for(owner)
+    with django_assert_max_num_queries(9):
+        assert client.get(profile(advocates[0])).status_code == 200
+
+
+@pytest.mark.smoke
+def test_both_participants_profiles_show_the_shared_balance_after_a_redemption(client_for, researcher, account, advocates):
+    ana, ben = advocates
+    reward = make_reward(account, advocate=ana, amount_minor=10_000)
+    client = client_for(researcher)
+    response = client.post(action("rewards:reward_redeem", ben, reward), {"amount": "25.00"}, follow=True)
+    assert "Redeemed $25.00; $75.00 of this reward is left." in response.content.decode()
+    for advocate in (ana, ben):
+        assert '<span class="value" data-balance="available-USD">$75.00</span>' in client.get(profile(advocate)).content.decode()
+
+
+def test_redeeming_more_than_available_in_the_page_shows_why_and_changes_nothing(client_for, researcher, account, advocates):
+    reward = make_reward(account, amount_minor=1_000)
+    response = client_for(researcher).post(action("rewards:reward_redeem", advocates[0], reward), {"amount": "10.50"}, follow=True)
+    assert "This reward has $10.00 available; you asked to redeem $10.50." in response.content.decode()
+    assert available(account) == 1_000
+
+
+@pytest.mark.parametrize("typed, shown", [("abc", "is not an amount"), ("0", "greater than zero"), ("1.001", "at most 2 decimals")])
+def test_a_malformed_amount_gets_a_message_and_changes_nothing(client_for, researcher, account, advocates, typed, shown):
+    reward = make_reward(account, amount_minor=1_000)
+    response = client_for(researcher).post(action("rewards:reward_redeem", advocates[0], reward), {"amount": typed}, follow=True)
+    assert shown in response.content.decode()
+    assert available(account) == 1_000
+
+
+def test_cancel_uncancel_and_release_from_the_profile(client_for, researcher, account, advocates):
+    ana = advocates[0]
+    reward = make_reward(account, available_at=timezone.now() + datetime.timedelta(days=9))
+    client = client_for(researcher)
+    client.post(action("rewards:reward_cancel", ana, reward))
+    reward.refresh_from_db()
+    assert reward.status == Reward.Status.CANCELLED
+    client.post(action("rewards:reward_uncancel", ana, reward))
+    reward.refresh_from_db()
+    assert reward.status == Reward.Status.AVAILABLE
+    pending = make_reward(account, available_at=timezone.now() + datetime.timedelta(days=9))
+    response = client.post(action("rewards:reward_release", ana, pending), follow=True)
+    assert "is available now" in response.content.decode()
+    channels = set(RewardEvent.objects.exclude(action="created").values_list("channel", flat=True))
+    assert channels == {"ui"}
+
+
+def test_the_profile_shows_each_rewards_history_and_why_an_old_one_cant_be_cancelled(client_for, owner, account, advocates):
+    reward = make_reward(account, days_ago=800)
+    page = client_for(owner).get(profile(advocates[0])).content.decode()
+    assert "Over two years since the event" in page
+    assert action("rewards:reward_cancel", advocates[0], reward) not in page
+    assert "Created" in page and "system" in page
+
+
+def test_cancel_of_a_two_year_old_reward_is_refused_with_the_reason(client_for, researcher, account, advocates):
+    reward = make_reward(account, days_ago=800)
+    response = client_for(researcher).post(action("rewards:reward_cancel", advocates[0], reward), follow=True)
+    assert "within two years of its event" in response.content.decode()
+
+
+def test_mark_w9_releases_held_rewards(client_for, researcher, account, advocates):
+    ben = advocates[1]
+    reward = make_reward(account, advocate=ben, w9_required=True)
+    response = client_for(researcher).post(reverse("rewards:advocate_w9", args=[ben.pk]), follow=True)
+    assert "1 held reward(s) released" in response.content.decode()
+    reward.refresh_from_db()
+    assert reward.status == Reward.Status.AVAILABLE
+
+
+def test_viewers_read_but_cannot_act(client_for, viewer, account, advocates):
+    reward = make_reward(account)
+    client = client_for(viewer)
+    page = client.get(profile(advocates[0])).content.decode()
+    assert "Redeem</button>" not in page
+    for name in ACTIONS:
+        assert client.post(action(name, advocates[0], reward), {"amount": "1"}).status_code == 403
+    assert client.post(reverse("rewards:advocate_w9", args=[advocates[0].pk])).status_code == 403
+    assert available(account) == 10_000
+
+
+@pytest.mark.parametrize("name", ACTIONS)
+def test_another_organizations_rewards_are_not_found(client_for, outsider, account, advocates, name):
+    reward = make_reward(account)
+    assert client_for(outsider).post(action(name, advocates[0], reward), {"amount": "1"}).status_code == 404
+    assert available(account) == 10_000
+
+
+def test_another_organizations_participant_and_w9_are_not_found(client_for, outsider, advocates):
+    client = client_for(outsider)
+    assert client.get(profile(advocates[0])).status_code == 404
+    assert client.post(reverse("rewards:advocate_w9", args=[advocates[0].pk])).status_code == 404
+
+
+def test_a_reward_of_another_account_cannot_be_reached_through_this_participant(client_for, owner, organization, advocates):
+    other_account, _ = make_account(organization)
+    reward = make_reward(other_account)
+    assert client_for(owner).post(action("rewards:reward_cancel", advocates[0], reward)).status_code == 404
