@@ -1,0 +1,175 @@
+"""Idempotency: a retried redemption redeems once, a duplicate in flight is refused, a reused key
+with other parameters is refused, and applying a bulk upload again creates nothing."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from api import idempotency
+from api.idempotency import fingerprint_of
+from budgets.models import LedgerTransaction
+from budgets.selectors import ledger_problems
+from rewards import services
+from rewards.models import IdempotencyRecord, Redemption, RewardEvent
+from tenancy.services import api_key_create
+
+from ..api.test_rewards_api import Api, api  # noqa: F401  (api: the fixture)
+from ..rewards.helpers import available, make_account, make_reward
+from ..rewards.conftest import account, account_and_advocates  # noqa: F401  (fixtures)
+from ..rewards.test_bulk import URL as BULK_URL
+from ..rewards.test_bulk import upload
+from .helpers import report
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.smoke
+def test_one_key_sent_a_hundred_times_redeems_once_and_gets_a_hundred_identical_replies(api, account, capsys):
+    reward = make_reward(account, amount_minor=10_000)
+    began = time.perf_counter()
+    replies = [
+        api.post(f"/rewards/{reward.pk}/redeem", {"amount_minor": 1_250, "note": "order 7"}, {"Idempotency-Key": "order-7"})
+        for _ in range(100)
+    ]
+    seconds = time.perf_counter() - began
+
+    distinct = {(reply.status_code, reply.content) for reply in replies}
+    assert len(distinct) == 1, distinct
+    assert replies[0].status_code == 200 and replies[0].json()["redemption"]["amount_minor"] == 1_250
+    assert Redemption.objects.filter(reward=reward).count() == 1
+    assert available(account) == 8_750
+    report(
+        capsys,
+        f"[idempotency] 1 key x 100 requests: {Redemption.objects.filter(reward=reward).count()} redemption, "
+        f"{len(distinct)} distinct reply (status and bytes), available $87.50, {seconds:.1f} s",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_while_the_first_is_inside_its_transaction_gets_a_409(organization, monkeypatch, capsys):
+    account, _ = make_account(organization)
+    reward = make_reward(account, amount_minor=10_000)
+    _, raw = api_key_create(organization=organization, name="Held", actor=None)
+    inside, release = threading.Event(), threading.Event()
+    redeem = services.reward_redeem
+
+    def held_redeem(**kwargs):  # the first request stops inside its transaction until released
+        inside.set()
+        assert release.wait(10)
+        return redeem(**kwargs)
+
+    monkeypatch.setattr(services, "reward_redeem", held_redeem)
+    path, body, headers = f"/rewards/{reward.pk}/redeem", {"amount_minor": 500}, {"Idempotency-Key": "held-1"}
+    first = {}
+
+    def send_first():
+        try:
+            first["reply"] = Api(raw).post(path, body, headers)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=send_first)
+    thread.start()
+    assert inside.wait(10)
+    duplicate = Api(raw).post(path, body, headers)
+    redeemed_meanwhile = Redemption.objects.count()
+    release.set()
+    thread.join()
+    retry = Api(raw).post(path, body, headers)
+
+    assert (duplicate.status_code, duplicate.json()["code"]) == (409, "idempotency_in_progress")
+    assert redeemed_meanwhile == 0
+    assert first["reply"].status_code == 200
+    assert (retry.status_code, retry.content) == (200, first["reply"].content)
+    assert Redemption.objects.count() == 1 and available(account) == 9_500
+    assert ledger_problems() == []
+    report(
+        capsys,
+        f"[idempotency] duplicate while the first is in flight: {duplicate.status_code} {duplicate.json()['code']}; "
+        f"first {first['reply'].status_code}, retry afterwards {retry.status_code} with the same body, 1 redemption",
+    )
+
+
+def test_a_duplicate_arriving_as_the_first_fails_and_releases_the_key_gets_a_409_not_a_500(
+    api, organization, account, monkeypatch
+):
+    """Regression: the duplicate found the key taken, then the first request failed and deleted
+    its claim before the duplicate read it; that read must not crash."""
+    reward = make_reward(account, amount_minor=1_000)
+    path = f"/rewards/{reward.pk}/redeem"
+    IdempotencyRecord.objects.create(
+        organization=organization, key="vanishing", fingerprint=fingerprint_of(f"/api/v1{path}", {"amount_minor": 100, "note": ""})
+    )
+    claim = idempotency._claim
+
+    def claim_as_the_first_fails(**kwargs):
+        taken = claim(**kwargs)
+        IdempotencyRecord.objects.filter(key="vanishing").delete()  # the first request's failure releases it
+        return taken
+
+    monkeypatch.setattr(idempotency, "_claim", claim_as_the_first_fails)
+    response = api.post(path, {"amount_minor": 100}, {"Idempotency-Key": "vanishing"})
+    assert (response.status_code, response.json()["code"]) == (409, "idempotency_in_progress")
+    monkeypatch.undo()
+    retry = api.post(path, {"amount_minor": 100}, {"Idempotency-Key": "vanishing"})
+    assert retry.status_code == 200 and available(account) == 900
+
+
+def test_the_same_key_with_other_parameters_is_a_422_and_changes_nothing(api, account, capsys):
+    reward, other = make_reward(account, amount_minor=10_000), make_reward(account, amount_minor=10_000)
+    headers = {"Idempotency-Key": "order-9"}
+    api.post(f"/rewards/{reward.pk}/redeem", {"amount_minor": 1_000}, headers)
+    variants = {
+        "another amount": (f"/rewards/{reward.pk}/redeem", {"amount_minor": 1_001}),
+        "another note": (f"/rewards/{reward.pk}/redeem", {"amount_minor": 1_000, "note": "again"}),
+        "no amount": (f"/rewards/{reward.pk}/redeem", {}),
+        "another reward": (f"/rewards/{other.pk}/redeem", {"amount_minor": 1_000}),
+    }
+    answers = {name: api.post(path, body, headers) for name, (path, body) in variants.items()}
+
+    assert {name: (a.status_code, a.json()["code"]) for name, a in answers.items()} == dict.fromkeys(
+        variants, (422, "idempotency_key_reused")
+    )
+    assert Redemption.objects.count() == 1
+    assert available(account) == 19_000
+    report(capsys, f"[idempotency] same key, {len(variants)} other requests: all 422 idempotency_key_reused, 0 redeemed")
+
+
+def test_applying_the_same_bulk_upload_twice_creates_nothing_the_second_time(client_for, researcher, organization, capsys):
+    accounts = [make_account(organization)[0] for _ in range(5)]
+    lines = ["account_external_id,reward_external_id,amount,note"]
+    for number, account in enumerate(accounts):
+        for part in range(4):
+            make_reward(account, amount_minor=2_000, external_id=f"BULK-{number}-{part}")
+            lines.append(f",BULK-{number}-{part},2.50,reward row")
+        lines.append(f"{account.external_id},,12.00,account row")
+    client = client_for(researcher)
+    preview = upload(client, "\n".join(lines) + "\n")
+    form = preview.context["apply_form"].initial
+    apply = {"csv_text": form["csv_text"], "batch": str(form["batch"])}
+
+    def counts():
+        return (
+            Redemption.objects.count(),
+            LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.REWARD_REDEEM).count(),
+            RewardEvent.objects.filter(action=RewardEvent.Action.REDEEMED).count(),
+            IdempotencyRecord.objects.count(),
+            [available(account) for account in accounts],
+        )
+
+    first = client.post(BULK_URL, apply).content.decode()
+    after_first = counts()
+    second = client.post(BULK_URL, apply).content.decode()
+
+    assert "Applied 25 of 25 rows." in first
+    assert "Applied 0 of 25 rows." in second and second.count("Already applied from this upload.") == 25
+    assert counts() == after_first
+    assert after_first[4] == [8_000 - 4 * 250 - 1_200] * 5
+    assert ledger_problems() == []
+    report(
+        capsys,
+        f"[idempotency] bulk upload of 25 rows applied twice: {after_first[0]} redemptions after the first, "
+        f"{counts()[0] - after_first[0]} new after the second, ledger clean",
+    )
