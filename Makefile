@@ -55,7 +55,7 @@ restore: install
 	$(PY) -m config.backup restore $(FILE)
 
 bench: install
-	$(PY) bench/run.py
+	$(PY) bench/recipients.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles
