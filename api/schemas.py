@@ -9,7 +9,7 @@ from typing import Annotated
 
 from ninja import Schema
 from ninja.params import P, PathEx, QueryEx
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 MAX_ID = 2**63 - 1
 MAX_AMOUNT_MINOR = 10**15
@@ -38,6 +38,14 @@ ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
 AmountMinor = Annotated[int, Field(gt=0, le=MAX_AMOUNT_MINOR, description="Integer minor units (cents).")]
 Limit = QueryEx[int, P(ge=1, le=200, description="Page size.")]
 Offset = QueryEx[int, P(ge=0, le=1_000_000, description="Rows to skip.")]
+
+
+class BodyIn(BaseModel):
+    """A request body: a JSON object of known fields. An unknown field (`amount` for
+    `amount_minor`), an array or a bare value is a 422, not silently ignored, since an
+    omitted field can mean "everything" (redeem) or "no hold" (create)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorOut(Schema):

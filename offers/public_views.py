@@ -82,7 +82,7 @@ def _recipient_page(request, member: OfferMember, token: str, *, error: str = ""
         "member": member,
         "token": token,
         "error": error,
-        "actions": selectors.recipient_actions(offer),
+        "actions": [] if member.status == OfferMember.Status.DECLINED else selectors.recipient_actions(offer),
         "progress": selectors.group_progress(offer=offer) if offer.is_group else None,
         "thread": offer.messages.all(),
         "message_form": MessageForm(),

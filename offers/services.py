@@ -151,7 +151,7 @@ def offer_update(*, offer: Offer, actor, value: Money | Decimal, currency: str =
 
 def _actor_label(actor_kind: str, actor, member: OfferMember | None) -> str:
     if member is not None:
-        return f"{member.name} (recipient)"
+        return member.name
     if actor is not None:
         return str(actor)
     return "System" if actor_kind == Actor.SYSTEM else Actor(actor_kind).label
@@ -178,6 +178,8 @@ def offer_transition(
     """
     source = offer.status
     transition = check_transition(source, to_status, actor_kind)
+    if member is not None and member.status == OfferMember.Status.DECLINED:
+        raise TransitionNotAllowed("You have declined this offer; it takes no more answers from you.")
     if actor_kind == Actor.RECIPIENT and offer.status in EXPIRABLE and offer.expires_on < timezone.localdate():
         raise TransitionNotAllowed(f"This offer expired on {offer.expires_on:%B %-d, %Y}.")
     changes = {"status": to_status, "last_activity_at": timezone.now()}

@@ -8,7 +8,7 @@ from ninja.params import HeaderEx, P
 from pydantic import Field
 
 from api.idempotency import fingerprint_of, idempotent
-from api.schemas import ERRORS, AmountMinor, Id, Limit, ObjectId, Offset, Text, UtcDateTime
+from api.schemas import ERRORS, AmountMinor, BodyIn, Id, Limit, ObjectId, Offset, Text, UtcDateTime
 from core.money import Money
 
 from . import selectors, services
@@ -78,7 +78,7 @@ class AccountDetailOut(AccountOut):
     rewards: list[RewardOut]
 
 
-class RewardIn(Schema):
+class RewardIn(BodyIn):
     amount_minor: AmountMinor
     currency: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code, e.g. USD.")
     event_at: UtcDateTime = Field(description="When the source event happened; not in the future.")
@@ -89,7 +89,7 @@ class RewardIn(Schema):
     w9_required: bool = Field(False, description="Held until the advocate's W-9 is marked as submitted.")
 
 
-class RedeemIn(Schema):
+class RedeemIn(BodyIn):
     amount_minor: AmountMinor | None = Field(None, description="Omit to redeem everything available.")
     note: Text = Field("", max_length=500)
 

@@ -83,6 +83,7 @@ def test_create_a_reward_pending_its_period_or_a_w9(api, account, advocates):
         ({"event_at": "2999-01-01T00:00:00Z"}, "invalid_event_at"),
         ({"w9_required": True}, "invalid_advocate"),
         ({"source_event": "nul\x00byte"}, "invalid"),
+        ({"pending_untill": "2099-01-01T00:00:00Z"}, "invalid"),  # a typo must not make it available at once
     ],
 )
 def test_invalid_reward_input_is_a_422_with_code_and_message_and_creates_nothing(api, account, change, code):
@@ -101,6 +102,15 @@ def test_redeem_part_then_all_and_then_conflict(api, account):
     assert api.post(f"/rewards/{reward.pk}/redeem").json()["redemption"]["amount_minor"] == 700
     again = api.post(f"/rewards/{reward.pk}/redeem")
     assert (again.status_code, again.json()["code"]) == (409, "not_available")
+
+
+@pytest.mark.parametrize("body", [{"amount": 100}, [{"amount_minor": 100}], 100, "100"])
+def test_a_misspelled_field_or_a_body_that_is_not_an_object_is_a_422_and_redeems_nothing(api, account, body):
+    # An omitted amount means "everything": a body the API can't read must not be taken for one.
+    reward = make_reward(account, amount_minor=1_000)
+    response = api.post(f"/rewards/{reward.pk}/redeem", body)
+    assert (response.status_code, response.json()["code"]) == (422, "invalid")
+    assert available(account) == 1_000 and not Redemption.objects.exists()
 
 
 def test_redeeming_more_than_available_is_a_422_and_changes_nothing(api, account):
@@ -208,6 +218,15 @@ def test_a_malformed_body_is_a_422(api, account):
     reward = make_reward(account)
     response = api.client.post(f"/api/v1/rewards/{reward.pk}/redeem", "{not json", content_type="application/json", headers=api.headers)
     assert (response.status_code, response.json()["code"]) == (422, "invalid")
+
+
+def test_an_unknown_endpoint_or_method_is_answered_in_json_too(api, account):
+    reward = make_reward(account)
+    unknown = api.get("/rewardz")
+    assert (unknown.status_code, unknown.json()) == (404, {"code": "not_found", "message": "There is no endpoint GET /api/v1/rewardz."})
+    wrong = api.get(f"/rewards/{reward.pk}/redeem")
+    assert (wrong.status_code, wrong.json()["code"], wrong["Allow"]) == (405, "method_not_allowed", "POST")
+    assert "use POST" in wrong.json()["message"] and available(account) == 10_000
 
 
 def test_openapi_schema_and_docs_are_served(client):

@@ -117,6 +117,18 @@ def test_a_visitor_joins_a_shared_link_and_lands_on_their_own_page(client, offer
     assert "1 of 2 joined" in client.get(response["Location"]).content.decode()
 
 
+def test_a_member_who_left_sees_no_actions_and_is_refused(client, offer_factory):
+    offer = offer_factory(delivery=Offer.Delivery.LINK, is_group=True, max_members=3)
+    _, token = services.offer_join(offer=offer, name="Ann", email="ann@example.test")
+    assert client.post(reverse("offers:recipient_leave", args=[token])).status_code == 302
+    page = page_of(client, token).content.decode()
+    assert "Your place in the group: Declined" in page and 'name="to_status"' not in page
+    response = client.post(reverse("offers:recipient_act", args=[token]), {"to_status": "rejected"})
+    assert response.status_code == 409 and "declined this offer" in response.content.decode()
+    offer.refresh_from_db()
+    assert offer.status == Status.OFFERED
+
+
 def test_a_full_group_link_takes_nobody_else(client, offer_factory):
     offer = offer_factory(delivery=Offer.Delivery.LINK, is_group=True, max_members=1)
     services.offer_join(offer=offer, name="Ann", email="ann@example.test")

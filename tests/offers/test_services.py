@@ -51,6 +51,18 @@ def test_a_member_who_leaves_frees_a_place(offer_factory):
     assert offer.members.exclude(status=OfferMember.Status.DECLINED).count() == 2
 
 
+def test_a_member_who_left_the_group_can_no_longer_answer_for_it(offer_factory):
+    offer = offer_factory(delivery=Offer.Delivery.LINK, is_group=True, max_members=3)
+    ann, _ = services.offer_join(offer=offer, name="Ann", email="ann@example.test")
+    services.offer_join(offer=offer, name="Bo", email="bo@example.test")
+    services.offer_member_leave(member=ann)
+    ann.refresh_from_db()
+    with pytest.raises(TransitionNotAllowed, match="declined this offer"):
+        services.offer_transition(offer=offer, to_status=Status.REJECTED, actor_kind=Actor.RECIPIENT, member=ann)
+    offer.refresh_from_db()
+    assert offer.status == Status.OFFERED and not offer.events.filter(to_status=Status.REJECTED).exists()
+
+
 def test_a_single_link_takes_one_recipient_who_becomes_the_offers_recipient(offer_factory):
     offer = offer_factory(delivery=Offer.Delivery.LINK)
     services.offer_join(offer=offer, name="Ann Lee", email="Ann@Example.test")

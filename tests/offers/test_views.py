@@ -1,6 +1,7 @@
 import csv
 import html
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -250,6 +251,20 @@ def test_the_provider_accepts_a_counter_from_the_details_page(client_for, owner,
     assert Offer.objects.get(pk=offer.pk).amount_minor == 3500
 
 
+def test_the_details_page_shows_every_transition_as_a_timeline(client_for, owner, offer_in):
+    offer = offer_in(Status.COUNTER)
+    client = client_for(owner)
+    client.post(reverse("offers:transition", args=[offer.pk]), {"to_status": "approved", "note": "Deal"})
+    timeline = text(client.get(reverse("offers:detail", args=[offer.pk]))).split('id="timeline"')[1]
+    # Each entry as read: "<when> <who> (<side>): <from> → <to> <note>", tags and spacing dropped.
+    entries = [re.sub(r"<[^>]+>", "", " ".join(li.split())) for li in re.findall(r"<li>(.*?)</li>", timeline, re.S)]
+    assert [entry.split(": ", 1)[1] for entry in entries] == [
+        "Draft Offer created.", "Draft → Offered", "Offered → Counter Proposed $35.00 instead of $25.00.",
+        "Counter → Approved Deal Value: $35.00.",
+    ]
+    assert " Robin Recipient (recipient): " in entries[2] and f" {owner} (provider): " in entries[3]
+
+
 def test_a_refused_transition_says_why_and_changes_nothing(client_for, owner, offer_in):
     offer = offer_in(Status.OFFERED)
     response = client_for(owner).post(reverse("offers:transition", args=[offer.pk]), {"to_status": "approved"}, follow=True)
@@ -319,6 +334,19 @@ OFFER_PAGES = ["offers:detail", "offers:edit", "offers:messages", "offers:member
 def test_another_organizations_offer_pages_are_not_found(client_for, outsider, offer_in, url_name):
     offer = offer_in(Status.ACKNOWLEDGED)
     assert client_for(outsider).get(reverse(url_name, args=[offer.pk])).status_code == 404
+
+
+def test_another_organizations_link_templates_are_not_found_listed_or_usable(client_for, outsider, owner, program, organization, other_organization):
+    theirs = services.program_save(organization=other_organization, name="Theirs", incentive_types=["gift_card"])
+    services.provider_profile_save(organization=other_organization, display_name="Globex", contact_email="g@globex.test")
+    template = services.link_template_save(organization=organization, name="Our booth", program=program, incentive_type="gift_card", amount_minor=100, currency="USD")
+    client = client_for(outsider)
+    assert client.get(reverse("offers:link_template_edit", args=[template.pk])).status_code == 404
+    assert client.get(reverse("offers:create"), {"template": template.pk}).status_code == 404
+    assert "Our booth" not in client.get(reverse("offers:link_templates")).content.decode()
+    data = offer_form(program=theirs.pk, delivery="link", link_template=template.pk, recipient_name="", recipient_email="")
+    assert "Select a valid choice" in text(client.post(reverse("offers:create"), data))
+    assert not Offer.objects.exists()
 
 
 def test_another_organization_can_change_nothing_of_ours(client_for, outsider, offer_in, organization, program):
