@@ -4,14 +4,23 @@ atomic per row and checks every row again (balances may have moved since the pre
 Columns: `account_external_id` or `reward_external_id` (one of them), `amount` (decimal, e.g.
 12.50), `note` (optional) and `currency` (optional; defaults to the reward's currency, or to
 the account's only currency).
+
+A file is applied once: each row claims the key `bulk:<SHA-256 of the file>:<line>`, unique per
+organization, in the transaction that redeems it. Uploading the same file again previews its
+rows as already applied (when, by whom) and applies none of them; a file that differs in any
+cell (a new note is enough) is a new file. See docs/api.md, "Bulk redemption".
 """
 
 import csv
+import datetime
+import hashlib
 import io
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from budgets.services import LedgerError
 from core.money import Money, MoneyError, require_positive
@@ -35,20 +44,39 @@ class BulkRow:
     amount_text: str
     currency: str
     note: str
+    key: str = ""
     target: Reward | RewardAccount | None = None
     amount: Money | None = None
     error: str = ""
+    applied_at: datetime.datetime | None = None
+    applied_by: str = ""
     result: str = ""
     redeemed: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.error
+        return not self.error and self.applied_at is None
+
+    @property
+    def message(self) -> str:
+        if self.applied_at is not None:
+            when = timezone.localtime(self.applied_at)
+            return f"Applied on {when:%Y-%m-%d %H:%M %Z} by {self.applied_by}, from an earlier upload of this same file."
+        return self.error
 
     def as_result(self) -> list:
         amount = self.amount.plain() if self.amount else self.amount_text
         currency = self.amount.currency if self.amount else self.currency
-        return [self.line, self.account_id, self.reward_id, amount, currency, self.result or ("error" if self.error else "ok"), self.error]
+        status = self.result or ("already applied" if self.applied_at else "error" if self.error else "ok")
+        return [self.line, self.account_id, self.reward_id, amount, currency, status, self.message]
+
+
+def file_digest(text: str) -> str:
+    """SHA-256 of what the file says: its cells, trimmed as they are read, whatever the line
+    endings or quoting (a browser posts the previewed text back with CRLF; spreadsheets differ)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    cells = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text)) if row]
+    return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
 
 
 def _read(text: str) -> list[BulkRow]:
@@ -75,7 +103,18 @@ def _read(text: str) -> list[BulkRow]:
         )
     if not rows:
         raise BulkFileError("The file has no rows under its header line.")
+    digest = file_digest(text)
+    for row in rows:
+        row.key = f"bulk:{digest}:{row.line}"
     return rows
+
+
+def _mark_applied(organization, rows) -> None:
+    """Mark the rows an earlier upload of the same file applied, with when and by whom."""
+    by_key = {row.key: row for row in rows}
+    for record in IdempotencyRecord.objects.for_org(organization).filter(key__in=by_key):
+        row = by_key[record.key]
+        row.applied_at, row.applied_by = record.created_at, (record.response or {}).get("by", "")
 
 
 def _targets(organization, rows):
@@ -125,11 +164,13 @@ def _check(row, rewards, accounts, currencies):
 
 
 def bulk_preview(*, organization, text: str) -> list[BulkRow]:
-    """The dry run: each row with its target and amount, or the reason it would fail.
+    """The dry run: each row with its target and amount, or the reason it would fail, or when an
+    earlier upload of the same file applied it.
 
     Rows are checked in order against what earlier rows would have used up.
     """
     rows = _read(text)
+    _mark_applied(organization, rows)
     rewards, accounts, currencies = _targets(organization, rows)
     available = {
         (balance.account_id, balance.currency): balance.available_account.balance_minor
@@ -137,6 +178,8 @@ def bulk_preview(*, organization, text: str) -> list[BulkRow]:
     }
     left = {reward.pk: reward.left_minor for reward in rewards.values()}
     for row in rows:
+        if row.applied_at is not None:
+            continue
         try:
             _check(row, rewards, accounts, currencies)
         except BulkFileError as error:
@@ -159,12 +202,21 @@ def bulk_preview(*, organization, text: str) -> list[BulkRow]:
     return rows
 
 
-def bulk_apply(*, organization, text: str, batch: str, user) -> list[BulkRow]:
-    """Apply every row that passes its checks, each in its own transaction.
+def _claim(organization, row: BulkRow, actor) -> bool:
+    """Claim the row's key; False (and the row marked) when the file's row was applied already."""
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(organization=organization, key=row.key, fingerprint="", status_code=200, response={"by": actor.label})
+    except IntegrityError:  # a concurrent upload of the same file applied it since the preview
+        _mark_applied(organization, [row])
+        return False
+    return True
 
-    Each row claims the key `bulk:<batch>:<line>`, so submitting the same preview twice
-    applies each row once.
-    """
+
+def bulk_apply(*, organization, text: str, user) -> list[BulkRow]:
+    """Apply every row that passes its checks and was not applied before, each in its own
+    transaction with the claim on its key: a row that fails releases the key, so uploading the
+    file again retries it."""
     rows = bulk_preview(organization=organization, text=text)
     actor = services.Actor.web(user, channel="bulk")
     for row in rows:
@@ -172,13 +224,12 @@ def bulk_apply(*, organization, text: str, batch: str, user) -> list[BulkRow]:
             continue
         try:
             with transaction.atomic():
-                IdempotencyRecord.objects.create(organization=organization, key=f"bulk:{batch}:{row.line}", fingerprint="", status_code=200)
+                if not _claim(organization, row, actor):
+                    continue
                 if isinstance(row.target, Reward):
-                    row.redeemed = [services.reward_redeem(reward=row.target, amount=row.amount, actor=actor, note=row.note)]
+                    row.redeemed = [services.reward_redeem(reward=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)]
                 else:
-                    row.redeemed = services.account_redeem(account=row.target, amount=row.amount, actor=actor, note=row.note)
-        except IntegrityError:
-            row.error = "Already applied from this upload."
+                    row.redeemed = services.account_redeem(account=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)
         except LedgerError as error:
             row.error = error.message
         else:

@@ -314,7 +314,7 @@ def reward_redeem(*, reward: Reward, amount: Money | None, actor: Actor, note: s
 
 @retry_on_conflict
 @transaction.atomic
-def account_redeem(*, account: RewardAccount, amount: Money, actor: Actor, note: str = "") -> list[Redemption]:
+def account_redeem(*, account: RewardAccount, amount: Money, actor: Actor, note: str = "", idempotency_key: str = "") -> list[Redemption]:
     """Redeem from the account's shared balance, oldest available rewards first; all or nothing."""
     amount = _checked_amount(amount, amount.currency)
     # Locked in id order (the order every service locks in), spent oldest event first.
@@ -335,7 +335,7 @@ def account_redeem(*, account: RewardAccount, amount: Money, actor: Actor, note:
         if wanted == 0:
             break
         take = min(wanted, reward.left_minor)
-        redemptions.append(_redeem_locked(reward, amount_minor=take, actor=actor, note=note, idempotency_key=""))
+        redemptions.append(_redeem_locked(reward, amount_minor=take, actor=actor, note=note, idempotency_key=idempotency_key))
         wanted -= take
     return redemptions
 

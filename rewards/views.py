@@ -1,5 +1,3 @@
-import uuid
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -133,7 +131,8 @@ def bulk_redeem(request):
                 context.update(
                     rows=rows,
                     good=sum(row.ok for row in rows),
-                    apply_form=BulkApplyForm(initial={"csv_text": text, "batch": uuid.uuid4()}),
+                    done=sum(row.applied_at is not None for row in rows),
+                    apply_form=BulkApplyForm(initial={"csv_text": text}),
                 )
     return render(request, "rewards/bulk_redeem.html", context)
 
@@ -144,9 +143,7 @@ def _bulk_apply(request):
         messages.error(request, "The preview was incomplete; upload the file again.")
         return redirect("rewards:bulk_redeem")
     try:
-        rows = bulk.bulk_apply(
-            organization=request.organization, text=form.cleaned_data["csv_text"], batch=str(form.cleaned_data["batch"]), user=request.user
-        )
+        rows = bulk.bulk_apply(organization=request.organization, text=form.cleaned_data["csv_text"], user=request.user)
     except bulk.BulkFileError as error:
         messages.error(request, str(error))
         return redirect("rewards:bulk_redeem")

@@ -17,17 +17,28 @@ def _secret(purpose):
 def issue_nonces(apps, schema_editor):
     """Offer tokens were stored as they are (links, widgets) or could not be rebuilt (members):
     every existing one gets a nonce and a new token; the old links stop working (pre-release)."""
+    db = schema_editor.connection.alias
     Offer = apps.get_model("offers", "Offer")
     OfferMember = apps.get_model("offers", "OfferMember")
-    for offer in Offer.objects.exclude(link_token=None, widget_token=None):
+    for offer in Offer.objects.using(db).exclude(link_token=None, widget_token=None):
         if offer.link_token:
             offer.link_nonce, offer.link_hash = _secret("offers.link")
         if offer.widget_token:
             offer.widget_nonce, offer.widget_hash = _secret("offers.widget")
         offer.save(update_fields=["link_nonce", "link_hash", "widget_nonce", "widget_hash"])
-    for member in OfferMember.objects.all():
+    for member in OfferMember.objects.using(db):
         member.token_nonce, member.token_hash = _secret("offers.member")
         member.save(update_fields=["token_nonce", "token_hash"])
+
+
+def restore_raw_tokens(apps, schema_editor):
+    """Backwards: the earlier schema kept offer tokens raw. Each is rebuilt from its nonce, so
+    links and widgets keep working; member tokens were stored hashed then too (token_hash stays)."""
+    Offer = apps.get_model("offers", "Offer")
+    for offer in Offer.objects.using(schema_editor.connection.alias).exclude(link_nonce=None, widget_nonce=None):
+        offer.link_token = offer.link_nonce and derive_token("offers.link", offer.link_nonce)
+        offer.widget_token = offer.widget_nonce and derive_token("offers.widget", offer.widget_nonce)
+        offer.save(update_fields=["link_token", "widget_token"])
 
 
 class Migration(migrations.Migration):
@@ -63,7 +74,7 @@ class Migration(migrations.Migration):
             name='token_nonce',
             field=models.CharField(max_length=64, null=True, unique=True),
         ),
-        migrations.RunPython(issue_nonces, migrations.RunPython.noop),
+        migrations.RunPython(issue_nonces, restore_raw_tokens),
         migrations.RemoveField(
             model_name='offer',
             name='link_token',

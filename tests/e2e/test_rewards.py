@@ -29,3 +29,30 @@ def test_the_participants_list_filters_as_you_type(page, live_server, demo, log_
     expect(page.get_by_role("link", name="Ana Lopez")).to_have_count(0)
     expect(page.get_by_role("link", name="Dan Brooks")).to_be_visible()
     assert "q=contoso" in page.url
+
+
+def test_uploading_the_same_bulk_file_again_in_the_browser_applies_nothing(page, live_server, demo, log_in):
+    """The browser posts the previewed text back with CRLF line endings: still the same file."""
+    log_in("owner@acme.test")
+
+    def upload(note):
+        page.goto(f"{live_server.url}/rewards/bulk/")
+        csv = f"reward_external_id,amount,note\nRW-1001,5.00,{note}\nRW-1001,1.00,{note}\n"
+        page.get_by_label("CSV file").set_input_files(files=[{"name": "payout.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
+        page.get_by_role("button", name="Preview").click()
+
+    upload("January")
+    page.get_by_role("button", name="Apply 2 good rows").click()
+    expect(page.get_by_text("Applied 2 of 2 rows.")).to_be_visible()
+
+    upload("January")
+    expect(page.locator("#bulk-rows").get_by_text("Already applied")).to_have_count(2)
+    expect(page.get_by_text("by owner@acme.test, from an earlier upload of this same file.")).to_have_count(2)
+    expect(page.get_by_text("Every row of this file was applied already")).to_be_visible()
+
+    upload("February")
+    page.get_by_role("button", name="Apply 2 good rows").click()
+    expect(page.get_by_text("Applied 2 of 2 rows.")).to_be_visible()
+    page.goto(f"{live_server.url}/rewards/bulk/")
+    upload("February")
+    expect(page.get_by_text("Every row of this file was applied already")).to_be_visible()

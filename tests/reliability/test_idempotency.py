@@ -1,15 +1,18 @@
 """Idempotency: a retried redemption redeems once, a duplicate in flight is refused, a reused key
-with other parameters is refused, and applying a bulk upload again creates nothing."""
+with other parameters is refused, and applying a bulk upload again, or uploading the same file
+again, creates nothing."""
 
 import threading
 import time
 
 import pytest
 from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
 
 from api import idempotency
 from api.idempotency import fingerprint_of
-from budgets.models import LedgerTransaction
+from budgets.models import LedgerEntry, LedgerTransaction
 from budgets.selectors import ledger_problems
 from rewards import services
 from rewards.models import IdempotencyRecord, Redemption, RewardEvent
@@ -18,8 +21,7 @@ from tenancy.services import api_key_create
 from ..api.test_rewards_api import Api, api  # noqa: F401  (api: the fixture)
 from ..rewards.helpers import available, make_account, make_reward
 from ..rewards.conftest import account, account_and_advocates  # noqa: F401  (fixtures)
-from ..rewards.test_bulk import URL as BULK_URL
-from ..rewards.test_bulk import upload
+from ..rewards.test_bulk import apply_preview, upload
 from .helpers import report
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +139,9 @@ def test_the_same_key_with_other_parameters_is_a_422_and_changes_nothing(api, ac
     report(capsys, f"[idempotency] same key, {len(variants)} other requests: all 422 idempotency_key_reused, 0 redeemed")
 
 
-def test_applying_the_same_bulk_upload_twice_creates_nothing_the_second_time(client_for, researcher, organization, capsys):
+@pytest.fixture
+def bulk_file(organization):
+    """Five accounts of four $20.00 rewards, and a file of 25 rows: $2.50 from each reward, $12.00 from each account."""
     accounts = [make_account(organization)[0] for _ in range(5)]
     lines = ["account_external_id,reward_external_id,amount,note"]
     for number, account in enumerate(accounts):
@@ -145,31 +149,73 @@ def test_applying_the_same_bulk_upload_twice_creates_nothing_the_second_time(cli
             make_reward(account, amount_minor=2_000, external_id=f"BULK-{number}-{part}")
             lines.append(f",BULK-{number}-{part},2.50,reward row")
         lines.append(f"{account.external_id},,12.00,account row")
+    return accounts, "\n".join(lines) + "\n"
+
+
+def bulk_counts(accounts):
+    """Redemptions, their ledger transactions and entries, audit events, claimed keys, and each account's balance."""
+    moves = LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.REWARD_REDEEM)
+    return (
+        Redemption.objects.count(),
+        moves.count(),
+        LedgerEntry.objects.filter(transaction__in=moves).count(),
+        RewardEvent.objects.filter(action=RewardEvent.Action.REDEEMED).count(),
+        IdempotencyRecord.objects.count(),
+        [available(account) for account in accounts],
+    )
+
+
+def test_applying_the_same_bulk_upload_twice_creates_nothing_the_second_time(client_for, researcher, bulk_file, capsys):
+    accounts, text = bulk_file
     client = client_for(researcher)
-    preview = upload(client, "\n".join(lines) + "\n")
-    form = preview.context["apply_form"].initial
-    apply = {"csv_text": form["csv_text"], "batch": str(form["batch"])}
+    preview = upload(client, text)
 
-    def counts():
-        return (
-            Redemption.objects.count(),
-            LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.REWARD_REDEEM).count(),
-            RewardEvent.objects.filter(action=RewardEvent.Action.REDEEMED).count(),
-            IdempotencyRecord.objects.count(),
-            [available(account) for account in accounts],
-        )
-
-    first = client.post(BULK_URL, apply).content.decode()
-    after_first = counts()
-    second = client.post(BULK_URL, apply).content.decode()
+    first = apply_preview(client, preview)
+    after_first = bulk_counts(accounts)
+    second = apply_preview(client, preview)  # a double submit of the preview
 
     assert "Applied 25 of 25 rows." in first
-    assert "Applied 0 of 25 rows." in second and second.count("Already applied from this upload.") == 25
-    assert counts() == after_first
-    assert after_first[4] == [8_000 - 4 * 250 - 1_200] * 5
+    assert "Applied 0 of 25 rows." in second and second.count("Already applied") == 25
+    assert bulk_counts(accounts) == after_first
+    assert after_first[5] == [8_000 - 4 * 250 - 1_200] * 5
     assert ledger_problems() == []
     report(
         capsys,
-        f"[idempotency] bulk upload of 25 rows applied twice: {after_first[0]} redemptions after the first, "
-        f"{counts()[0] - after_first[0]} new after the second, ledger clean",
+        f"[idempotency] bulk preview of 25 rows submitted twice: {after_first[0]} redemptions after the first, "
+        f"{bulk_counts(accounts)[0] - after_first[0]} new after the second, ledger clean",
+    )
+
+
+def test_re_uploading_the_same_bulk_file_creates_nothing_and_a_changed_file_is_applied(client_for, researcher, bulk_file, capsys):
+    accounts, text = bulk_file
+    client = client_for(researcher)
+    began = timezone.now()
+    assert "Applied 25 of 25 rows." in apply_preview(client, upload(client, text))
+    after_first = bulk_counts(accounts)
+
+    again = upload(client, text)  # a fresh upload of the same file: a new preview
+    applied_at = [row.applied_at for row in again.context["rows"]]
+    assert all(began <= when <= timezone.now() for when in applied_at) and len(applied_at) == 25
+    assert again.content.decode().count(f"by {researcher.email}, from an earlier upload of this same file.") == 25
+    assert again.context["good"] == 0
+    second = apply_preview(client, again)
+    after_second = bulk_counts(accounts)
+    assert "Applied 0 of 25 rows." in second
+    assert after_second == after_first  # no redemption, ledger row, event or key; balances unchanged
+
+    changed = text.replace(" row\n", " row (second payout)\n")  # the same rows in another file
+    third = apply_preview(client, upload(client, changed))
+    after_third = bulk_counts(accounts)
+    assert "Applied 25 of 25 rows." in third
+    second_payout = Redemption.objects.filter(note__endswith="(second payout)").aggregate(total=Sum("amount_minor"))["total"]
+    assert second_payout == 5 * (4 * 250 + 1_200) and after_third[5] == [5_800 - 4 * 250 - 1_200] * 5
+    assert ledger_problems() == []
+    report(
+        capsys,
+        f"[idempotency] the same 25-row file uploaded again: preview {len(applied_at)} already applied, "
+        f"{again.context['good']} to apply; apply created "
+        f"{after_second[0] - after_first[0]} redemptions, "
+        f"ledger {after_first[1]} transactions / {after_first[2]} entries unchanged, balances unchanged; "
+        f"the same rows with another note: 25 rows applied ({after_third[0] - after_second[0]} redemptions, "
+        f"${second_payout / 100:.2f}), ledger clean",
     )

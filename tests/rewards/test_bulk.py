@@ -4,10 +4,11 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from budgets.selectors import ledger_problems
 from rewards import services
-from rewards.models import Redemption, Reward
+from rewards.models import IdempotencyRecord, Redemption, Reward
 
 from .helpers import SYSTEM, available, make_account, make_reward
 
@@ -51,31 +52,90 @@ def test_the_preview_lists_each_bad_row_with_its_reason_and_changes_nothing(clie
     assert not Redemption.objects.exists()
 
 
+def apply_preview(client, preview):
+    """Submit the preview's Apply form, as the browser does: it posts the text back with CRLF."""
+    text = preview.context["apply_form"].initial["csv_text"]
+    return client.post(URL, {"csv_text": text.replace("\n", "\r\n")}).content.decode()
+
+
 def test_applying_applies_only_the_good_rows_once_and_the_result_downloads(client_for, researcher, account, rewards):
     client = client_for(researcher)
     preview = upload(client, CSV.format(account=account.external_id))
-    apply = {"csv_text": preview.context["apply_form"].initial["csv_text"], "batch": str(preview.context["apply_form"].initial["batch"])}
-    page = client.post(URL, apply).content.decode()
+    page = apply_preview(client, preview)
     assert "Applied 2 of 6 rows." in page
     assert available(account) == 5_000 - 1_000 - 500
     assert set(Redemption.objects.values_list("channel", flat=True)) == {"bulk"}
 
-    again = client.post(URL, apply).content.decode()  # a double submit
-    assert "Already applied from this upload." in again
+    again = apply_preview(client, preview)  # a double submit
+    assert "Applied 0 of 6 rows." in again and again.count("Already applied") == 2
     assert available(account) == 3_500
     assert not ledger_problems()
 
     result = client.get(reverse("rewards:bulk_result_csv"))
     rows = list(csv.reader(io.StringIO(b"".join(result.streaming_content).decode())))
     assert rows[0] == ["line", "account_external_id", "reward_external_id", "amount", "currency", "result", "message"]
-    assert rows[1][-2:] == ["error", "Already applied from this upload."]
+    assert rows[1][-2] == "already applied"
+    assert rows[1][-1].startswith("Applied on ") and rows[1][-1].endswith(f"by {researcher.email}, from an earlier upload of this same file.")
+
+
+def test_uploading_the_same_file_again_previews_its_rows_as_applied_and_applies_nothing(client_for, researcher, account, rewards):
+    client = client_for(researcher)
+    text = CSV.format(account=account.external_id)
+    apply_preview(client, upload(client, text))
+    claim = IdempotencyRecord.objects.get(key=Redemption.objects.order_by("pk").first().idempotency_key)
+
+    preview = upload(client, text)  # a fresh upload of the same file
+    page = preview.content.decode()
+    when = timezone.localtime(claim.created_at)
+    assert page.count(f"Applied on {when:%Y-%m-%d %H:%M %Z} by {researcher.email}") == 2
+    assert [row.line for row in preview.context["rows"] if row.applied_at] == [2, 7]
+    assert preview.context["good"] == 0 and "No row can be applied" in page  # the other 4 rows are bad
+    assert "Applied 0 of 6 rows." in apply_preview(client, preview)
+    assert (Redemption.objects.count(), available(account)) == (2, 3_500)
+
+
+def test_a_file_that_differs_only_in_its_note_is_applied(client_for, researcher, account, rewards):
+    client = client_for(researcher)
+    apply_preview(client, upload(client, "reward_external_id,amount,note\nRW-1,10.00,January\n"))
+    preview = upload(client, "reward_external_id,amount,note\nRW-1,10.00,February\n")
+    assert "Apply 1 good row" in preview.content.decode()
+    assert "Applied 1 of 1 rows." in apply_preview(client, preview)
+    assert available(account) == 5_000 - 2 * 1_000
+    assert len(set(Redemption.objects.values_list("idempotency_key", flat=True))) == 2
+
+
+def test_line_endings_quotes_and_spaces_around_cells_do_not_make_another_file(client_for, researcher, account, rewards):
+    client = client_for(researcher)
+    apply_preview(client, upload(client, "reward_external_id,amount\nRW-1,10.00\n"))
+    preview = upload(client, 'reward_external_id,amount\r\n"RW-1", 10.00 \r\n')
+    assert [row.applied_at is not None for row in preview.context["rows"]] == [True]
+    assert "Every row of this file was applied already" in preview.content.decode()
+
+
+def test_a_row_that_failed_is_applied_when_the_same_file_is_uploaded_again(client_for, researcher, account, rewards):
+    client = client_for(researcher)
+    text = "reward_external_id,amount\nRW-1,10.00\nRW-2,5.00\n"
+    assert "Applied 1 of 2 rows." in apply_preview(client, upload(client, text))  # RW-2 is cancelled
+    services.reward_uncancel(reward=rewards[1], actor=SYSTEM)
+    page = apply_preview(client, upload(client, text))
+    assert "Applied 1 of 2 rows." in page and page.count("Already applied") == 1
+    assert Reward.objects.get(external_id="RW-2").redeemed_minor == 500
+
+
+def test_another_organization_may_apply_the_same_file(client_for, researcher, outsider, account, rewards, other_organization):
+    make_reward(make_account(other_organization)[0], amount_minor=5_000, external_id="RW-1")
+    text = "reward_external_id,amount\nRW-1,10.00\n"
+    for user in (researcher, outsider):
+        client = client_for(user)
+        assert "Applied 1 of 1 rows." in apply_preview(client, upload(client, text))
+    assert list(Reward.objects.filter(external_id="RW-1").values_list("redeemed_minor", flat=True)) == [1_000, 1_000]
 
 
 def test_the_result_csv_neutralises_formula_cells(client_for, researcher, account, rewards):
     client = client_for(researcher)
     preview = upload(client, "reward_external_id,amount\n=cmd(),1.00\n")
     assert "No reward has the external id" in preview.content.decode()
-    client.post(URL, {"csv_text": preview.context["apply_form"].initial["csv_text"], "batch": str(preview.context["apply_form"].initial["batch"])})
+    apply_preview(client, preview)
     text = b"".join(client.get(reverse("rewards:bulk_result_csv")).streaming_content).decode()
     assert "'=cmd()" in text
 

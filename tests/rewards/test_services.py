@@ -123,14 +123,15 @@ def test_two_years_after_29_february_is_28_february():
     assert services.years_later(leap, 2) == datetime.datetime(2026, 2, 28, 9, tzinfo=UTC)
 
 
-def test_cancel_is_refused_for_a_partly_redeemed_reward(account):
+@pytest.mark.parametrize("redeem, status", [(usd(1), Status.AVAILABLE), (None, Status.REDEEMED)], ids=["partly", "fully"])
+def test_cancel_is_refused_for_a_partly_or_fully_redeemed_reward(account, redeem, status):
     reward = make_reward(account)
-    services.reward_redeem(reward=reward, amount=usd(1), actor=SYSTEM)
+    services.reward_redeem(reward=reward, amount=redeem, actor=SYSTEM)
     with pytest.raises(services.RewardConflict, match="has been redeemed") as refusal:
         services.reward_cancel(reward=reward, actor=SYSTEM)
     assert refusal.value.code == "already_redeemed"
     reward.refresh_from_db()
-    assert reward.status == Status.AVAILABLE
+    assert reward.status == status and not reward.events.filter(action=RewardEvent.Action.CANCELLED).exists()
 
 
 def test_cancel_returns_the_money_and_uncancel_restores_an_available_reward(account):
