@@ -1,6 +1,8 @@
 """Money as integer minor units plus an ISO 4217 currency; never floats.
 
 Babel supplies each currency's number of decimals (JPY 0, USD 2, KWD 3) and its formatting.
+Loyalty points (`PTS`, whole points, shown "1,500 pts") are the one unit that is not a
+currency: rewards may be earned in them, and they never mix with money.
 """
 
 import re
@@ -17,19 +19,22 @@ MAX_DIGITS = 12
 GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
+POINTS = "PTS"
+
+
 class MoneyError(ValueError):
     """Bad money input; the message is written for people."""
 
 
 def check_currency(currency: str) -> str:
     code = (currency or "").strip().upper()
-    if not is_currency(code):
-        raise MoneyError(f"“{currency}” is not an ISO 4217 currency code.")
+    if code != POINTS and not is_currency(code):
+        raise MoneyError(f"“{currency}” is not an ISO 4217 currency code (nor {POINTS}, points).")
     return code
 
 
 def decimals(currency: str) -> int:
-    return get_currency_precision(currency)
+    return 0 if currency == POINTS else get_currency_precision(currency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +80,8 @@ class Money:
         return f"{self.decimal:.{decimals(self.currency)}f}"
 
     def __str__(self) -> str:
+        if self.currency == POINTS:
+            return f"{self.amount_minor:,} pts"
         return format_currency(self.decimal, self.currency, locale="en_US")
 
     def _same_currency(self, other: "Money") -> None:

@@ -94,6 +94,16 @@ def test_invalid_reward_input_is_a_422_with_code_and_message_and_creates_nothing
     assert not Reward.objects.exists()
 
 
+def test_rewards_in_points_make_a_balance_of_their_own(api, account, advocates):
+    body = {"amount_minor": 1_500, "currency": "pts", "event_at": "2026-01-02T10:00:00Z", "source_event": "Review"}
+    reward = api.post(f"/accounts/{account.pk}/rewards", body).json()
+    assert (reward["currency"], reward["available_minor"]) == ("PTS", 1_500)
+    make_reward(account, amount_minor=2_000)
+    assert api.post(f"/rewards/{reward['id']}/redeem", {"amount_minor": 400}).status_code == 200
+    balances = api.get("/accounts").json()["items"][0]["balances"]
+    assert [(b["currency"], b["available_minor"]) for b in balances] == [("PTS", 1_100), ("USD", 2_000)]
+
+
 def test_redeem_part_then_all_and_then_conflict(api, account):
     reward = make_reward(account, amount_minor=1_000)
     part = api.post(f"/rewards/{reward.pk}/redeem", {"amount_minor": 300})

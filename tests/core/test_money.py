@@ -71,9 +71,18 @@ def test_mixing_currencies_is_refused():
         Money(1, "USD") + Money(1, "EUR")
 
 
+def test_points_are_whole_and_never_mix_with_money():
+    points = Money.parse("1,500", "pts")
+    assert (points.amount_minor, str(points), points.plain()) == (1500, "1,500 pts", "1500")
+    with pytest.raises(MoneyError, match="PTS amounts have at most 0 decimals"):
+        Money.parse("1.5", "PTS")
+    with pytest.raises(MoneyError, match="Can't combine PTS and USD"):
+        points + Money(1, "USD")
+
+
 # Properties over many values, in currencies with 0, 2 and 3 decimals.
 
-DECIMALS = {"JPY": 0, "KRW": 0, "USD": 2, "EUR": 2, "KWD": 3, "BHD": 3}
+DECIMALS = {"JPY": 0, "KRW": 0, "PTS": 0, "USD": 2, "EUR": 2, "KWD": 3, "BHD": 3}
 
 
 @st.composite
@@ -123,7 +132,7 @@ def test_a_sweep_of_amounts_and_splits_prints_its_figures(capsys):
     assert exact == len(amounts)
     assert lost == 0
     with capsys.disabled():
-        print(f"\n[money] {len(amounts)} amounts in {len(DECIMALS)} currencies (0, 2 and 3 decimals): {exact} round-trip exactly; "
+        print(f"\n[money] {len(amounts)} amounts in {len(DECIMALS)} currencies (0, 2 and 3 decimals, and points): {exact} round-trip exactly; "
               f"{len(splits)} splits across 1-499 recipients: {lost} minor units lost")
 
 
