@@ -80,7 +80,7 @@ class AccountDetailOut(AccountOut):
 
 class RewardIn(BodyIn):
     amount_minor: AmountMinor
-    currency: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code, e.g. USD.")
+    currency: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code, e.g. USD, or PTS for loyalty points.")
     event_at: UtcDateTime = Field(description="When the source event happened; not in the future.")
     source_event: Text = Field("", max_length=200)
     advocate_id: ObjectId | None = Field(None, description="The advocate who earned it (needed with w9_required).")
