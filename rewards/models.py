@@ -132,7 +132,6 @@ class Reward(TenantModel):
     expires_at = models.DateTimeField(null=True, blank=True)
     # What a cancelled reward was before, so un-cancel can restore it.
     status_before_cancel = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    reason_before_cancel = models.CharField(max_length=20, choices=PendingReason.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RewardQuerySet.as_manager()

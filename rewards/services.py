@@ -356,7 +356,7 @@ def reward_cancel(*, reward: Reward, actor: Actor, note: str = "", now: datetime
             code="too_old_to_cancel",
         )
     rows = Reward.objects.filter(pk=reward.pk, status__in=[Status.PENDING, Status.AVAILABLE], redeemed_minor=0).update(
-        status=Status.CANCELLED, status_before_cancel=F("status"), reason_before_cancel=F("pending_reason"), pending_reason=Reason.NONE
+        status=Status.CANCELLED, status_before_cancel=F("status"), pending_reason=Reason.NONE
     )
     reward.refresh_from_db()
     if rows != 1:
@@ -394,7 +394,7 @@ def reward_uncancel(*, reward: Reward, actor: Actor, note: str = "") -> Reward:
         status, reason = Status.AVAILABLE, Reason.NONE
     now = timezone.now()
     rows = Reward.objects.filter(pk=reward.pk, status=Status.CANCELLED).update(
-        status=status, pending_reason=reason, status_before_cancel="", reason_before_cancel="",
+        status=status, pending_reason=reason, status_before_cancel="",
         # The period ends now, so a W-9 marked later doesn't put the reward back into it.
         available_at=Case(When(available_at__gt=now, then=Value(now)), default=F("available_at")),
     )
