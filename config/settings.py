@@ -188,8 +188,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.tasks.outbound_emails_sweep", "schedule": 60.0},
     # Organizations' reminder days (e.g. 7 and 21 after sending): hourly, so a reminder goes out within the hour.
     "incentives-remind-due": {"task": "incentives.policy_tasks.incentives_remind_due", "schedule": 3600.0},
-    # Incentives unclaimed past the organization's period are cancelled and their money returned (hourly).
-    "incentives-cancel-unclaimed": {"task": "incentives.policy_tasks.incentives_cancel_unclaimed_due", "schedule": 3600.0},
+    # Incentives unclaimed past the organization's period expire and their money returns (hourly).
+    "incentives-expire-unclaimed": {"task": "incentives.policy_tasks.incentives_expire_unclaimed_due", "schedule": 3600.0},
     # Provider offers past their expiry date become Expired (hourly; recipients are refused at once anyway).
     "offers-expire": {"task": "offers.tasks.offers_expire", "schedule": 3600.0},
     # Offers waiting on the recipient longer than the provider's setting become No Response (hourly).

@@ -11,6 +11,7 @@ savepoint inside a job's chunk) and report what was done, skipped and why, and w
 import datetime
 from dataclasses import dataclass, field
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Count, Sum
 from django.http import QueryDict
 from django.utils import timezone
@@ -31,6 +32,10 @@ from .services import IncentiveError, incentive_cancel, incentive_remind
 Status = Incentive.Status
 # Above this many rows an action runs as a background job with a progress bar.
 BULK_JOB_THRESHOLD = 200
+# A bulk action takes at most this many rows. A job keeps the ids it acts on (fixed when it
+# starts, see BackgroundJob.ids), so this bounds that list (well under a megabyte) and the
+# memory that resolves it; a larger set is done in parts, narrowed by the filters.
+BULK_MAX_ROWS = 100_000
 # A resend within this time of the last reminder is skipped: a double click emails once.
 RESEND_PAUSE = datetime.timedelta(minutes=10)
 SKIP_REASONS = {
@@ -87,6 +92,15 @@ def selection_queryset(*, organization, selection: Selection, whole_table_allowe
     return found
 
 
+def _check_size(count: int) -> None:
+    if count > BULK_MAX_ROWS:
+        raise SelectionError(
+            f"This selection holds {intcomma(count)} incentives; a bulk action takes at most "
+            f"{intcomma(BULK_MAX_ROWS)} at a time. Narrow the filters (study, budget, sent date) "
+            "and act in parts. Nothing was changed."
+        )
+
+
 def managed_study_ids(*, organization, actor) -> set[int] | None:
     """The studies whose incentives the actor may change; None for all of them (owners,
     admins, the system). The services check each row again."""
@@ -129,7 +143,9 @@ def cancel_preview(*, organization, queryset, actor) -> CancelPreview:
         .order_by("budget__name")
     )
     returns = [(row["budget__name"], Money(row["total"], row["currency"]), row["n"]) for row in totals]
-    return CancelPreview(count=sum(n for _, _, n in returns), returns=returns, skipped=skipped)
+    preview = CancelPreview(count=sum(n for _, _, n in returns), returns=returns, skipped=skipped)
+    _check_size(preview.count + preview.skipped_count)
+    return preview
 
 
 def _each_incentive(*, organization, ids, actor, result: BulkResult):
@@ -194,9 +210,11 @@ def incentives_bulk_run(*, organization, action: str, selection: Selection, acto
     """Resolve the selection now and act on it: in this request when it is small, else as a
     background job (returned, for its progress page)."""
     queryset = selection_queryset(organization=organization, selection=selection, whole_table_allowed=action != "cancel")
-    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True)[: BULK_MAX_ROWS + 1])
     if not ids:
         raise SelectionError("No incentives match this selection; nothing was changed.")
+    if len(ids) > BULK_MAX_ROWS:
+        _check_size(queryset.count())
     if len(ids) > BULK_JOB_THRESHOLD:
         return job_start(organization=organization, kind=f"incentives_{action}", created_by=actor, ids=ids, return_url=return_url)
     return ACTIONS[action](organization=organization, ids=ids, actor=actor)

@@ -70,6 +70,14 @@ class Incentive(TenantModel):
             models.Index(fields=["organization", "sent_at"]),
             models.Index(fields=["budget", "status"]),
             models.Index(fields=["study", "status"]),
+            # The Recipients table's sorts, (column, id) as its order_by says: a page is a
+            # short index walk, either way, not a sort of the organization's every row.
+            models.Index(fields=["organization", "amount_minor", "id"], name="incentive_sort_amount"),
+            models.Index(fields=["organization", "status", "id"], name="incentive_sort_status"),
+            models.Index(fields=["organization", "reminder_count", "id"], name="incentive_sort_reminders"),
+            models.Index(fields=["organization", "last_reminded_at", "id"], name="incentive_sort_reminded"),
+            models.Index(fields=["organization", "claimed_at", "id"], name="incentive_sort_claimed"),
+            models.Index(fields=["organization", "cancelled_at", "id"], name="incentive_sort_cancelled"),
         ]
 
     def __str__(self):

@@ -3,10 +3,13 @@
 - reminders: on each day listed in `Organization.reminder_days` after sending, an unclaimed
   incentive gets a reminder, at most once per listed day. A reminder sent on or after a day
   (by hand, or late because beat was down) counts for it, so at most len(reminder_days)
-  automatic reminders ever go out and a missed day is caught up once, not twice;
-- cancellation: an incentive unclaimed `unclaimed_cancel_after_days` after sending is
-  cancelled and its money returns to the budget (through incentive_cancel, so a claim racing
-  it has one winner).
+  automatic reminders ever go out and a missed day is caught up once, not twice; with
+  `Organization.reminder_max` set, none goes out once an incentive has had that many
+  reminders, resends by hand included;
+- expiry: an incentive unclaimed `unclaimed_expire_after_days` after sending becomes
+  `expired` (DESIGN.md's status for the organization's policy; `cancelled` is a person's act)
+  and its money returns to the budget (through incentive_expire, so a claim racing it has one
+  winner).
 
 Both run as the system (actor None) and act row by row, each row its own transaction.
 """
@@ -21,14 +24,15 @@ from budgets.services import LedgerError
 from tenancy.models import Organization
 
 from .models import Incentive
-from .services import IncentiveError, incentive_cancel, incentive_remind
+from .services import IncentiveError, incentive_expire, incentive_remind
 
 log = logging.getLogger(__name__)
 BATCH = 500
 
 
 def incentives_due_reminder(*, organization: Organization, now: datetime.datetime):
-    """Unclaimed incentives whose latest passed reminder day has had no reminder yet."""
+    """Unclaimed incentives whose latest passed reminder day has had no reminder yet (and,
+    with a cap, fewer reminders than the cap)."""
     days = sorted(set(organization.reminder_days or []))
     due = Q()
     for day, next_day in zip(days, days[1:] + [None]):
@@ -41,13 +45,15 @@ def incentives_due_reminder(*, organization: Organization, now: datetime.datetim
         due |= window & not_yet
     if not days:
         return Incentive.objects.none()
+    if organization.reminder_max is not None:
+        due &= Q(reminder_count__lt=organization.reminder_max)
     return Incentive.objects.for_org(organization).unclaimed().filter(due)
 
 
-def incentives_due_cancel(*, organization: Organization, now: datetime.datetime):
-    if not organization.unclaimed_cancel_after_days:
+def incentives_due_expiry(*, organization: Organization, now: datetime.datetime):
+    if not organization.unclaimed_expire_after_days:
         return Incentive.objects.none()
-    limit = now - datetime.timedelta(days=organization.unclaimed_cancel_after_days)
+    limit = now - datetime.timedelta(days=organization.unclaimed_expire_after_days)
     return Incentive.objects.for_org(organization).unclaimed().sent_before(limit)
 
 
@@ -73,8 +79,8 @@ def incentives_remind_due(*, now: datetime.datetime | None = None) -> int:
     return sum(_apply(incentives_due_reminder(organization=org, now=now), incentive_remind) for org in organizations)
 
 
-def incentives_cancel_unclaimed_due(*, now: datetime.datetime | None = None) -> int:
-    """Cancel every organization's incentives unclaimed past its period; returns how many."""
+def incentives_expire_unclaimed_due(*, now: datetime.datetime | None = None) -> int:
+    """Expire every organization's incentives unclaimed past its period; returns how many."""
     now = now or timezone.now()
-    organizations = Organization.objects.filter(unclaimed_cancel_after_days__isnull=False)
-    return sum(_apply(incentives_due_cancel(organization=org, now=now), incentive_cancel) for org in organizations)
+    organizations = Organization.objects.filter(unclaimed_expire_after_days__isnull=False)
+    return sum(_apply(incentives_due_expiry(organization=org, now=now), incentive_expire) for org in organizations)

@@ -12,5 +12,5 @@ def incentives_remind_due() -> int:
 
 
 @shared_task
-def incentives_cancel_unclaimed_due() -> int:
-    return policies.incentives_cancel_unclaimed_due()
+def incentives_expire_unclaimed_due() -> int:
+    return policies.incentives_expire_unclaimed_due()

@@ -32,6 +32,9 @@ def _incentives(organization, budget=None):
 def _table(request, queryset, **kwargs) -> RecipientTable:
     """The person's table: their chosen columns; the row menu only for those who may act,
     on the rows of studies they manage."""
+    # The tenant repeated on the participant (always the incentive's own) lets a sort by name
+    # or email walk Participant's (organization, name|email) indexes, not sort every row.
+    queryset = queryset.filter(participant__organization=request.organization)
     if not request.membership.can_write:
         return RecipientTable(queryset, exclude=("actions",), **kwargs)
     table = RecipientTable(queryset, **kwargs)

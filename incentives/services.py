@@ -189,11 +189,14 @@ def claim_refusal(incentive: Incentive | None) -> ClaimRefused | None:
             "Please contact them if you think that is a mistake.",
             "cancelled",
         )
-    if incentive.status == Status.EXPIRED or (
-        not incentive.study.is_open and not organization.claims_allowed_after_study_closes
-    ):
+    if not incentive.study.is_open and not organization.claims_allowed_after_study_closes:
         return ClaimRefused(
             f"This link has expired: the study has closed. Please contact {organization.name} if you have questions.",
+            "expired",
+        )
+    if incentive.status == Status.EXPIRED:  # unclaimed past the organization's period
+        return ClaimRefused(
+            f"This link has expired: it was not claimed in time. Please contact {organization.name} if you have questions.",
             "expired",
         )
     return None
@@ -267,6 +270,22 @@ def incentive_cancel(*, incentive: Incentive, actor) -> bool:
     _check_actor(study=incentive.study, actor=actor)
     return _release(
         incentive=incentive, to_status=Status.CANCELLED, stamp="cancelled_at", actor=actor, memo="Cancelled"
+    )
+
+
+@retry_on_conflict
+@transaction.atomic
+def incentive_expire(*, incentive: Incentive, actor=None) -> bool:
+    """Expire an unclaimed incentive under the organization's policy (unclaimed too long);
+    its money returns to the budget at once and its link says it has expired.
+
+    Returns False when it had expired already; a claimed or cancelled one raises
+    IncentiveError and changes nothing.
+    """
+    _check_actor(study=incentive.study, actor=actor)
+    return _release(
+        incentive=incentive, to_status=Status.EXPIRED, stamp="expired_at", actor=actor,
+        memo="Expired: unclaimed past the organization's period",
     )
 
 

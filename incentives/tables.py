@@ -49,7 +49,7 @@ class RecipientTable(ConfigurableTable):
     amount = MoneyColumn(accessor="amount_minor", verbose_name="Amount", order_by=("amount_minor", "pk"))
     status = tables.Column(order_by=("status", "pk"))
     sent_at = _when("Sent", "sent_at")
-    reminders = tables.Column(accessor="reminder_count", verbose_name="Reminders", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    reminders = tables.Column(accessor="reminder_count", verbose_name="Reminders", order_by=("reminder_count", "pk"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     last_reminded_at = _when("Last reminded", "last_reminded_at")
     claimed_at = _when("Claimed", "claimed_at")
     cancelled_at = _when("Cancelled", "cancelled_at")

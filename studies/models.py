@@ -60,6 +60,8 @@ class Participant(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "email"], name="participant_email_unique")
         ]
+        # Lists of people, and the Recipients table sorted by participant, walk this.
+        indexes = [models.Index(fields=["organization", "name"], name="participant_org_name")]
 
     def __str__(self):
         return f"{self.name} <{self.email}>"

@@ -41,7 +41,8 @@ class OrganizationPolicyForm(forms.ModelForm):
             "claims_allowed_after_study_closes",
             "payout_methods",
             "reminder_days",
-            "unclaimed_cancel_after_days",
+            "reminder_max",
+            "unclaimed_expire_after_days",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -49,11 +50,17 @@ class OrganizationPolicyForm(forms.ModelForm):
         if not self.instance.payout_methods:
             self.initial["payout_methods"] = Organization.PayoutMethod.values
 
-    def clean_unclaimed_cancel_after_days(self):
-        days = self.cleaned_data["unclaimed_cancel_after_days"]
-        if days is not None and days < 1:
-            raise forms.ValidationError("Give at least 1 day, or leave it empty for never.")
-        return days
+    def _at_least_one(self, name: str, message: str):
+        value = self.cleaned_data[name]
+        if value is not None and value < 1:
+            raise forms.ValidationError(message)
+        return value
+
+    def clean_reminder_max(self):
+        return self._at_least_one("reminder_max", "Give at least 1 reminder, or leave it empty for one on each reminder day.")
+
+    def clean_unclaimed_expire_after_days(self):
+        return self._at_least_one("unclaimed_expire_after_days", "Give at least 1 day, or leave it empty for never.")
 
 
 class ApiKeyForm(forms.Form):

@@ -69,10 +69,19 @@ class Organization(models.Model):
         blank=True,
         help_text="Days after sending when an unclaimed incentive gets a reminder, e.g. [7, 21].",
     )
-    unclaimed_cancel_after_days = models.PositiveIntegerField(
+    reminder_max = models.PositiveSmallIntegerField(
+        "most reminders per incentive",
         null=True,
         blank=True,
-        help_text="Cancel incentives unclaimed this many days after sending; empty: never.",
+        help_text="Automatic reminders stop once an incentive has had this many, resends by "
+        "hand included; empty: one on each reminder day.",
+    )
+    unclaimed_expire_after_days = models.PositiveIntegerField(
+        "expire unclaimed incentives after (days)",
+        null=True,
+        blank=True,
+        help_text="Incentives unclaimed this many days after sending expire and their money "
+        "returns to the budget; empty: never.",
     )
 
     def __str__(self):

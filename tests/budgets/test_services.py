@@ -1,4 +1,5 @@
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
 from budgets import services
@@ -99,6 +100,13 @@ def test_verify_ledger_notices_a_drifted_cached_balance(budget):
     LedgerAccount.objects.filter(pk=budget.available_account_id).update(balance_minor=99)
     problems = ledger_problems()
     assert len(problems) == 1 and "caches 99 but its entries sum to 100000" in problems[0]
+
+
+def test_the_verify_ledger_command_fails_on_a_drifted_budget_balance(budget):
+    call_command("verify_ledger")
+    LedgerAccount.objects.filter(pk=budget.reserved_account_id).update(balance_minor=7)
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("verify_ledger")
 
 
 def test_ledger_post_refuses_unbalanced_and_cross_tenant_postings(budget, other_organization, owner):

@@ -241,6 +241,27 @@ def test_a_large_selection_runs_as_a_job_with_the_same_result(client_for, resear
     assert ledger_problems() == []
 
 
+@pytest.mark.parametrize("url, data", [(RESEND, {}), (CANCEL, {}), (CANCEL, {"confirmed": "1"})])
+def test_a_selection_over_the_bulk_limit_is_refused_whole_and_starts_no_job(client_for, researcher, study, monkeypatch, url, data):
+    monkeypatch.setattr(bulk, "BULK_MAX_ROWS", 4)
+    rows = make_incentives(study, 5, sent_at=timezone.now() - datetime.timedelta(days=400))
+    response = client_for(researcher).post(url, {"all_matching": "1", "filters": "sent=over_a_year", "next": LIST, **data})
+    assert response.status_code == 302 and response["Location"] == LIST
+    assert said(response) == [
+        "This selection holds 5 incentives; a bulk action takes at most 4 at a time. "
+        "Narrow the filters (study, budget, sent date) and act in parts. Nothing was changed."
+    ]
+    assert statuses(rows) == ["unclaimed"] * 5
+    assert Incentive.objects.filter(reminder_count__gt=0).count() == 0 and not BackgroundJob.objects.exists()
+
+
+def test_a_selection_at_the_bulk_limit_is_acted_on(client_for, researcher, study, monkeypatch):
+    monkeypatch.setattr(bulk, "BULK_MAX_ROWS", 5)
+    rows = make_incentives(study, 5, sent_at=timezone.now() - datetime.timedelta(days=400))
+    response = client_for(researcher).post(RESEND, {"all_matching": "1", "filters": "sent=over_a_year", "next": LIST})
+    assert said(response) == ["Resent 5 incentives."] and statuses(rows) == ["unclaimed"] * 5
+
+
 @pytest.mark.queue
 def test_a_real_worker_runs_a_bulk_job_to_the_end(celery_worker, client_for, researcher, study, budget):
     rows = make_incentives(study, bulk.BULK_JOB_THRESHOLD + 50, sent_at=timezone.now() - datetime.timedelta(days=400))

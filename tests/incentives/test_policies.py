@@ -1,5 +1,5 @@
-"""The organization's policies run by beat: reminders on the listed days, cancellation of
-incentives unclaimed too long (on a fixed clock)."""
+"""The organization's policies run by beat: reminders on the listed days (up to a cap), expiry
+of incentives unclaimed too long (on a fixed clock)."""
 
 import datetime
 
@@ -7,11 +7,13 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from budgets.models import LedgerTransaction
 from budgets.selectors import ledger_problems
 from config import celery_app
 from core.models import OutboundEmail
 from incentives import policies
 from incentives.models import Incentive
+from incentives.tokens import claim_token
 
 from .factories_recipients import make_incentive, make_incentives
 
@@ -91,8 +93,25 @@ def test_no_reminder_days_means_no_reminders(organization, study, clock):
     assert policies.incentives_remind_due() == 0
 
 
-def test_incentives_unclaimed_past_the_period_are_cancelled_and_their_money_returns(organization, study, budget, clock):
-    organization.unclaimed_cancel_after_days = 365
+def test_automatic_reminders_stop_at_the_organizations_cap_counting_resends_by_hand(organization, study, clock):
+    organization.reminder_days = [7, 14, 21, 28]
+    organization.reminder_max = 2
+    organization.save()
+    untouched = make_incentive(study, sent_at=START)
+    resent_by_hand = make_incentive(study, sent_at=START, reminded_at=START + datetime.timedelta(days=2))
+    sent = []
+    for day in [7, 14, 21, 28, 60]:
+        clock.at(day)
+        sent.append(policies.incentives_remind_due())
+    assert sent == [2, 1, 0, 0, 0]
+    untouched.refresh_from_db()
+    resent_by_hand.refresh_from_db()
+    assert (untouched.reminder_count, reminders(untouched)) == (2, 2)
+    assert (resent_by_hand.reminder_count, reminders(resent_by_hand)) == (2, 1)
+
+
+def test_incentives_unclaimed_past_the_period_expire_and_their_money_returns(organization, study, budget, clock):
+    organization.unclaimed_expire_after_days = 365
     organization.save()
     old = make_incentives(study, 3, sent_at=START, amount_minor=1_000)
     claimed = make_incentive(study, sent_at=START, status=Status.CLAIMED)
@@ -101,10 +120,12 @@ def test_incentives_unclaimed_past_the_period_are_cancelled_and_their_money_retu
     before = budget.available_account.balance_minor
 
     clock.at(365.5)
-    assert policies.incentives_cancel_unclaimed_due() == 3
-    assert policies.incentives_cancel_unclaimed_due() == 0
+    assert policies.incentives_expire_unclaimed_due() == 3
+    assert policies.incentives_expire_unclaimed_due() == 0
 
-    assert [Incentive.objects.get(pk=i.pk).status for i in old] == ["cancelled"] * 3
+    expired = Incentive.objects.filter(pk__in=[i.pk for i in old])
+    assert [(i.status, i.expired_at, i.cancelled_at) for i in expired] == [("expired", clock.now, None)] * 3
+    assert LedgerTransaction.objects.filter(kind="release", reference__in=[f"incentive:{i.pk}" for i in old]).count() == 3
     assert Incentive.objects.get(pk=claimed.pk).status == "claimed"
     assert Incentive.objects.get(pk=recent.pk).status == "unclaimed"
     budget.available_account.refresh_from_db()
@@ -112,24 +133,34 @@ def test_incentives_unclaimed_past_the_period_are_cancelled_and_their_money_retu
     assert ledger_problems() == []
 
 
-def test_no_cancel_period_means_nothing_is_cancelled(organization, study, clock):
+def test_an_expired_link_says_it_has_expired(client, organization, study, clock):
+    organization.unclaimed_expire_after_days = 30
+    organization.save()
+    incentive = make_incentive(study, sent_at=START)
+    clock.at(31)
+    policies.incentives_expire_unclaimed_due()
+    response = client.get(f"/claim/{claim_token(incentive.token_nonce)}/")
+    assert response.status_code == 410 and "This link has expired: it was not claimed in time." in response.content.decode()
+
+
+def test_no_expiry_period_means_nothing_expires(organization, study, clock):
     make_incentive(study, sent_at=START)
     clock.at(5000)
-    assert policies.incentives_cancel_unclaimed_due() == 0
+    assert policies.incentives_expire_unclaimed_due() == 0
 
 
 def test_the_policy_tasks_are_registered_for_a_worker_and_scheduled():
     celery_app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    for name in ("incentives.policy_tasks.incentives_remind_due", "incentives.policy_tasks.incentives_cancel_unclaimed_due"):
+    for name in ("incentives.policy_tasks.incentives_remind_due", "incentives.policy_tasks.incentives_expire_unclaimed_due"):
         assert name in celery_app.tasks and name in scheduled
 
 
 def test_the_policy_tasks_run_the_policies(organization, study):
     organization.reminder_days = [1]
-    organization.unclaimed_cancel_after_days = 30
+    organization.unclaimed_expire_after_days = 30
     organization.save()
     make_incentive(study, sent_at=timezone.now() - datetime.timedelta(days=2))
     make_incentive(study, sent_at=timezone.now() - datetime.timedelta(days=31))
-    assert celery_app.tasks["incentives.policy_tasks.incentives_cancel_unclaimed_due"].delay().get() == 1
+    assert celery_app.tasks["incentives.policy_tasks.incentives_expire_unclaimed_due"].delay().get() == 1
     assert celery_app.tasks["incentives.policy_tasks.incentives_remind_due"].delay().get() == 1
