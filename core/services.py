@@ -1,16 +1,19 @@
 """Shared writes: the email outbox (queue in the caller's transaction, deliver exactly once
 after commit) and people's saved table columns."""
 
+import contextlib
 import smtplib
 from datetime import timedelta
 from email.utils import formataddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 
+from .broker import enqueue_on_commit
 from .models import OutboundEmail, TablePreference
 from .tokens import PLACEHOLDER, secret_link_url
 
@@ -47,7 +50,7 @@ def outbound_email_queue(
         html_body=html_body,
         secret_link=secret_link,
     )
-    transaction.on_commit(lambda: tasks.outbound_email_deliver.delay(email.pk))
+    enqueue_on_commit(tasks.outbound_email_deliver, email.pk)
     return email
 
 
@@ -67,52 +70,66 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
         body=text_body,
         from_email=formataddr((email.from_name, sender_address)),
         to=[formataddr((email.to_name, email.to_email)) if email.to_name else email.to_email],
-        headers={"X-Outbox-Id": str(email.pk)},
+        # The same Message-ID on every try: should a try go out twice (a worker dying after the
+        # server accepted it), mail programs show the recipient one email.
+        headers={
+            "X-Outbox-Id": str(email.pk),
+            "Message-ID": f"<outbox.{email.pk}.{email.created_at:%Y%m%d%H%M%S}@{DNS_NAME}>",
+        },
     )
     if html_body:
         message.attach_alternative(html_body, "text/html")
     return message
 
 
-def _send(email: OutboundEmail) -> tuple[str, bool]:
-    """Hand the email to the mail server; returns (error, temporary), ("", False) when sent."""
+def _send(email: OutboundEmail, mailer) -> tuple[str, bool]:
+    """Hand the email to the mail server; returns (error, temporary), ("", False) when sent.
+    A refusal's error is the server's answer as it gave it, e.g. "550 5.1.1 No such user"."""
     try:
-        _message(email).send()
+        mailer.open()
+        mailer.send_messages([_message(email)])
     except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as error:
-        code = getattr(error, "smtp_code", None) or _first_recipient_code(error) or 0
-        return f"{code}: {error}", 400 <= code < 500
+        code, answer = (
+            next(iter(error.recipients.values()))
+            if isinstance(error, smtplib.SMTPRecipientsRefused)
+            else (error.smtp_code, error.smtp_error)
+        )
+        answer = answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
+        return f"{code} {answer}", 400 <= code < 500
     except (OSError, smtplib.SMTPException) as error:  # unreachable, dropped connection
         return f"{type(error).__name__}: {error}", True
     return "", False
 
 
-def _first_recipient_code(error) -> int | None:
-    recipients = getattr(error, "recipients", {}) or {}
-    return next((code for code, _ in recipients.values()), None)
-
-
 def outbound_email_deliver(*, email_id: int, final_attempt: bool = False) -> str:
     """Send one outbox email unless it is sent already; returns its status afterwards.
 
-    The row stays locked while the mail server is talking, so a duplicated task skips it
-    and never sends twice. A temporary failure (4xx, unreachable server) keeps it pending
-    and raises TemporaryEmailFailure so the task retries with backoff; a permanent one
-    (5xx), or a temporary one on the final attempt, marks it failed for admins to see.
+    The row stays locked while the mail server is talking. A duplicated task waits for the
+    lock: it finds the email sent, or, if the first task's worker died, the rollback has freed
+    the row and it sends the email itself. A temporary failure (4xx, unreachable server) keeps
+    it pending and raises TemporaryEmailFailure so the task retries with backoff; a permanent
+    one (5xx), or a temporary one on the final attempt, marks it failed for people to see.
+
+    Only a worker dying between the server's "accepted" and the commit can send one twice: the
+    connection is closed (QUIT) after the commit, not before, to keep that moment short.
     """
-    with transaction.atomic():
-        email = OutboundEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
-        if email is None:
-            return "locked"
-        if email.status != OutboundEmail.Status.PENDING:
-            return email.status
-        email.attempts += 1
-        email.last_error, temporary = _send(email)
-        if not email.last_error:
-            email.status = OutboundEmail.Status.SENT
-            email.sent_at = timezone.now()
-        elif not temporary or final_attempt:
-            email.status = OutboundEmail.Status.FAILED
-        email.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+    mailer = mailers.default
+    try:
+        with transaction.atomic():
+            email = OutboundEmail.objects.select_for_update().get(pk=email_id)
+            if email.status != OutboundEmail.Status.PENDING:
+                return email.status
+            email.attempts += 1
+            email.last_error, temporary = _send(email, mailer)
+            if not email.last_error:
+                email.status = OutboundEmail.Status.SENT
+                email.sent_at = timezone.now()
+            elif not temporary or final_attempt:
+                email.status = OutboundEmail.Status.FAILED
+            email.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+    finally:
+        with contextlib.suppress(OSError, smtplib.SMTPException):  # QUIT is a courtesy: accepted is accepted
+            mailer.close()
     if email.status == OutboundEmail.Status.PENDING:
         raise TemporaryEmailFailure(email.last_error)
     return email.status

@@ -1,21 +1,29 @@
+import random
+
 from celery import shared_task
 
 from . import services
 
+# A temporary refusal (4xx, server unreachable) is tried again after 2.5-5 s, then 5-10 s, 10-20 s...
+# (doubling, the lower half fixed and the upper half random, so emails refused together don't
+# all come back together), at most 10 minutes apart; the last retry marks it failed.
+RETRY_BACKOFF_SECONDS = 5.0
+RETRY_BACKOFF_MAX_SECONDS = 600.0
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(services.TemporaryEmailFailure,),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-)
+
+def retry_delay(retries: int) -> float:
+    longest = min(RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_SECONDS * 2**retries)
+    return random.uniform(longest / 2, longest)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=6)
 def outbound_email_deliver(self, email_id: int) -> str:
-    return services.outbound_email_deliver(
-        email_id=email_id, final_attempt=self.request.retries >= self.max_retries
-    )
+    try:
+        return services.outbound_email_deliver(
+            email_id=email_id, final_attempt=self.request.retries >= self.max_retries
+        )
+    except services.TemporaryEmailFailure as failure:
+        raise self.retry(exc=failure, countdown=retry_delay(self.request.retries)) from None
 
 
 @shared_task

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, CharField, OuterRef, Q, Subquery, TextField, Value, When
+from django.db.models.functions import Cast, Concat
 
 from budgets.models import Budget
 from core.models import OutboundEmail
@@ -17,6 +18,23 @@ class IncentiveQuerySet(TenantQuerySet):
 
     def sent_before(self, when):
         return self.filter(sent_at__lt=when)
+
+    def with_email_failure(self):
+        """Annotate `email_failure`: the mail server's answer when the incentive's latest email
+        (its claim email or a reminder) could not be delivered, else empty."""
+        latest_email = (
+            OutboundEmail.objects.filter(
+                organization=OuterRef("organization"),
+                reference=Concat(Value("incentive:"), Cast(OuterRef("pk"), CharField())),
+            )
+            .order_by("-pk")
+            .annotate(
+                failure=Case(
+                    When(status=OutboundEmail.Status.FAILED, then="last_error"), default=Value(""), output_field=TextField()
+                )
+            )
+        )
+        return self.annotate(email_failure=Subquery(latest_email.values("failure")[:1]))
 
 
 class Incentive(TenantModel):

@@ -25,7 +25,7 @@ RESULTS_TARGET = "results"
 
 
 def _incentives(organization, budget=None):
-    incentives = Incentive.objects.for_org(organization).select_related("participant", "study", "budget")
+    incentives = Incentive.objects.for_org(organization).select_related("participant", "study", "budget").with_email_failure()
     return incentives.filter(budget=budget) if budget is not None else incentives
 
 

@@ -5,6 +5,7 @@ import functools
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from core.money import decimals, format_money
 from core.tables import ConfigurableTable, MoneyColumn
@@ -99,7 +100,11 @@ class RecipientTable(ConfigurableTable):
         )
 
     def render_status(self, value, record):
-        return format_html('<span class="badge badge-{}">{}</span>', value, record.get_status_display())
+        badge = format_html('<span class="badge badge-{}">{}</span>', value, record.get_status_display())
+        if getattr(record, "email_failure", ""):  # shown until an email of it gets through
+            failure = Truncator(record.email_failure).chars(100)
+            badge += format_html('<br><small class="error">Email not delivered: {}</small>', failure)
+        return badge
 
     def export_columns(self) -> list[tuple[str, str, object]]:
         """The CSV columns of the visible table columns, in table order."""

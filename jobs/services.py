@@ -1,10 +1,13 @@
 """Start a job, advance it one chunk per transaction, finish or fail it."""
 
 from collections import Counter
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from core.broker import enqueue_on_commit
 
 from .kinds import KINDS
 from .models import BackgroundJob
@@ -28,8 +31,15 @@ def job_start(*, organization, kind: str, created_by, ids: list[int], return_url
     job = BackgroundJob.objects.create(
         organization=organization, kind=kind, created_by=created_by, ids=list(ids), total=len(ids), return_url=return_url
     )
-    transaction.on_commit(lambda: tasks.job_run.delay(job.pk))
+    enqueue_on_commit(tasks.job_run, job.pk)
     return job
+
+
+def jobs_never_started(*, older_than_seconds: int = 60):
+    """Jobs still queued a while after they were started: their task never reached a worker
+    (the broker was down when they were committed)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return BackgroundJob.objects.filter(status=Status.QUEUED, created_at__lt=cutoff)
 
 
 def job_advance(*, job_id: int, ids: list[int], chunk_size: int = CHUNK_SIZE) -> bool:

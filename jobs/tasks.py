@@ -1,12 +1,18 @@
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from . import services
 from .models import BackgroundJob
 
 
-@shared_task(acks_late=True)
-def job_run(job_id: int) -> None:
-    """Run a job to the end, one committed chunk at a time (a redelivered task resumes it)."""
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def job_run(self, job_id: int) -> None:
+    """Run a job to the end, one committed chunk at a time (a redelivered task resumes it).
+
+    If the database connection drops, the chunk under way rolls back whole and the task goes on
+    from the last committed chunk after 1, 2, 4... seconds; after the last retry, or on any other
+    error, the job is marked failed.
+    """
     ids = BackgroundJob.objects.filter(pk=job_id).values_list("ids", flat=True).first()
     if ids is None:
         return
@@ -14,5 +20,16 @@ def job_run(job_id: int) -> None:
         while services.job_advance(job_id=job_id, ids=ids):
             pass
     except Exception as error:
+        if isinstance(error, (OperationalError, InterfaceError)) and self.request.retries < self.max_retries:
+            raise self.retry(exc=error, countdown=2**self.request.retries) from None
         services.job_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
         raise
+
+
+@shared_task
+def jobs_sweep() -> int:
+    """Queue again the jobs whose task was lost; a job run twice still does each chunk once."""
+    ids = list(services.jobs_never_started().values_list("pk", flat=True))
+    for job_id in ids:
+        job_run.delay(job_id)
+    return len(ids)

@@ -1,6 +1,7 @@
 """Shared fixtures: two organizations, a user per role, clients logged in as them, and a real
 Celery worker for the tests that are about the queue."""
 
+import contextlib
 import os
 
 import pytest
@@ -86,31 +87,45 @@ def budget(organization, owner):
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
-@pytest.fixture
-def celery_worker(transactional_db):
-    """A real Celery worker, a thread of this process, on the real Redis, with a queue of its own
-    (so other test processes' workers never take these tasks). Tasks stop running eagerly; a test
-    polls the database for their effects (there is no result backend)."""
-    from celery.contrib.testing.worker import start_worker
+def _reconfigure(values):
+    celery_app.close()  # drop connections made for the previous broker
+    celery_app.__dict__.pop("amqp", None)  # its queues, exchange and router were built from the old settings
+    celery_app.conf.update(values)
 
-    queue = f"tests-{os.getpid()}"
+
+@contextlib.contextmanager
+def celery_broker(broker_url: str, queue: str):
+    """Tasks stop running eagerly and go to this broker's `queue` until the block ends."""
     conf = celery_app.conf
     own = dict(
-        broker_url=REDIS_URL, task_always_eager=False,
+        broker_url=broker_url, task_always_eager=False,
         task_default_queue=queue, task_default_exchange=queue, task_default_routing_key=queue,
     )
     saved = {key: conf[key] for key in own}
-
-    def reconfigure(values):
-        celery_app.close()  # drop connections made for the previous broker
-        celery_app.__dict__.pop("amqp", None)  # its queues, exchange and router were built from the old settings
-        conf.update(values)
-
-    reconfigure(own)
+    _reconfigure(own)
     try:
+        yield
+    finally:
+        _reconfigure(saved)
+
+
+@contextlib.contextmanager
+def worker_thread(broker_url: str = REDIS_URL):
+    """A real Celery worker, a thread of this process, on `broker_url`, with a queue of its own
+    (so other test processes' workers never take these tasks); yields the queue's name."""
+    from celery.contrib.testing.worker import start_worker
+
+    queue = f"tests-{os.getpid()}"
+    with celery_broker(broker_url, queue):
         with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30):
             yield queue
         with celery_app.connection_for_write() as connection:  # leave nothing of this queue in Redis
             connection.default_channel.client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
-    finally:
-        reconfigure(saved)
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A worker thread on the real Redis. A test polls the database for the effects of its
+    tasks (there is no result backend)."""
+    with worker_thread() as queue:
+        yield queue

@@ -67,7 +67,7 @@ def test_header_injection_in_names_and_subjects_adds_no_recipient(organization, 
 def test_a_permanent_smtp_error_marks_the_email_failed(organization):
     email = OutboundEmail.objects.create(organization=organization, purpose="t", from_name="A", to_email="x@example.test", subject="s", text_body="b")
     refusal = smtplib.SMTPDataError(550, b"mailbox unavailable")
-    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=refusal):
+    with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=refusal):
         assert services.outbound_email_deliver(email_id=email.pk) == "failed"
     email.refresh_from_db()
     assert email.status == "failed" and email.last_error.startswith("550")
@@ -76,7 +76,7 @@ def test_a_permanent_smtp_error_marks_the_email_failed(organization):
 def test_a_temporary_smtp_error_is_retried_then_marked_failed_on_the_last_attempt(organization):
     email = OutboundEmail.objects.create(organization=organization, purpose="t", from_name="A", to_email="x@example.test", subject="s", text_body="b")
     busy = smtplib.SMTPDataError(451, b"try later")
-    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=busy):
+    with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=busy):
         with pytest.raises(services.TemporaryEmailFailure):
             services.outbound_email_deliver(email_id=email.pk)
         email.refresh_from_db()
