@@ -78,7 +78,7 @@ def offer_menu(offer: Offer, *, link_url: str = "") -> list[MenuItem]:
     items = [MenuItem("messages", "View Messages with Recipient", reverse("offers:messages", args=[pk]))]
     if offer.open_to_join():
         items.append(MenuItem("share", "Copy Link and Share", link_url, share=True))
-    if offer.delivery == Offer.Delivery.LINK and offer.status == Status.OFFERED:
+    if offer.delivery == Offer.Delivery.LINK and offer.status == Status.OFFERED and not offer.members_taken():
         items.append(MenuItem("edit", "Edit Incentive Offer", reverse("offers:edit", args=[pk])))
     if offer.is_group:
         items.append(MenuItem("members", "View Group Members", reverse("offers:members", args=[pk])))

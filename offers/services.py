@@ -141,7 +141,7 @@ def offer_update(*, offer: Offer, actor, value: Money | Decimal, currency: str =
     locked = Offer.objects.select_for_update().get(pk=offer.pk)
     if locked.status not in EDITABLE[locked.delivery] or fields.get("delivery", locked.delivery) != locked.delivery:
         raise OfferError(f"This offer is {locked.get_status_display()}; it can't be edited any more.")
-    if locked.delivery == Offer.Delivery.LINK and locked.members.exists():
+    if locked.delivery == Offer.Delivery.LINK and locked.members_taken():
         raise OfferError("Someone has joined through this link already; it can't be edited any more.")
     if not fields.get("is_group"):
         fields["max_members"] = 1

@@ -148,7 +148,7 @@ def offer_detail(request, pk):
         "progress": selectors.group_progress(offer=offer),
         "totals": selectors.distribution_totals(offer=offer),
         "link_url": request.build_absolute_uri(reverse("offers:link", args=[offer.link_token])) if offer.link_token else "",
-        "editable": offer.status in services.EDITABLE[offer.delivery] and not offer.members.exists(),
+        "editable": offer.status in services.EDITABLE[offer.delivery] and not offer.members_taken(),
     }
     return render(request, "offers/offer_detail.html", context)
 

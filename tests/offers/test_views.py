@@ -152,7 +152,7 @@ def test_the_row_menu_shows_exactly_what_the_rules_allow(status, delivery, is_gr
     unclaimed = link and joined < offer.max_members and (status in EXPIRABLE if is_group else status == Status.OFFERED)
     expected = ["messages"]
     expected += ["share"] if unclaimed else []
-    expected += ["edit"] if link and status == Status.OFFERED else []
+    expected += ["edit"] if link and status == Status.OFFERED and not joined else []  # edits stop once someone joins
     expected += ["members"] if is_group else []
     expected += ["distributions", "program"]
     expected += ["widget"] if status == Status.ACKNOWLEDGED else []
