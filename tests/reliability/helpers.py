@@ -5,6 +5,7 @@ import queue
 import threading
 import time
 from collections import Counter
+from urllib.parse import quote
 
 from django.db import connection
 
@@ -80,3 +81,11 @@ def report(capsys, line: str) -> None:
     """Print a test's figures even though pytest captures output."""
     with capsys.disabled():
         print(f"\n{line}")
+
+
+def url_for(settings_dict: dict, name: str) -> str:
+    """A DATABASE_URL for database `name` on the server of `settings_dict`, over TCP or the
+    embedded server's socket directory alike (a subprocess's way to the test database)."""
+    user, password = quote(settings_dict.get("USER") or ""), quote(settings_dict.get("PASSWORD") or "")
+    host, port = settings_dict.get("HOST") or "", settings_dict.get("PORT") or ""
+    return f"postgresql://{user}:{password}@/{name}?host={quote(host)}" + (f"&port={port}" if port else "")

@@ -13,12 +13,13 @@ import time
 from collections import defaultdict
 from email.parser import BytesHeaderParser
 from pathlib import Path
-from urllib.parse import quote
 
 import redis
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
+
+from .helpers import url_for
 
 
 def free_port() -> int:
@@ -129,9 +130,7 @@ class MailServer:
 
 def database_url() -> str:
     """The URL of the database this test runs on (pytest-django's test database)."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return url_for(connection.settings_dict, connection.settings_dict["NAME"])
 
 
 class WorkerProcess:

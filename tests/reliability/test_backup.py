@@ -14,13 +14,9 @@ from django.db import connection
 from budgets.models import LedgerAccount
 from config import backup
 
+from .helpers import url_for
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def url_for(settings_dict: dict, name: str) -> str:
-    user, password = settings_dict.get("USER") or "", settings_dict.get("PASSWORD") or ""
-    host, port = settings_dict.get("HOST") or "", settings_dict.get("PORT") or ""
-    return f"postgresql://{user}:{password}@/{name}?host={host}" + (f"&port={port}" if port else "")
 
 
 def conninfo(settings_dict: dict, name: str) -> dict:

@@ -38,8 +38,8 @@ from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
-from .helpers import report
-from .test_backup import ROOT, conninfo, url_for
+from .helpers import report, url_for
+from .test_backup import ROOT, conninfo
 
 # offers 0002 stopped storing raw tokens: it gives every offer link, widget and group member a
 # new nonce and token each time it runs forwards (pre-release: the old links stop working).
