@@ -64,4 +64,8 @@ class OrganizationPolicyForm(forms.ModelForm):
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What uses this key, e.g. “CRM sync”.")
+    name = forms.CharField(
+        max_length=100,
+        help_text="What uses this key, e.g. “CRM sync”.",
+        widget=forms.TextInput(attrs={"placeholder": "New key's name, e.g. CRM sync", "aria-label": "New API key's name"}),
+    )
