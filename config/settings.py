@@ -206,6 +206,8 @@ CELERY_BEAT_SCHEDULE = {
     # rewards past their expiry date expire. Both find their rows in the database.
     "rewards-release-due": {"task": "rewards.tasks.rewards_release_due", "schedule": 60.0},
     "rewards-expire-due": {"task": "rewards.tasks.rewards_expire_due", "schedule": 300.0},
+    # API Idempotency-Keys are kept 30 days, then forgotten (daily).
+    "idempotency-keys-prune": {"task": "rewards.tasks.idempotency_keys_prune", "schedule": 86400.0},
 }
 
 # Email. With no EMAIL_HOST, emails are printed to the console; every email is also kept

@@ -27,6 +27,7 @@ from core.money import Money, MoneyError, require_positive
 
 from . import services
 from .models import IdempotencyRecord, Reward, RewardAccount, RewardBalance
+from .services import BULK_KEY_PREFIX
 
 MAX_ROWS = 5_000
 RESULT_HEADER = ["line", "account_external_id", "reward_external_id", "amount", "currency", "result", "message"]
@@ -105,7 +106,7 @@ def _read(text: str) -> list[BulkRow]:
         raise BulkFileError("The file has no rows under its header line.")
     digest = file_digest(text)
     for row in rows:
-        row.key = f"bulk:{digest}:{row.line}"
+        row.key = f"{BULK_KEY_PREFIX}{digest}:{row.line}"
     return rows
 
 

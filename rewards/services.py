@@ -21,7 +21,7 @@ from core.db import retry_on_conflict
 from core.money import Money, MoneyError, require_positive
 from tenancy.models import ApiKey, Organization, User
 
-from .models import Advocate, Channel, Redemption, Reward, RewardAccount, RewardBalance, RewardEvent
+from .models import Advocate, Channel, IdempotencyRecord, Redemption, Reward, RewardAccount, RewardBalance, RewardEvent
 
 Status = Reward.Status
 Reason = Reward.PendingReason
@@ -52,6 +52,11 @@ class RewardInvalid(RewardError):
 
     code = "invalid"
     status = 422
+
+# A bulk file's rows are keyed `bulk:<SHA-256 of the file>:<line>` and kept for good (a file is
+# applied once, however late it is uploaded again); API Idempotency-Keys for API_KEYS_KEPT.
+BULK_KEY_PREFIX = "bulk:"
+API_KEYS_KEPT = datetime.timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -512,3 +517,11 @@ def rewards_expire_due(*, now: datetime.datetime | None = None) -> int:
         with transaction.atomic():
             expired += _expire(reward, actor=Actor.system())
     return expired
+
+
+def idempotency_keys_prune(*, now: datetime.datetime | None = None) -> int:
+    """Forget API Idempotency-Keys older than API_KEYS_KEPT (beat, daily); returns how many.
+    A client retries within minutes, not months; bulk-file keys are never forgotten."""
+    cutoff = (now or timezone.now()) - API_KEYS_KEPT
+    old = IdempotencyRecord.objects.filter(created_at__lt=cutoff).exclude(key__startswith=BULK_KEY_PREFIX)
+    return old.delete()[0]
