@@ -4,6 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.conf import settings
+
+from config.celery import app
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -73,3 +77,9 @@ def test_production_answers_with_https_only_hsts_secure_cookies_and_a_csp(capsys
     assert "script-src 'self' 'nonce-" in answer["csp"]
     with capsys.disabled():
         print(f"\n[deploy] http -> {answer['plain'][0]} https; HSTS “{answer['hsts']}”; secure cookies; CSP “{answer['csp'][:60]}…”")
+
+
+def test_every_beat_entry_names_a_task_a_worker_registers():
+    app.loader.import_default_modules()
+    missing = [name for name, entry in settings.CELERY_BEAT_SCHEDULE.items() if entry["task"] not in app.tasks]
+    assert missing == []
