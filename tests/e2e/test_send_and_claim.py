@@ -77,6 +77,9 @@ def test_completing_a_scheduled_interview_moves_the_participant_to_done(page, li
     panel = page.locator("#panel")
     panel.get_by_role("link", name=re.compile("^Scheduled")).click()
     expect(panel.get_by_role("link", name=re.compile("^Scheduled"))).to_have_attribute("aria-current", "page")
+    # htmx binds the swapped panel's hx-* handlers when it settles (its class comes off then),
+    # not when the new HTML appears: a change before that would send nothing.
+    expect(panel).not_to_have_class(re.compile("htmx-settling"))
     status = panel.get_by_role("combobox").first
     name = status.get_attribute("aria-label").removeprefix("Status of ")
     status.select_option("interview_completed")
