@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from budgets.services import LedgerError
@@ -32,20 +32,11 @@ def _in_progress() -> ApiError:
     return ApiError(409, "idempotency_in_progress", "A request with this Idempotency-Key is in progress; retry later.")
 
 
-def _claim(*, organization, key: str, fingerprint: str) -> IdempotencyRecord | None:
-    """The new claim on the key, or None when the key is taken."""
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(organization=organization, key=key, fingerprint=fingerprint)
-    except IntegrityError:
-        return None
-
-
 def idempotent(*, organization, key: str | None, fingerprint: str, run: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
     """Run `run` once per key; refused and conflicting outcomes are stored and replayed too."""
     if not key:
         return _outcome(run)
-    record = _claim(organization=organization, key=key, fingerprint=fingerprint)
+    record = IdempotencyRecord.objects.claim(organization=organization, key=key, fingerprint=fingerprint)
     if record is None:
         existing = IdempotencyRecord.objects.filter(organization=organization, key=key).first()
         if existing is None:  # the first request failed and released the key just now
@@ -57,7 +48,7 @@ def idempotent(*, organization, key: str | None, fingerprint: str, run: Callable
         abandoned = IdempotencyRecord.objects.filter(
             pk=existing.pk, status_code__isnull=True, created_at__lt=timezone.now() - IN_FLIGHT_TIMEOUT
         ).delete()[0]
-        record = _claim(organization=organization, key=key, fingerprint=fingerprint) if abandoned else None
+        record = IdempotencyRecord.objects.claim(organization=organization, key=key, fingerprint=fingerprint) if abandoned else None
         if record is None:
             raise _in_progress()
     try:

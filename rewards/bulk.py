@@ -19,7 +19,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from budgets.services import LedgerError
@@ -205,13 +205,12 @@ def bulk_preview(*, organization, text: str) -> list[BulkRow]:
 
 def _claim(organization, row: BulkRow, actor) -> bool:
     """Claim the row's key; False (and the row marked) when the file's row was applied already."""
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(organization=organization, key=row.key, fingerprint="", status_code=200, response={"by": actor.label})
-    except IntegrityError:  # a concurrent upload of the same file applied it since the preview
+    claimed = IdempotencyRecord.objects.claim(
+        organization=organization, key=row.key, fingerprint="", status_code=200, response={"by": actor.label}
+    )
+    if claimed is None:  # a concurrent upload of the same file applied it since the preview
         _mark_applied(organization, [row])
-        return False
-    return True
+    return claimed is not None
 
 
 def bulk_apply(*, organization, text: str, user) -> list[BulkRow]:

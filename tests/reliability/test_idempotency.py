@@ -10,12 +10,11 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from api import idempotency
 from api.idempotency import fingerprint_of
 from budgets.models import LedgerEntry, LedgerTransaction
 from budgets.selectors import ledger_problems
 from rewards import services
-from rewards.models import IdempotencyRecord, Redemption, RewardEvent
+from rewards.models import IdempotencyRecord, IdempotencyRecordQuerySet, Redemption, RewardEvent
 from tenancy.services import api_key_create
 
 from ..api.test_rewards_api import Api, api  # noqa: F401  (api: the fixture)
@@ -104,14 +103,14 @@ def test_a_duplicate_arriving_as_the_first_fails_and_releases_the_key_gets_a_409
     IdempotencyRecord.objects.create(
         organization=organization, key="vanishing", fingerprint=fingerprint_of(f"/api/v1{path}", {"amount_minor": 100, "note": ""})
     )
-    claim = idempotency._claim
+    claim = IdempotencyRecordQuerySet.claim
 
-    def claim_as_the_first_fails(**kwargs):
-        taken = claim(**kwargs)
+    def claim_as_the_first_fails(queryset, **kwargs):
+        taken = claim(queryset, **kwargs)
         IdempotencyRecord.objects.filter(key="vanishing").delete()  # the first request's failure releases it
         return taken
 
-    monkeypatch.setattr(idempotency, "_claim", claim_as_the_first_fails)
+    monkeypatch.setattr(IdempotencyRecordQuerySet, "claim", claim_as_the_first_fails)
     response = api.post(path, {"amount_minor": 100}, {"Idempotency-Key": "vanishing"})
     assert (response.status_code, response.json()["code"]) == (409, "idempotency_in_progress")
     monkeypatch.undo()
