@@ -30,3 +30,12 @@ def _enqueue(task, args) -> None:
     except BrokerUnreachable as error:
         _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
         logger.warning("The task broker can't be reached (%s); %s waits for its sweep.", error, task.name)
+
+
+def requeue(task, queryset) -> int:
+    """Queue `task(pk)` again for each row of `queryset`: rows committed whose task never reached
+    a worker (the sweeps); the tasks are idempotent, so a row queued twice is done once."""
+    ids = list(queryset.values_list("pk", flat=True))
+    for pk in ids:
+        task.delay(pk)
+    return len(ids)

@@ -3,6 +3,7 @@ import random
 from celery import shared_task
 
 from . import services
+from .broker import requeue
 
 # A temporary refusal (4xx, server unreachable) is tried again after 2.5-5 s, then 5-10 s, 10-20 s...
 # (doubling, the lower half fixed and the upper half random, so emails refused together don't
@@ -29,7 +30,4 @@ def outbound_email_deliver(self, email_id: int) -> str:
 @shared_task
 def outbound_emails_sweep() -> int:
     """Re-enqueue emails committed but never delivered; delivery is idempotent."""
-    ids = list(services.outbound_emails_pending().values_list("pk", flat=True)[:1000])
-    for email_id in ids:
-        outbound_email_deliver.delay(email_id)
-    return len(ids)
+    return requeue(outbound_email_deliver, services.outbound_emails_pending()[:1000])

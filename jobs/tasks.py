@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from core.broker import requeue
+
 from . import services
 from .models import BackgroundJob
 
@@ -29,7 +31,4 @@ def job_run(self, job_id: int) -> None:
 @shared_task
 def jobs_sweep() -> int:
     """Queue again the jobs whose task was lost; a job run twice still does each chunk once."""
-    ids = list(services.jobs_never_started().values_list("pk", flat=True))
-    for job_id in ids:
-        job_run.delay(job_id)
-    return len(ids)
+    return requeue(job_run, services.jobs_never_started())
