@@ -12,6 +12,10 @@ from studies.models import Participant, Study
 from tenancy.models import Organization, TenantModel, TenantQuerySet
 
 
+# How an incentive's ledger transactions and outbox emails name it: "incentive:<id>".
+REFERENCE_PREFIX = "incentive:"
+
+
 class IncentiveQuerySet(TenantQuerySet):
     def unclaimed(self):
         return self.filter(status=Incentive.Status.UNCLAIMED)
@@ -25,7 +29,7 @@ class IncentiveQuerySet(TenantQuerySet):
         latest_email = (
             OutboundEmail.objects.filter(
                 organization=OuterRef("organization"),
-                reference=Concat(Value("incentive:"), Cast(OuterRef("pk"), CharField())),
+                reference=Concat(Value(REFERENCE_PREFIX), Cast(OuterRef("pk"), CharField())),
             )
             .order_by("-pk")
             .annotate(
@@ -104,3 +108,7 @@ class Incentive(TenantModel):
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+    @property
+    def reference(self) -> str:
+        return f"{REFERENCE_PREFIX}{self.pk}"

@@ -64,7 +64,7 @@ def _queue_email(*, incentive: Incentive, reminder: bool):
     return outbound_email_queue(
         organization=incentive.organization,
         purpose="incentive_reminder" if reminder else "incentive_claim",
-        reference=f"incentive:{incentive.pk}",
+        reference=incentive.reference,
         to_email=incentive.participant.email,
         to_name=incentive.participant.name,
         subject=email.subject,
@@ -222,7 +222,7 @@ def incentive_claim(*, incentive: Incentive, payout_method: str, payout_details:
         budget=Budget.objects.with_accounts().select_related("organization").get(pk=incentive.budget_id),
         amount=incentive.amount,
         actor=f"{incentive.participant.email} (claim link)",
-        reference=f"incentive:{incentive.pk}",
+        reference=incentive.reference,
         memo=f"Claimed by {payout_method.replace('_', ' ')}",
     )
     return incentive
@@ -247,7 +247,7 @@ def _release(*, incentive: Incentive, to_status: str, stamp: str, actor, memo: s
         budget=Budget.objects.with_accounts().select_related("organization").get(pk=incentive.budget_id),
         amount=incentive.amount,
         actor=actor,
-        reference=f"incentive:{incentive.pk}",
+        reference=incentive.reference,
         memo=memo,
     )
     # The participant is back in the Done group, so they can be paid again if need be.
