@@ -15,10 +15,10 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
-from budgets.services import LedgerError
+from core.errors import DomainError, InvalidInput
 from rewards.models import IdempotencyRecord
 
-from .errors import ApiError, error_body
+from .errors import error_body
 
 IN_FLIGHT_TIMEOUT = datetime.timedelta(minutes=10)
 
@@ -28,8 +28,8 @@ def fingerprint_of(path: str, body: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _in_progress() -> ApiError:
-    return ApiError(409, "idempotency_in_progress", "A request with this Idempotency-Key is in progress; retry later.")
+def _in_progress() -> DomainError:
+    return DomainError("A request with this Idempotency-Key is in progress; retry later.", "idempotency_in_progress")
 
 
 def idempotent(*, organization, key: str | None, fingerprint: str, run: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
@@ -42,7 +42,7 @@ def idempotent(*, organization, key: str | None, fingerprint: str, run: Callable
         if existing is None:  # the first request failed and released the key just now
             raise _in_progress()
         if existing.fingerprint != fingerprint:
-            raise ApiError(422, "idempotency_key_reused", "This Idempotency-Key was used with a different request.")
+            raise InvalidInput("This Idempotency-Key was used with a different request.", "idempotency_key_reused")
         if existing.status_code is not None:
             return existing.status_code, existing.response
         abandoned = IdempotencyRecord.objects.filter(
@@ -64,5 +64,5 @@ def idempotent(*, organization, key: str | None, fingerprint: str, run: Callable
 def _outcome(run) -> tuple[int, dict]:
     try:
         return run()
-    except LedgerError as error:
-        return getattr(error, "status", 422), error_body(error.code, error.message)
+    except DomainError as error:
+        return error.status, error_body(error.code, error.message)

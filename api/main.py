@@ -5,11 +5,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
-from budgets.services import LedgerError
+from core.errors import DomainError
 from core.money import MoneyError
 from tenancy.services import api_key_authenticate
 
-from .errors import ApiError, error_body
+from .errors import error_body
 
 
 class ApiKeyAuth(HttpBearer):
@@ -60,14 +60,9 @@ def _bad_money(request, exc):
     return error_response(request, 422, "invalid_amount", str(exc))
 
 
-@api.exception_handler(LedgerError)
+@api.exception_handler(DomainError)
 def _refused(request, exc):
-    # Reward errors carry their own status (409 state conflict, 422 bad input); ledger ones are 422.
-    return error_response(request, getattr(exc, "status", 422), exc.code, exc.message)
-
-
-@api.exception_handler(ApiError)
-def _api_error(request, exc):
+    """Every refusal of every app: its own status (409 state conflict, 422 bad input, ...)."""
     return error_response(request, exc.status, exc.code, exc.message)
 
 

@@ -3,24 +3,23 @@
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from core.errors import DomainError
 from core.money import Money, MoneyError, require_positive
 from tenancy.models import Organization
 
 from .models import Budget, LedgerAccount, LedgerEntry, LedgerTransaction
 
 
-class LedgerError(Exception):
-    """A refused money movement; `message` is written for people, `code` for the API."""
+class LedgerError(DomainError):
+    """A refused money movement."""
 
     code = "ledger_error"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    status = 422
 
 
 class InsufficientFunds(LedgerError):
     code = "insufficient_funds"
+    status = 409
 
 
 class InvalidAmount(LedgerError):

@@ -16,13 +16,12 @@ from django.db.models import Count, Sum
 from django.http import QueryDict
 from django.utils import timezone
 
-from budgets.services import LedgerError
+from core.errors import DomainError
 from core.money import Money
 from jobs.models import BackgroundJob
 from jobs.results import BulkResult
 from jobs.services import job_start
 from studies.models import Study
-from studies.services import StudyError
 from tenancy.models import Membership
 
 from .filters import RecipientFilterSet
@@ -47,16 +46,18 @@ SKIP_REASONS = {
 }
 
 
-class SelectionError(Exception):
-    """A selection that can't be acted on; `message` is for people, nothing was changed."""
+class SelectionError(DomainError):
+    """A selection that can't be acted on; nothing was changed."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    code = "invalid_selection"
+    status = 422
 
 
 class SelectionNotFound(SelectionError):
     """Ids that are not the organization's incentives: the request is refused whole."""
+
+    code = "not_found"
+    status = 404
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def _act(result: BulkResult, incentive: Incentive, service, actor) -> None:
         changed = service(incentive=incentive, actor=actor)
     except IncentiveError as error:  # claimed or expired in the meantime
         result.skip(SKIP_REASONS.get(error.code.removeprefix("already_"), error.message))
-    except (LedgerError, StudyError) as error:
+    except DomainError as error:
         result.fail(f"{incentive.participant.name}: {error.message}")
     else:
         if changed:

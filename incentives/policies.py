@@ -20,11 +20,11 @@ import logging
 from django.db.models import F, Q
 from django.utils import timezone
 
-from budgets.services import LedgerError
+from core.errors import DomainError
 from tenancy.models import Organization
 
 from .models import Incentive
-from .services import IncentiveError, incentive_expire, incentive_remind
+from .services import incentive_expire, incentive_remind
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -67,7 +67,7 @@ def _apply(queryset, action) -> int:
         for incentive in batch:
             try:
                 count += bool(action(incentive=incentive, actor=None))
-            except (IncentiveError, LedgerError) as error:
+            except DomainError as error:
                 log.warning("Policy skipped incentive %s: %s", incentive.pk, error.message)
         last_pk = batch[-1].pk
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from budgets.models import Budget
 from budgets.services import budget_release, budget_reserve, budget_settle
 from core.db import retry_on_conflict
+from core.errors import DomainError
 from core.money import Money
 from core.services import outbound_email_queue
 from core.tokens import PLACEHOLDER, plausible, secret_link_ref
@@ -30,15 +31,10 @@ STATE_FIELDS = [
 ]
 
 
-class IncentiveError(Exception):
-    """A refused action; `message` is written for people, `code` for the API."""
+class IncentiveError(DomainError):
+    """A refused incentive action."""
 
     code = "incentive_error"
-
-    def __init__(self, message: str, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.code = code or self.code
 
 
 class ClaimRefused(IncentiveError):

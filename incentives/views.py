@@ -11,10 +11,10 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from budgets.services import LedgerError
+from core.errors import DomainError
 from core.money import Money
 from studies.models import Study
-from studies.services import StudyError, study_can_manage
+from studies.services import study_can_manage
 from tenancy.access import get_for_org_or_404, organization_required
 
 from . import emails, services
@@ -71,7 +71,7 @@ def incentives_send(request, study_pk):
             study=study, participant_ids=[row.participant_id for row in chosen], amount=amount,
             actor=request.user, **draft,
         )
-    except (services.IncentiveError, LedgerError, StudyError) as error:
+    except DomainError as error:
         context["send_error"] = error.message
         return _wizard(request, "message", context, status=409)
     request.session.pop(PREVIEW_SESSION_KEY, None)

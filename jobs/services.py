@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.broker import enqueue_on_commit
+from core.errors import DomainError
 
 from .kinds import KINDS
 from .models import BackgroundJob
@@ -17,8 +18,9 @@ Status = BackgroundJob.Status
 CHUNK_SIZE = 100
 
 
-class JobError(Exception):
-    pass
+class JobError(DomainError):
+    code = "job_error"
+    status = 422
 
 
 @transaction.atomic

@@ -14,12 +14,13 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError
 from core.ratelimit import client_ip, rate_limited
 
 from . import selectors, services
 from .forms import JoinForm, MessageForm, TransitionForm
 from .models import Offer, OfferMember, ProviderProfile
-from .transitions import EXPIRABLE, Actor, Status, TransitionNotAllowed
+from .transitions import EXPIRABLE, Actor, Status
 
 WINDOW_SECONDS = 60
 
@@ -121,7 +122,7 @@ def recipient_act(request, token):
                 offer=offer, to_status=data["to_status"], actor_kind=Actor.RECIPIENT, member=member,
                 note=data["note"], terms=data["terms"], acknowledgement_name=data["acknowledgement_name"],
             )
-    except TransitionNotAllowed as refusal:
+    except DomainError as refusal:
         return _recipient_page(request, member, token, error=refusal.message, status=409)
     return redirect("offers:recipient", token=token)
 
@@ -132,7 +133,7 @@ def recipient_leave(request, token):
     member = _member(token)
     try:
         services.offer_member_leave(member=member)
-    except TransitionNotAllowed as refusal:
+    except DomainError as refusal:
         return _recipient_page(request, member, token, error=refusal.message, status=409)
     return redirect("offers:recipient", token=token)
 
@@ -148,7 +149,7 @@ def recipient_messages(request, token):
     if request.method == "POST" and form.is_valid():
         try:
             services.message_post(offer=offer, body=form.cleaned_data["body"], member=member)
-        except TransitionNotAllowed as refusal:
+        except DomainError as refusal:
             form.add_error(None, refusal.message)
         else:
             form = MessageForm()
@@ -172,7 +173,7 @@ def shared_link(request, token):
         if form.is_valid():
             try:
                 _, raw = services.offer_join(offer=offer, **form.cleaned_data)
-            except TransitionNotAllowed as refusal:
+            except DomainError as refusal:
                 error, status = refusal.message, 409
             else:
                 return redirect("offers:recipient", token=raw)

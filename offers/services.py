@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.db import retry_on_conflict
+from core.errors import DomainError
 from core.money import Money
 from core.services import outbound_email_queue
 from core.tokens import PLACEHOLDER, derive_token, new_nonce, plausible, secret_link_ref, token_hash
@@ -26,7 +27,7 @@ DISTRIBUTABLE = frozenset({Status.CLAIMED, Status.COMPLETED, Status.ACKNOWLEDGED
 GROUP_CLAIMABLE = frozenset({Status.PRE_CLAIMED, Status.CLAIMED, Status.REQUIRES_REVISION})
 
 
-class OfferError(TransitionNotAllowed):
+class OfferError(DomainError):
     """A refused change other than a status transition (full group, wrong currency, ...)."""
 
     code = "offer_error"

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from core.errors import DomainError
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -109,14 +111,10 @@ TERMS_CHANGING = frozenset({S.COUNTER, S.PARTIAL_GRANTED})
 FINAL = frozenset(s for s in S if not any(t.source == s for t in TRANSITIONS))
 
 
-class TransitionNotAllowed(Exception):
-    """A refused status change; `message` is written for people."""
+class TransitionNotAllowed(DomainError):
+    """A refused status change."""
 
     code = "transition_not_allowed"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def transition_for(source: str, target: str) -> Transition | None:

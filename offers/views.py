@@ -8,6 +8,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
 from core.csv import csv_response
+from core.errors import DomainError
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
 from . import selectors, services
@@ -17,7 +18,7 @@ from .forms import (
 )
 from .models import IncentiveProgram, LinkTemplate, Offer, ProviderProfile
 from .tables import DistributionTable, LinkTemplateTable, OfferTable
-from .transitions import Actor, TransitionNotAllowed
+from .transitions import Actor
 
 PER_PAGE = 25
 
@@ -128,7 +129,7 @@ def offer_edit(request, pk):
                 services.offer_transition(
                     offer=offer, to_status=Offer.Status.OFFERED, actor_kind=Actor.PROVIDER, actor=request.user
                 )
-        except TransitionNotAllowed as error:
+        except DomainError as error:
             messages.error(request, error.message)
         else:
             sent = " and sent" if offer.status == Offer.Status.OFFERED else ""
@@ -169,7 +170,7 @@ def offer_transition(request, pk):
             note=form.cleaned_data["note"], terms=form.cleaned_data["terms"],
             acknowledgement_name=form.cleaned_data["acknowledgement_name"],
         )
-    except TransitionNotAllowed as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, f"Offer #{offer.pk} is now {offer.get_status_display()}.")
@@ -192,7 +193,7 @@ def offer_messages(request, pk):
                     offer=offer, body=form.cleaned_data["body"], user=request.user,
                     to_status=form.cleaned_data.get("to_status", ""),
                 )
-            except TransitionNotAllowed as error:
+            except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 offer.refresh_from_db()
@@ -218,7 +219,7 @@ def offer_distributions(request, pk):
         if form.is_valid():
             try:
                 services.distribution_record(offer=offer, actor=request.user, **form.cleaned_data)
-            except TransitionNotAllowed as error:
+            except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 messages.success(request, f"Recorded {form.cleaned_data['amount']} for offer #{offer.pk}.")

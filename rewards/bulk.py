@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from budgets.services import LedgerError
+from core.errors import DomainError, InvalidInput
 from core.money import Money, MoneyError, require_positive
 
 from . import services
@@ -33,8 +33,10 @@ MAX_ROWS = 5_000
 RESULT_HEADER = ["line", "account_external_id", "reward_external_id", "amount", "currency", "result", "message"]
 
 
-class BulkFileError(ValueError):
-    """The file as a whole can't be read; the message is for people."""
+class BulkFileError(InvalidInput):
+    """The file (or one of its rows) can't be read."""
+
+    code = "invalid_file"
 
 
 @dataclass
@@ -230,7 +232,7 @@ def bulk_apply(*, organization, text: str, user) -> list[BulkRow]:
                     row.redeemed = [services.reward_redeem(reward=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)]
                 else:
                     row.redeemed = services.account_redeem(account=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)
-        except LedgerError as error:
+        except DomainError as error:
             row.error = error.message
         else:
             row.result = "applied"

@@ -16,8 +16,9 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from budgets.models import LedgerAccount, LedgerTransaction
-from budgets.services import LedgerError, external_account, ledger_post
+from budgets.services import external_account, ledger_post
 from core.db import retry_on_conflict
+from core.errors import DomainError
 from core.money import Money, MoneyError, require_positive
 from tenancy.models import ApiKey, Organization, User
 
@@ -31,16 +32,10 @@ CANCEL_WINDOW_YEARS = 2
 EARLIEST_EVENT_YEAR = 1900
 
 
-class RewardError(LedgerError):
-    """A refused reward action; `message` for people, `code` and `status` for the API."""
+class RewardError(DomainError):
+    """A refused reward action."""
 
     code = "conflict"
-    status = 409
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        if code:
-            self.code = code
 
 
 class RewardConflict(RewardError):

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from budgets.services import LedgerError
+from core.errors import DomainError
 from core.csv import csv_response
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
@@ -57,7 +57,7 @@ def _reward_action(request, advocate_pk, reward_pk, act):
     reward = get_for_org_or_404(Reward.objects.select_related("advocate", "account"), request, pk=reward_pk, account=advocate.account_id)
     try:
         done = act(reward, services.Actor.web(request.user))
-    except LedgerError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         if done:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from budgets.models import Budget
+from core.errors import DomainError
 from core.money import Money, MoneyError, require_positive
 from tenancy.models import Membership
 
@@ -18,18 +19,15 @@ from .models import Participant, Study, StudyParticipant
 Status = StudyParticipant.Status
 
 
-class StudyError(Exception):
-    """A refused change; `message` is written for people, `code` for the API."""
+class StudyError(DomainError):
+    """A refused change to a study or its participants."""
 
     code = "study_error"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class NotAllowed(StudyError):
     code = "not_allowed"
+    status = 403
 
 
 def study_can_manage(*, study: Study, user) -> bool:
