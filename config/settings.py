@@ -39,6 +39,7 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "core.refusals.csrf_failure"
 # Absolute links in emails (claim links, offer links) start with this.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -78,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tenancy.middleware.CurrentOrganizationMiddleware",
+    # Refusals no view caught reach the screen (a toast for htmx requests): core/refusals.py.
+    "core.refusals.RefusalMiddleware",
     "axes.middleware.AxesMiddleware",
     "api.middleware.JsonErrorsMiddleware",
 ]

@@ -15,3 +15,59 @@ document.addEventListener("click", (event) => {
     button.textContent = "Copied";
   });
 });
+
+// Refusals reach the screen (core/refusals.py). A refusal's answer (X-Refusal) goes into the open
+// dialog it came from when there is one, else into the toast area; an error page that htmx would
+// swap into a fragment (a 500, a proxy's 502) and a request that never reached the server become
+// a toast instead.
+const TOAST_AREA = "#messages";
+
+function refusalSlot(element) {
+  const dialog = element?.closest?.("dialog[open]");
+  if (!dialog) return document.querySelector(TOAST_AREA);
+  let slot = dialog.querySelector(".dialog-refusals");
+  if (!slot) {
+    slot = document.createElement("div");
+    slot.className = "dialog-refusals";
+    const body = dialog.querySelector("article") || dialog;
+    body.insertBefore(slot, body.querySelector("header")?.nextSibling || body.firstChild);
+  }
+  return slot;
+}
+
+function showError(element, message) {
+  const slot = refusalSlot(element);
+  if (!slot) return;
+  const note = document.createElement("p");
+  note.className = "flash flash-error";
+  note.setAttribute("role", "alert");
+  note.textContent = message;
+  slot.replaceChildren(note);
+}
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const { xhr, requestConfig } = event.detail;
+  if (xhr.status < 400) return;
+  const origin = requestConfig?.elt;
+  if (xhr.getResponseHeader("X-Refusal")) {
+    const dialog = origin?.closest?.("dialog[open]");
+    if (dialog) event.detail.target = refusalSlot(origin);
+    return;
+  }
+  if (/^\s*<!doctype/i.test(xhr.responseText || "")) {
+    event.detail.shouldSwap = false;
+    showError(origin, `The server could not do that (error ${xhr.status}). Try again; if it keeps failing, tell your administrator.`);
+  }
+});
+
+for (const name of ["htmx:sendError", "htmx:timeout"]) {
+  document.addEventListener(name, (event) => {
+    showError(event.detail?.elt, "The server could not be reached. Check your connection and try again.");
+  });
+}
+
+// A new answer replaces the toasts of the one before: messages never pile up.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const slot = event.detail.elt?.closest?.("dialog[open]")?.querySelector(".dialog-refusals");
+  if (slot) slot.replaceChildren();
+});

@@ -1,0 +1,92 @@
+"""A refused action shows its message where the person is looking, in every app (core/refusals.py).
+
+htmx drops 4xx and 5xx answers unless told otherwise; these tests would see a dialog or panel that
+"just stays as it was" if a refusal were dropped.
+"""
+
+import re
+
+from playwright.sync_api import expect
+
+from budgets.models import Budget
+from core.money import Money
+from offers.models import Offer
+from rewards.models import Advocate
+from studies.models import Study
+
+
+def _open_send_dialog(page, live_server, study, *names):
+    page.goto(f"{live_server.url}/studies/{study.pk}/")
+    panel = page.locator("#panel")
+    for name in names:
+        panel.get_by_label(f"Select {name}").check()
+    panel.get_by_text("Actions").click()
+    panel.get_by_role("button", name="Send Incentives").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("button", name="Next")).to_be_visible()
+    return dialog
+
+
+def test_a_send_the_budget_cant_cover_says_so_in_the_dialog(page, live_server, demo, log_in):
+    study = Study.objects.get(name="Onboarding interviews")
+    sent_before = study.incentives.count()
+    log_in("researcher@acme.test")
+    dialog = _open_send_dialog(page, live_server, study, "Linus Pauling", "Marie Curie")
+    dialog.get_by_label(re.compile("Amount per participant")).fill("3000")
+    dialog.get_by_role("button", name="Next").click()
+    dialog.get_by_role("button", name="Send to 2 participants").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("this send needs $6,000.00")
+    assert study.incentives.count() == sent_before
+
+
+def test_a_refusal_inside_the_send_dialog_is_shown_in_the_dialog(page, live_server, demo, log_in):
+    """The researcher stops owning the study while the dialog is open: the 403 toast lands in it."""
+    study = Study.objects.get(name="Onboarding interviews")
+    log_in("researcher@acme.test")
+    dialog = _open_send_dialog(page, live_server, study, "Linus Pauling")
+    study.owners.clear()
+    dialog.get_by_role("button", name="Next").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("Only this study's owners and organization admins")
+    expect(dialog.get_by_label(re.compile("Amount per participant"))).to_be_visible()  # the step is kept
+
+
+def test_a_refused_status_change_in_the_study_panel_shows_a_toast(page, live_server, demo, log_in):
+    study = Study.objects.get(name="Onboarding interviews")
+    log_in("researcher@acme.test")
+    page.goto(f"{live_server.url}/studies/{study.pk}/?group=invited")
+    study.owners.clear()
+    page.locator("#panel").get_by_label(re.compile("^Status of")).first.select_option(label="Scheduled")
+    expect(page.locator("#messages").get_by_role("alert")).to_contain_text("Only this study's owners")
+
+
+def test_a_withdrawal_above_the_available_money_says_what_is_there(page, live_server, demo, log_in):
+    budget = Budget.objects.with_accounts().get(name="Customer interviews 2026")
+    available = budget.available_account.balance
+    log_in("owner@acme.test")
+    page.goto(f"{live_server.url}/incentives/budgets/{budget.pk}/")
+    form = page.locator("form[action$='/withdraw/']")
+    page.once("dialog", lambda question: question.accept())
+    form.get_by_label(re.compile("Amount")).fill("9999999")
+    form.get_by_role("button", name=re.compile("Withdraw")).click()
+    expect(page.get_by_role("alert")).to_contain_text(f"has {available} available")
+    budget.available_account.refresh_from_db()
+    assert budget.available_account.balance == available
+
+
+def test_a_provider_step_on_an_offer_that_changed_meanwhile_is_refused_on_screen(page, live_server, demo, log_in):
+    offer = Offer.objects.filter(status=Offer.Status.OFFERED, delivery=Offer.Delivery.EMAIL).first()
+    log_in("provider@acme.test")
+    page.goto(f"{live_server.url}/provider/incentive-offers/{offer.pk}/")
+    Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.REJECTED)  # the recipient declined meanwhile
+    page.get_by_role("button", name="Request info").first.click()
+    expect(page.get_by_role("alert")).to_contain_text("can't go from Rejected to Needs Info")
+
+
+def test_redeeming_more_than_is_available_says_so(page, live_server, demo, log_in):
+    advocate = Advocate.objects.filter(account__rewards__status="available").distinct().first()
+    log_in("owner@acme.test")
+    page.goto(f"{live_server.url}/rewards/participants/{advocate.pk}/")
+    row = page.get_by_role("row").filter(has=page.get_by_role("button", name="Redeem")).first
+    row.get_by_role("spinbutton").or_(row.get_by_role("textbox")).first.fill(str(Money(10**9, "USD").plain()))
+    row.get_by_role("button", name="Redeem").click()
+    expect(page.get_by_role("alert")).to_contain_text(re.compile("available|left"))
