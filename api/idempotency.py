@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError, InvalidInput
-from rewards.models import IdempotencyRecord
+from core.models import IdempotencyRecord
 
 from .errors import error_body
 

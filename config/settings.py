@@ -210,7 +210,7 @@ CELERY_BEAT_SCHEDULE = {
     "rewards-release-due": {"task": "rewards.tasks.rewards_release_due", "schedule": 60.0},
     "rewards-expire-due": {"task": "rewards.tasks.rewards_expire_due", "schedule": 300.0},
     # API Idempotency-Keys are kept 30 days, then forgotten (daily).
-    "idempotency-keys-prune": {"task": "rewards.tasks.idempotency_keys_prune", "schedule": 86400.0},
+    "idempotency-keys-prune": {"task": "core.tasks.idempotency_keys_prune", "schedule": 86400.0},
 }
 
 # Email. With no EMAIL_HOST, emails are printed to the console; every email is also kept

@@ -1,6 +1,13 @@
-from django.db import models
+import datetime
 
-from tenancy.models import TenantModel
+from django.db import IntegrityError, models, transaction
+
+from tenancy.models import TenantModel, TenantQuerySet
+
+# Idempotency keys of bulk files ("bulk:<SHA-256 of the file>:<line>") are kept for good: a file
+# is applied once, however late it is uploaded again. API Idempotency-Keys are kept 30 days.
+PERMANENT_KEY_PREFIX = "bulk:"
+API_KEYS_KEPT = datetime.timedelta(days=30)
 
 
 class OutboundEmailQuerySet(models.QuerySet):
@@ -63,3 +70,37 @@ class TablePreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.table}"
+
+
+class IdempotencyRecordQuerySet(TenantQuerySet):
+    def claim(self, *, organization, key: str, **fields) -> "IdempotencyRecord | None":
+        """The new record of `key`, or None when the organization holds the key already; in a
+        savepoint, so the caller's transaction goes on either way."""
+        try:
+            with transaction.atomic():
+                return self.create(organization=organization, key=key, **fields)
+        except IntegrityError:
+            return None
+
+
+class IdempotencyRecord(TenantModel):
+    """One use of an Idempotency-Key (API) or of a bulk file's row: the request's fingerprint
+    and, once done, its response. Keys starting with PERMANENT_KEY_PREFIX are kept for good;
+    the others are forgotten after API_KEYS_KEPT (core.services.idempotency_keys_prune).
+
+    A row without `status_code` is a request still in flight.
+    """
+
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = IdempotencyRecordQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="idempotency_record_key_unique")]
+
+    def __str__(self):
+        return self.key

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from .broker import enqueue_on_commit
-from .models import OutboundEmail, TablePreference
+from .models import API_KEYS_KEPT, PERMANENT_KEY_PREFIX, IdempotencyRecord, OutboundEmail, TablePreference
 from .tokens import PLACEHOLDER, secret_link_url
 
 
@@ -152,3 +152,11 @@ def table_columns_save(*, user, table_name: str, columns: list[str]) -> TablePre
         user=user, table=table_name, defaults={"columns": chosen}
     )
     return preference
+
+
+def idempotency_keys_prune(*, now=None) -> int:
+    """Forget API Idempotency-Keys older than API_KEYS_KEPT (beat, daily); returns how many.
+    A client retries within minutes, not months; bulk-file keys are never forgotten."""
+    cutoff = (now or timezone.now()) - API_KEYS_KEPT
+    old = IdempotencyRecord.objects.filter(created_at__lt=cutoff).exclude(key__startswith=PERMANENT_KEY_PREFIX)
+    return old.delete()[0]

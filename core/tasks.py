@@ -31,3 +31,9 @@ def outbound_email_deliver(self, email_id: int) -> str:
 def outbound_emails_sweep() -> int:
     """Re-enqueue emails committed but never delivered; delivery is idempotent."""
     return requeue(outbound_email_deliver, services.outbound_emails_pending()[:1000])
+
+
+@shared_task
+def idempotency_keys_prune() -> int:
+    """API Idempotency-Keys are forgotten after 30 days (beat, daily)."""
+    return services.idempotency_keys_prune()

@@ -23,10 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError, InvalidInput
+from core.models import IdempotencyRecord
 from core.money import Money, MoneyError, require_positive
 
 from . import services
-from .models import IdempotencyRecord, Reward, RewardAccount, RewardBalance
+from .models import Reward, RewardAccount, RewardBalance
 from .services import BULK_KEY_PREFIX
 
 MAX_ROWS = 5_000

@@ -8,7 +8,7 @@ transaction, with conditional updates on the reward row and on the ledger balanc
 
 import pgtrigger
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.db.models import F, Q
 
 from budgets.models import LedgerAccount
@@ -229,36 +229,3 @@ class Redemption(TenantModel):
 
     def __str__(self):
         return f"{Money(self.amount_minor, self.currency)} from reward {self.reward_id}"
-
-
-class IdempotencyRecordQuerySet(TenantQuerySet):
-    def claim(self, *, organization, key: str, **fields) -> "IdempotencyRecord | None":
-        """The new record of `key`, or None when the organization holds the key already; in a
-        savepoint, so the caller's transaction goes on either way."""
-        try:
-            with transaction.atomic():
-                return self.create(organization=organization, key=key, **fields)
-        except IntegrityError:
-            return None
-
-
-class IdempotencyRecord(TenantModel):
-    """One use of an Idempotency-Key (API) or of a bulk file's row: the request's fingerprint
-    and, once done, its response.
-
-    A row without `status_code` is a request still in flight.
-    """
-
-    key = models.CharField(max_length=200)
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = IdempotencyRecordQuerySet.as_manager()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="idempotency_key_unique")]
-
-    def __str__(self):
-        return self.key

@@ -19,10 +19,11 @@ from budgets.models import LedgerAccount, LedgerTransaction
 from budgets.services import external_account, ledger_post
 from core.db import retry_on_conflict
 from core.errors import DomainError
+from core.models import PERMANENT_KEY_PREFIX
 from core.money import Money, MoneyError, require_positive
 from tenancy.models import ApiKey, Organization, User
 
-from .models import Advocate, Channel, IdempotencyRecord, Redemption, Reward, RewardAccount, RewardBalance, RewardEvent
+from .models import Advocate, Channel, Redemption, Reward, RewardAccount, RewardBalance, RewardEvent
 
 Status = Reward.Status
 Reason = Reward.PendingReason
@@ -48,10 +49,8 @@ class RewardInvalid(RewardError):
     code = "invalid"
     status = 422
 
-# A bulk file's rows are keyed `bulk:<SHA-256 of the file>:<line>` and kept for good (a file is
-# applied once, however late it is uploaded again); API Idempotency-Keys for API_KEYS_KEPT.
-BULK_KEY_PREFIX = "bulk:"
-API_KEYS_KEPT = datetime.timedelta(days=30)
+# A bulk file's rows are keyed `bulk:<SHA-256 of the file>:<line>`, kept for good (core.models).
+BULK_KEY_PREFIX = PERMANENT_KEY_PREFIX
 
 
 @dataclass(frozen=True)
@@ -513,10 +512,3 @@ def rewards_expire_due(*, now: datetime.datetime | None = None) -> int:
             expired += _expire(reward, actor=Actor.system())
     return expired
 
-
-def idempotency_keys_prune(*, now: datetime.datetime | None = None) -> int:
-    """Forget API Idempotency-Keys older than API_KEYS_KEPT (beat, daily); returns how many.
-    A client retries within minutes, not months; bulk-file keys are never forgotten."""
-    cutoff = (now or timezone.now()) - API_KEYS_KEPT
-    old = IdempotencyRecord.objects.filter(created_at__lt=cutoff).exclude(key__startswith=BULK_KEY_PREFIX)
-    return old.delete()[0]

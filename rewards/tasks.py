@@ -12,8 +12,3 @@ def rewards_release_due():
 @shared_task
 def rewards_expire_due():
     return services.rewards_expire_due()
-
-
-@shared_task
-def idempotency_keys_prune():
-    return services.idempotency_keys_prune()

@@ -8,7 +8,8 @@ from django.test import Client
 from django.utils import timezone
 
 from api.idempotency import fingerprint_of
-from rewards.models import IdempotencyRecord, Redemption, Reward, RewardEvent
+from core.models import IdempotencyRecord
+from rewards.models import Redemption, Reward, RewardEvent
 from tenancy.services import api_key_create, api_key_revoke
 
 from ..rewards.helpers import available, make_account, make_reward

@@ -14,7 +14,8 @@ from api.idempotency import fingerprint_of
 from budgets.models import LedgerEntry, LedgerTransaction
 from budgets.selectors import ledger_problems
 from rewards import services
-from rewards.models import IdempotencyRecord, IdempotencyRecordQuerySet, Redemption, RewardEvent
+from core.models import IdempotencyRecord, IdempotencyRecordQuerySet
+from rewards.models import Redemption, RewardEvent
 from tenancy.services import api_key_create
 
 from ..api.test_rewards_api import Api, api  # noqa: F401  (api: the fixture)

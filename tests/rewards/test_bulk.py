@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from budgets.selectors import ledger_problems
 from rewards import services
-from rewards.models import IdempotencyRecord, Redemption, Reward
+from core.models import IdempotencyRecord
+from rewards.models import Redemption, Reward
 
 from .helpers import SYSTEM, available, make_account, make_reward
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from budgets.selectors import ledger_problems
 from core.money import Money
 from rewards import services, tasks
-from rewards.models import Channel, IdempotencyRecord, Redemption, Reward, RewardEvent
+from rewards.models import Channel, Redemption, Reward, RewardEvent
 
 from .helpers import SYSTEM, available, make_account, make_reward
 
@@ -268,12 +268,3 @@ def test_every_action_is_audited_with_who_when_and_channel(account, owner):
     assert sorted(events) == ["cancelled", "redeemed", "released", "uncancelled"]
     assert all(event.created_at and event.actor_label == owner.email for event in RewardEvent.objects.filter(user=owner))
     call_command("verify_ledger")
-
-
-def test_api_idempotency_keys_are_forgotten_after_thirty_days_and_bulk_file_keys_never(organization):
-    for key in ["old-api-key", "recent-api-key", "bulk:0f3a:2"]:
-        IdempotencyRecord.objects.create(organization=organization, key=key, fingerprint="f")
-    long_ago = timezone.now() - services.API_KEYS_KEPT - datetime.timedelta(seconds=1)
-    IdempotencyRecord.objects.exclude(key="recent-api-key").update(created_at=long_ago)
-    assert tasks.idempotency_keys_prune() == 1
-    assert set(IdempotencyRecord.objects.values_list("key", flat=True)) == {"recent-api-key", "bulk:0f3a:2"}
