@@ -75,8 +75,8 @@ def _http_error(request, exc):
 
 
 def _mount_routers():
-    from incentives.api import router as incentives_router
-    from rewards.api import router as rewards_router
+    from .incentives import router as incentives_router
+    from .rewards import router as rewards_router
 
     api.add_router("", rewards_router, tags=["rewards"])
     api.add_router("", incentives_router, tags=["incentives"])

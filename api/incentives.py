@@ -7,7 +7,7 @@ from ninja.params import P, QueryEx
 
 from api.schemas import ERRORS, Limit, ObjectId, Offset
 
-from .models import Incentive
+from incentives.models import Incentive
 
 router = Router()
 

@@ -11,8 +11,8 @@ from api.idempotency import fingerprint_of, idempotent
 from api.schemas import ERRORS, AmountMinor, BodyIn, Id, Limit, ObjectId, Offset, Text, UtcDateTime
 from core.money import Money
 
-from . import selectors, services
-from .models import Advocate, Reward, RewardAccount
+from rewards import selectors, services
+from rewards.models import Advocate, Reward, RewardAccount
 
 router = Router()
 
