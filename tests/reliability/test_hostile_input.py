@@ -235,7 +235,8 @@ CSRF_EXEMPT = {
 
 
 def refused_for_csrf(response) -> bool:
-    return response.status_code == 403 and b"CSRF verification failed" in response.content
+    # core.refusals.csrf_failure is the CSRF_FAILURE_VIEW: it says the page has expired.
+    return response.status_code == 403 and b"This page has expired" in response.content
 
 
 @pytest.mark.django_db
