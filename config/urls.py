@@ -12,10 +12,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("organization/", include("tenancy.urls")),
-    path("incentives/", include("budgets.urls")),
+    path("incentives/", include("incentives.budget_urls")),
     path("incentives/", include("incentives.recipient_urls")),
     path("jobs/", include("jobs.urls")),
-    path("studies/", include("studies.urls")),
+    path("studies/", include("incentives.study_urls")),
     path("", include("incentives.urls")),
     path("", include("offers.urls")),  # /provider/... and the public /offer/, /offer-link/, /widget/ pages
     path("", include("core.urls")),

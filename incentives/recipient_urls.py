@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import recipients
+from .views import recipients
 
 # Mounted under /incentives/ beside the Budgets tab; a namespace of its own, since
 # incentives/urls.py (claim links, sending) already uses "incentives".

@@ -6,6 +6,6 @@ this app depends on nobody.
 """
 
 KINDS = {
-    "incentives_cancel": ("Cancelling incentives", "Cancelled", "incentives.bulk.incentives_cancel_many"),
-    "incentives_resend": ("Resending incentives", "Resent", "incentives.bulk.incentives_resend_many"),
+    "incentives_cancel": ("Cancelling incentives", "Cancelled", "incentives.services.bulk.incentives_cancel_many"),
+    "incentives_resend": ("Resending incentives", "Resent", "incentives.services.bulk.incentives_resend_many"),
 }

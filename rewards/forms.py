@@ -32,6 +32,6 @@ class BulkUploadForm(forms.Form):
 
 class BulkApplyForm(forms.Form):
     """The previewed CSV comes back as text and is checked again before anything is applied;
-    its content is what makes applying it twice apply it once (rewards.bulk)."""
+    its content is what makes applying it twice apply it once (rewards.services.bulk)."""
 
     csv_text = forms.CharField(widget=forms.HiddenInput, max_length=2 * MAX_UPLOAD_BYTES, strip=False)

@@ -8,7 +8,8 @@ from core.errors import DomainError
 from core.csv import csv_response
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
-from . import bulk, selectors, services
+from . import selectors, services
+from .services import bulk
 from .filters import AdvocateFilterSet
 from .forms import BulkApplyForm, BulkUploadForm, RedeemForm
 from .models import Advocate, Reward

@@ -10,7 +10,7 @@ from budgets.selectors import ledger_problems
 from budgets.services import InvalidAmount, LedgerError, budget_fund, budget_reserve, ledger_post
 from core.money import MAX_DIGITS, Money, MoneyError
 from incentives.services import IncentiveError, incentives_send
-from rewards.bulk import bulk_apply
+from rewards.services.bulk import bulk_apply
 from rewards.models import Redemption
 from rewards.services import RewardInvalid, reward_redeem
 from studies.services import StudyError, study_create

@@ -22,7 +22,7 @@ from core.models import OutboundEmail
 from core.money import Money
 from incentives import tokens
 from incentives.services import incentives_send
-from incentives.views import PREVIEW_SESSION_KEY
+from incentives.views.send import PREVIEW_SESSION_KEY
 from offers import services as offers
 from offers.demo import walk_to
 from offers.models import IncentiveProgram, IncentiveType, LinkTemplate, Offer, ProviderProfile

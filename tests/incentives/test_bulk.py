@@ -11,7 +11,7 @@ from django.utils import timezone
 from budgets.selectors import ledger_problems
 from core.models import OutboundEmail
 from core.services import outbound_email_bodies
-from incentives import bulk
+from incentives.services import bulk
 from incentives.models import Incentive
 from incentives.tokens import claim_token
 from jobs.models import BackgroundJob

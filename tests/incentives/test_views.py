@@ -8,7 +8,7 @@ from django.urls import reverse
 from core.models import OutboundEmail
 from incentives import tokens
 from incentives.models import Incentive
-from incentives.views import CLAIM_LOOKUPS_PER_WINDOW
+from incentives.views.claim import CLAIM_LOOKUPS_PER_WINDOW
 from studies.models import StudyParticipant
 
 from ..factories import member

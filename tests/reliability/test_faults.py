@@ -26,7 +26,7 @@ from core import broker as broker_module
 from core import tasks as email_tasks
 from core.models import OutboundEmail
 from core.tasks import outbound_email_deliver, outbound_emails_sweep
-from incentives import bulk
+from incentives.services import bulk
 from incentives import services as incentive_services
 from incentives.models import Incentive
 from jobs import services as job_services

@@ -20,7 +20,7 @@ from core.models import OutboundEmail
 from core.money import Money
 from incentives import services
 from incentives.models import Incentive
-from rewards import bulk
+from rewards.services import bulk
 from rewards.models import Redemption, Reward
 from studies.models import Study
 from studies.services import study_close

@@ -24,9 +24,9 @@ from jobs.services import job_start
 from studies.models import Study
 from tenancy.models import Membership
 
-from .filters import RecipientFilterSet
-from .models import Incentive
-from .services import IncentiveError, incentive_cancel, incentive_remind
+from ..filters import RecipientFilterSet
+from ..models import Incentive
+from . import IncentiveError, incentive_cancel, incentive_remind
 
 Status = Incentive.Status
 # Above this many rows an action runs as a background job with a progress bar.

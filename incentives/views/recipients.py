@@ -16,10 +16,10 @@ from jobs.kinds import KINDS
 from jobs.models import BackgroundJob
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
-from . import bulk
-from .filters import RecipientFilterSet
-from .models import Incentive
-from .tables import RecipientTable
+from ..filters import RecipientFilterSet
+from ..models import Incentive
+from ..services import bulk
+from ..tables import RecipientTable
 
 RESULTS_TARGET = "results"
 

@@ -20,8 +20,8 @@ from core.tokens import PLACEHOLDER, plausible, secret_link_ref
 from studies.models import Study, StudyParticipant
 from studies.services import require_study_manager
 
-from . import emails, tokens
-from .models import Incentive
+from .. import emails, tokens
+from ..models import Incentive
 
 Status = Incentive.Status
 # What the conditional updates change; reloaded after them, keeping the cached relations.

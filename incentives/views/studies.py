@@ -8,9 +8,9 @@ from budgets.models import Budget
 from core.money import Money, MoneyError, require_positive
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
-from . import selectors, services
-from .forms import ParticipantCsvForm, ParticipantForm, StatusForm, StudyForm
-from .models import Study, StudyParticipant
+from studies import selectors, services
+from studies.forms import ParticipantCsvForm, ParticipantForm, StatusForm, StudyForm
+from studies.models import Study, StudyParticipant
 
 
 def _study(request, pk, *, manage=False) -> Study:

@@ -23,7 +23,7 @@ from core.models import PERMANENT_KEY_PREFIX
 from core.money import Money, MoneyError, require_positive
 from tenancy.models import ApiKey, Organization, User
 
-from .models import Advocate, Channel, Redemption, Reward, RewardAccount, RewardBalance, RewardEvent
+from ..models import Advocate, Channel, Redemption, Reward, RewardAccount, RewardBalance, RewardEvent
 
 Status = Reward.Status
 Reason = Reward.PendingReason

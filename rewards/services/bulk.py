@@ -26,9 +26,8 @@ from core.errors import DomainError, InvalidInput
 from core.models import IdempotencyRecord
 from core.money import Money, MoneyError, require_positive
 
-from . import services
-from .models import Reward, RewardAccount, RewardBalance
-from .services import BULK_KEY_PREFIX
+from ..models import Reward, RewardAccount, RewardBalance
+from . import BULK_KEY_PREFIX, Actor, account_redeem, reward_redeem
 
 MAX_ROWS = 5_000
 RESULT_HEADER = ["line", "account_external_id", "reward_external_id", "amount", "currency", "result", "message"]
@@ -221,7 +220,7 @@ def bulk_apply(*, organization, text: str, user) -> list[BulkRow]:
     transaction with the claim on its key: a row that fails releases the key, so uploading the
     file again retries it."""
     rows = bulk_preview(organization=organization, text=text)
-    actor = services.Actor.web(user, channel="bulk")
+    actor = Actor.web(user, channel="bulk")
     for row in rows:
         if not row.ok:
             continue
@@ -230,9 +229,9 @@ def bulk_apply(*, organization, text: str, user) -> list[BulkRow]:
                 if not _claim(organization, row, actor):
                     continue
                 if isinstance(row.target, Reward):
-                    row.redeemed = [services.reward_redeem(reward=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)]
+                    row.redeemed = [reward_redeem(reward=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)]
                 else:
-                    row.redeemed = services.account_redeem(account=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)
+                    row.redeemed = account_redeem(account=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)
         except DomainError as error:
             row.error = error.message
         else:

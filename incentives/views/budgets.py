@@ -6,14 +6,15 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.tables import configure_table
-from incentives.recipients import recipients_context, render_results, wants_results
 from tenancy.access import get_for_org_or_404, manager_required, organization_required
 
-from . import selectors, services
-from .charts import funds_chart
-from .forms import BudgetForm, MoneyMovementForm
-from .models import Budget
-from .tables import BudgetTable
+from budgets import selectors, services
+from budgets.charts import funds_chart
+from budgets.forms import BudgetForm, MoneyMovementForm
+from budgets.models import Budget
+from budgets.tables import BudgetTable
+
+from .recipients import recipients_context, render_results, wants_results
 
 
 @organization_required

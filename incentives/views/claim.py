@@ -1,0 +1,69 @@
+"""The public claim page: a participant opens the link from their email and takes the incentive."""
+
+import functools
+
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from core.ratelimit import client_ip, rate_limited
+
+from .. import services
+from ..forms import ClaimForm
+
+# Claim-link look-ups per client address: enough for a person, far too few to guess tokens.
+CLAIM_LOOKUPS_PER_WINDOW = 30
+CLAIM_WINDOW_SECONDS = 600
+
+
+def public_token_page(view):
+    """For pages reached by a secret token: rate-limited per client address, never cached,
+    and no Referer header carries the token to other sites."""
+
+    # No CSRF check: the secret token in the URL is the authority, and a page served with
+    # no-referrer makes browsers post with "Origin: null", which the check refuses.
+    @functools.wraps(view)
+    @csrf_exempt
+    @never_cache
+    def wrapper(request, token, *args, **kwargs):
+        if rate_limited(
+            scope="claim", key=client_ip(request), limit=CLAIM_LOOKUPS_PER_WINDOW, window_seconds=CLAIM_WINDOW_SECONDS
+        ):
+            response = render(request, "429.html", status=429)
+        else:
+            response = view(request, token, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
+REFUSAL_STATUS = {"unknown": 404, "claimed": 200, "cancelled": 410, "expired": 410}
+
+
+def _refused(request, refusal, incentive):
+    context = {"refusal": refusal, "incentive": incentive}
+    return render(request, "incentives/claim_refused.html", context, status=REFUSAL_STATUS[refusal.code])
+
+
+@public_token_page
+def claim(request, token):
+    incentive = services.incentive_for_token(token)
+    refusal = services.claim_refusal(incentive)
+    if refusal:
+        return _refused(request, refusal, incentive)
+    form = ClaimForm(request.POST or None, organization=incentive.organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incentive = services.incentive_claim(
+                incentive=incentive,
+                payout_method=form.cleaned_data["payout_method"],
+                payout_details=form.payout_details(),
+            )
+        except services.ClaimRefused as refused:
+            return _refused(request, refused, incentive)
+        except services.IncentiveError as error:
+            form.add_error(None, error.message)
+        else:
+            return render(request, "incentives/claim_done.html", {"incentive": incentive})
+    return render(request, "incentives/claim.html", {"incentive": incentive, "form": form})
