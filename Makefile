@@ -5,6 +5,8 @@ MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails point at the server `make run` starts (the worker builds them, so it is told too).
+SITE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 
 .PHONY: install run serve test smoke migrate seed worker beat stop backup restore bench verify clean
@@ -22,13 +24,16 @@ migrate: install
 	$(MANAGE) migrate --noinput
 
 seed: migrate
-	$(MANAGE) seed_demo
+	SITE_URL="$(SITE_URL)" $(MANAGE) seed_demo
 
+# Web, worker and beat (the Procfile) under honcho; one Ctrl-C stops the three. Each carries
+# GRATIA_RUN=<this clone> in its environment, by which `make stop` finds whatever is left.
 run: seed serve
 
 serve: install
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop; 'make stop' stops the embedded PostgreSQL)"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@echo "Serving on $(SITE_URL)/ with a Celery worker and beat (Ctrl-C stops them; 'make stop' also stops Redis and PostgreSQL)"
+	GRATIA_RUN="$(CURDIR)" SITE_URL="$(SITE_URL)" HOST="$(HOST)" PORT="$(PORT)" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+		$(VENV)/bin/honcho start --port $(PORT)
 
 test: install
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
@@ -37,16 +42,16 @@ smoke: install
 	$(PY) -m pytest -m smoke $(PYTEST_ARGS)
 
 worker: install
-	$(VENV)/bin/celery -A config worker --loglevel=info
+	SITE_URL="$(SITE_URL)" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start worker
 
 beat: install
-	$(VENV)/bin/celery -A config beat --loglevel=info
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start beat
 
 verify: install
 	$(MANAGE) verify_ledger
 
 stop: install
-	$(PY) -m config.embedded_db stop
+	$(PY) -m config.stop
 
 backup: install
 	$(PY) -m config.backup dump $(FILE)

@@ -40,7 +40,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 CSRF_FAILURE_VIEW = "core.refusals.csrf_failure"
-# Absolute links in emails (claim links, offer links) start with this.
+# Absolute links in emails (claim links, offer links) start with this. `make run` sets it to
+# the address it serves (make run PORT=8102: http://127.0.0.1:8102), for the worker too.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -127,10 +128,18 @@ DATABASES = {"default": database_config()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# With neither REDIS_URL nor CELERY_BROKER_URL, an embedded Redis (config/embedded_redis.py,
+# data in .data/redis) is the broker and the cache, as the embedded PostgreSQL is the database.
+EMBEDDED_REDIS = not REDIS_URL and not env_str("CELERY_BROKER_URL")
+if EMBEDDED_REDIS:
+    from config import embedded_redis
+
+    embedded_redis.ensure_running()
+_cache_url = embedded_redis.cache_url() if EMBEDDED_REDIS else REDIS_URL
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL and env_bool("CACHE_USE_REDIS", True)
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url and env_bool("CACHE_USE_REDIS", True)
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
@@ -161,7 +170,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -174,9 +183,8 @@ STORAGES = {
     },
 }
 
-# Celery: with no broker URL, tasks run eagerly in the web process (the embedded default).
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL) or "memory://"
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
+# Celery: tasks always go to a broker and a worker runs them (tests that want them inline say so).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL) or embedded_redis.broker_url()
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -212,9 +220,15 @@ CELERY_BEAT_SCHEDULE = {
     # API Idempotency-Keys are kept 30 days, then forgotten (daily).
     "idempotency-keys-prune": {"task": "core.tasks.idempotency_keys_prune", "schedule": 86400.0},
 }
+# Tests (and demos) shorten every period to at most this many seconds.
+if env_str("CELERY_BEAT_PERIOD"):
+    for _entry in CELERY_BEAT_SCHEDULE.values():
+        _entry["schedule"] = min(_entry["schedule"], float(env_str("CELERY_BEAT_PERIOD")))
+# Beat checks its schedule at least this often (its default is 5 minutes when nothing is due sooner).
+CELERY_BEAT_MAX_LOOP_INTERVAL = min(30.0, *(entry["schedule"] for entry in CELERY_BEAT_SCHEDULE.values()))
 
-# Email. With no EMAIL_HOST, emails are printed to the console; every email is also kept
-# in the outbox table, which admins read at /outbox/.
+# Email. With no EMAIL_HOST, emails are printed to the console with their personal links
+# redacted; every email is also kept in the outbox table, which admins read at /outbox/.
 _email_host = env_str("EMAIL_HOST")
 MAILERS = {
     "default": (
@@ -230,7 +244,7 @@ MAILERS = {
             },
         }
         if _email_host
-        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        else {"BACKEND": "core.mail.RedactingConsoleBackend"}
     )
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "incentives@example.com")

@@ -104,3 +104,18 @@ class IdempotencyRecord(TenantModel):
 
     def __str__(self):
         return self.key
+
+
+class ScheduledJobRun(models.Model):
+    """When beat last sent each job of CELERY_BEAT_SCHEDULE, and a worker last finished it; the
+    row named BEAT_STARTED holds beat's start. The System status page and the owners' banner
+    read it (core/system.py). Not a tenant's data: one row per job for the whole installation."""
+
+    BEAT_STARTED = "(beat started)"
+
+    name = models.CharField(max_length=100, unique=True, help_text="A key of CELERY_BEAT_SCHEDULE.")
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_done_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.name

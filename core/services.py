@@ -160,3 +160,16 @@ def idempotency_keys_prune(*, now=None) -> int:
     cutoff = (now or timezone.now()) - API_KEYS_KEPT
     old = IdempotencyRecord.objects.filter(created_at__lt=cutoff).exclude(key__startswith=PERMANENT_KEY_PREFIX)
     return old.delete()[0]
+
+
+def scheduled_job_record(*, names, sent: bool = False, done: bool = False) -> None:
+    """Note that beat sent (or a worker finished) the scheduled jobs `names`, now: one statement
+    per job (an upsert), so beat and workers writing at once never conflict."""
+    from .models import ScheduledJobRun
+
+    now = timezone.now()
+    fields = {**({"last_sent_at": now} if sent else {}), **({"last_done_at": now} if done else {})}
+    ScheduledJobRun.objects.bulk_create(
+        [ScheduledJobRun(name=name, **fields) for name in names],
+        update_conflicts=True, unique_fields=["name"], update_fields=list(fields),
+    )
