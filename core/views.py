@@ -1,17 +1,18 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.shortcuts import redirect, render
 from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
 
 from tenancy.access import get_for_org_or_404, manager_required
 
-from . import services
+from . import services, system
 from .models import OutboundEmail
 from .tables import CONFIGURABLE_TABLES
 
@@ -69,3 +70,34 @@ def outbox_html(request, pk):
     """The email's HTML exactly as sent, framed by the detail page, in a sandbox without scripts."""
     email = get_for_org_or_404(OutboundEmail, request, pk=pk)
     return HttpResponse(email.html_body or "<p>(no HTML part)</p>")
+
+
+@manager_required
+def system_status(request):
+    """Is the background work running: workers, beat's jobs, the broker, and this organization's
+    outbox and bulk jobs."""
+    names = system.workers()
+    return render(request, "core/system_status.html", {
+        "workers": names,
+        "broker_reachable": system.broker_reachable(),
+        "queue_length": system.queue_length(),
+        "jobs": system.scheduled_jobs(),
+        "beat_last_tick": system.beat_last_tick(),
+        "beat_late": system.beat_is_late(),
+        "outbox": system.outbox_counts(request.organization),
+        "bulk_jobs": system.bulk_job_counts(request.organization),
+    })
+
+
+@never_cache
+def healthz(request):
+    """The process is alive and answers (a liveness probe): nothing else is asked."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request):
+    """The database and the broker answer (a readiness probe); 503 when either does not."""
+    checks = {"database": system.database_answers(), "broker": system.broker_reachable()}
+    ready = all(checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503)

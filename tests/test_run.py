@@ -1,0 +1,76 @@
+"""`make run` is the whole product: the Procfile's web, worker and beat under honcho, on the
+embedded default broker (REDIS_URL unset: an embedded Redis), one Ctrl-C stopping them all."""
+
+import datetime
+import json
+import re
+import urllib.request
+
+import psutil
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from core.models import OutboundEmail
+from rewards.models import Reward
+from tenancy.services import api_key_create
+
+from .incentives.helpers import send_to
+from .reliability.servers import wait_for
+from .rewards.helpers import make_account
+from .run_helpers import Run, get
+from .studies.conftest import study  # noqa: F401
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def marked(mark: str) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("GRATIA_RUN") == mark:
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+def test_worker_and_beat_release_a_scheduled_reward_deliver_email_and_show_alive(tmp_path, organization, owner, study):
+    account, _ = make_account(organization)
+    _, key = api_key_create(organization=organization, name="Run", actor=None)
+    mark = f"test-run-{tmp_path.name}"
+    run = Run(tmp_path, GRATIA_RUN=mark)
+    run.start()
+    try:
+        # A reward through the API, pending for 3 seconds: beat's release job makes it available.
+        pending_until = (timezone.now() + datetime.timedelta(seconds=3)).isoformat()
+        request = urllib.request.Request(
+            f"{run.url}/api/v1/accounts/{account.pk}/rewards", method="POST",
+            data=json.dumps({"amount_minor": 2_500, "currency": "USD", "event_at": timezone.now().isoformat(),
+                             "source_event": "Referral", "pending_until": pending_until}).encode(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            reward_id = json.loads(response.read())["id"]
+        assert Reward.objects.get(pk=reward_id).status == "pending"
+        wait_for(lambda: Reward.objects.get(pk=reward_id).status == "available", timeout=30, what="the reward is released")
+
+        # Incentives sent here queue their emails on the run's broker; its worker delivers them.
+        with run.tasks_to_this_broker():
+            send_to(study, 1, actor=owner)
+        email = OutboundEmail.objects.for_org(organization).get()
+        wait_for(lambda: OutboundEmail.objects.get(pk=email.pk).status == "sent", timeout=30, what="the worker sends the email")
+        assert f"X-Outbox-Id: {email.pk}" in run.log() and re.search(r"worker\.1 +\| X-Outbox-Id", run.log())
+
+        client = Client()
+        client.force_login(owner)
+        status, page = get(f"{run.url}/system/", cookie=f"sessionid={client.cookies['sessionid'].value}")
+        assert status == 200
+        assert re.search(r'data-check="workers"><span class="badge badge-sent">1 alive', page)
+        assert '<span class="badge badge-sent">alive</span>' in page.split('data-check="beat"')[1]
+        assert run.json("/readyz") == {"status": "ok", "database": True, "broker": True}
+        assert "beat-warning" not in get(f"{run.url}/rewards/", cookie=f"sessionid={client.cookies['sessionid'].value}")[1]
+        assert len(marked(mark)) >= 4  # honcho, web, worker (and its pool), beat
+    finally:
+        run.stop()
+    assert marked(mark) == []  # one Ctrl-C stopped every process
