@@ -74,3 +74,45 @@ def test_worker_and_beat_release_a_scheduled_reward_deliver_email_and_show_alive
     finally:
         run.stop()
     assert marked(mark) == []  # one Ctrl-C stopped every process
+
+
+def test_no_live_token_in_anything_a_send_claim_offer_reward_run_writes(tmp_path):
+    """Everything the run's processes print (honcho's log: web, worker and beat, stdout and
+    stderr) and every file the embedded Redis writes is searched for every live token."""
+    from incentives.models import Incentive
+    from incentives.tokens import claim_token
+    from offers.models import Offer, OfferMember
+
+    from .reliability.test_tokens import hand_out_more, seed, working_tokens
+
+    run = Run(tmp_path)
+    run.start()
+    try:
+        with run.tasks_to_this_broker():
+            acme = seed()
+            hand_out_more(acme)  # incentives sent, a reminder, an email offer, a shared link joined
+        emails = OutboundEmail.objects.for_org(acme).filter(status="pending")
+        assert emails.exists()
+        wait_for(lambda: not emails.exists(), timeout=30, what="the worker delivers every email")
+        tokens = working_tokens(acme)
+        paths = {"claim": "/claim/{}/", "offer": "/offer/{}/", "offer-link": "/offer-link/{}/", "widget": "/widget/{}/"}
+        for kind, path in paths.items():  # the recipients open their links: the web logs each request
+            assert get(run.url + path.format(tokens[kind][0]))[0] == 200, kind
+        _, key = api_key_create(organization=acme, name="Run", actor=None)
+        account, _ = make_account(acme, name="Token scan")
+        request = urllib.request.Request(
+            f"{run.url}/api/v1/accounts/{account.pk}/rewards", method="POST",
+            data=json.dumps({"amount_minor": 100, "currency": "USD", "event_at": timezone.now().isoformat(), "source_event": "Scan"}).encode(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
+        assert urllib.request.urlopen(request, timeout=10).status == 201
+    finally:
+        run.stop()
+    written = run.log() + "".join(path.read_bytes().decode(errors="replace") for path in run.redis_dir.iterdir() if path.is_file())
+    live = {claim_token(nonce) for nonce in Incentive.objects.values_list("token_nonce", flat=True)}
+    live |= {member.token for member in OfferMember.objects.all()}
+    live |= {o.link_token for o in Offer.objects.exclude(link_nonce=None)} | {o.widget_token for o in Offer.objects.exclude(widget_nonce=None)}
+    live.add(key)
+    assert written.count("X-Outbox-Id:") >= 5, "the worker printed the emails"
+    assert "/claim/[redacted]" in written and "GET /claim/[redacted]/" in written
+    assert [token for token in live if token in written] == []
