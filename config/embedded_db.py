@@ -44,6 +44,8 @@ def running_pid() -> int | None:
     try:
         pid = int((DATA_DIR / "postmaster.pid").read_text().split()[0])
         process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return None
         return pid if process.name() == "postgres" and str(DATA_DIR) in " ".join(process.cmdline()) else None
     except (OSError, ValueError, IndexError, psutil.Error):
         return None
@@ -52,23 +54,20 @@ def running_pid() -> int | None:
 def stop() -> None:
     """A fast shutdown (SIGINT to the postmaster), then an immediate one, then a kill; it says
     "Stopped" only once the process is gone. A stale or missing pid file is no error."""
-    import psutil
+    from config.embedded_redis import wait_gone
 
     pid = running_pid()
     if pid is None:
         print("The embedded PostgreSQL is not running.")
     else:
-        process = psutil.Process(pid)
         for sig, wait in ((signal.SIGINT, 20), (signal.SIGQUIT, 5), (signal.SIGKILL, 5)):
             try:
                 os.kill(pid, sig)
-                process.wait(timeout=wait)
+            except ProcessLookupError:
                 break
-            except psutil.TimeoutExpired:
-                continue
-            except (psutil.NoSuchProcess, ProcessLookupError):
+            if wait_gone(pid, wait):
                 break
-        if process.is_running():
+        else:
             sys.exit(f"The embedded PostgreSQL (pid {pid}) is still running.")
         print(f"Stopped the embedded PostgreSQL in {DATA_DIR}.")
     if DATA_DIR.exists():

@@ -10,6 +10,7 @@ import fcntl
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -58,11 +59,14 @@ def server_binary() -> str:
 
 
 def _answers(data_dir: Path) -> bool:
-    import redis
-
+    """One PING on the socket, no retries (redis-py's client retries with backoff)."""
     try:
-        return redis.Redis(unix_socket_path=str(socket_path(data_dir)), socket_timeout=1).ping()
-    except (redis.RedisError, OSError):
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(1)
+            sock.connect(str(socket_path(data_dir)))
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
         return False
 
 
@@ -92,24 +96,35 @@ def running_pid(data_dir: Path = DATA_DIR) -> int | None:
 
     try:
         pid = int((data_dir / "redis.pid").read_text().split()[0])
-        return pid if "redis-server" in psutil.Process(pid).name() else None
+        process = psutil.Process(pid)
+        return pid if "redis-server" in process.name() and process.status() != psutil.STATUS_ZOMBIE else None
     except (OSError, ValueError, IndexError, psutil.Error):
         return None
 
 
-def stop(data_dir: Path = DATA_DIR) -> None:
-    """Stop the server (it saves its data first); a stale or missing pid file is no error."""
+def wait_gone(pid: int, timeout: float) -> bool:
+    """Whether `pid` ended within `timeout` (a zombie has ended: in a container nobody may reap it)."""
     import psutil
 
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def stop(data_dir: Path = DATA_DIR) -> None:
+    """Stop the server (it saves its data first); a stale or missing pid file is no error."""
     pid = running_pid(data_dir)
     if pid is None:
         print("The embedded Redis is not running.")
         return
     os.kill(pid, signal.SIGTERM)
-    try:
-        psutil.Process(pid).wait(timeout=10)
-    except psutil.TimeoutExpired:
+    if not wait_gone(pid, 10):
         os.kill(pid, signal.SIGKILL)
-    except psutil.NoSuchProcess:
-        pass
+        wait_gone(pid, 5)
     print(f"Stopped the embedded Redis in {data_dir}.")

@@ -48,6 +48,7 @@ class Run:
             "PYTHONUNBUFFERED": "1",
             **extra_env,
         }
+        self.broker_url = self.env.get("REDIS_URL") or embedded_redis.broker_url(self.redis_dir)
         self.process = None
 
     def start(self):
@@ -81,10 +82,11 @@ class Run:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.output_file.close()
-        embedded_redis.stop(self.redis_dir)
+        if self.redis_dir.exists():
+            embedded_redis.stop(self.redis_dir)
 
     @contextlib.contextmanager
     def tasks_to_this_broker(self):
         """This test process's tasks go to the run's broker (its worker takes them)."""
-        with celery_broker(embedded_redis.broker_url(self.redis_dir), "celery"):
+        with celery_broker(self.broker_url, "celery"):
             yield

@@ -1,8 +1,18 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from core.models import OutboundEmail, ScheduledJobRun
+
+from .incentives.helpers import send_to
+from .reliability.servers import MailServer, RedisServer, wait_for
+from .run_helpers import Run, get
+from .studies.conftest import study  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,3 +97,41 @@ def test_every_beat_entry_names_a_task_a_worker_registers():
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_wsgi_application_refuses_to_start_in_production_without_collected_static(tmp_path):
+    env = {**production_environ(), "DJANGO_STATIC_ROOT": str(tmp_path / "static")}
+    result = subprocess.run([sys.executable, "-c", "import config.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "Static files are not collected" in result.stderr and "manage.py serve" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_production_path_gunicorn_worker_and_beat_serve_pages_and_send_email_without_a_prior_collectstatic(tmp_path, owner, study):
+    """The Procfile under production settings, as the README's non-Docker path says: DATABASE_URL,
+    REDIS_URL and EMAIL_HOST set, no collectstatic run beforehand."""
+    redis_server = RedisServer()
+    redis_server.start()
+    with MailServer() as mail:
+        run = Run(
+            tmp_path, DJANGO_DEBUG="false", DJANGO_SECRET_KEY=production_environ()["DJANGO_SECRET_KEY"],
+            DJANGO_ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="false", DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+            REDIS_URL=redis_server.url, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(mail.port), WEB_CONCURRENCY="1",
+        )
+        run.start()
+        try:
+            status, page = get(f"{run.url}/login/")
+            assert status == 200
+            stylesheet = re.search(r'href="(/static/vendor/pico[^"]+\.css)"', page).group(1)
+            assert get(run.url + stylesheet)[0] == 200
+            assert run.json("/readyz") == {"status": "ok", "database": True, "broker": True}
+            with run.tasks_to_this_broker():
+                send_to(study, 1, actor=owner)
+            email = OutboundEmail.objects.get()
+            wait_for(lambda: mail.accepted == [email.pk], timeout=30, what="the worker sends the email over SMTP")
+            wait_for(lambda: ScheduledJobRun.objects.filter(last_done_at__isnull=False).exists(), timeout=30, what="beat's jobs run")
+            assert "gunicorn" in run.log().lower()
+        finally:
+            run.stop()
+            redis_server.stop()
