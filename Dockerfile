@@ -1,9 +1,12 @@
 FROM python:3.12-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOST=0.0.0.0 PORT=8000 \
+    CELERY_BEAT_SCHEDULE_FILE=/tmp/celerybeat-schedule
 WORKDIR /app
 COPY . .
 RUN pip install --no-cache-dir . \
     && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \
-       python manage.py collectstatic --noinput
+       REDIS_URL=redis://build:6379/0 python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]
+# The Procfile's processes: `honcho start` runs all three in one container; docker-compose.yml
+# runs one per container (`honcho start web`, `worker`, `beat`).
+CMD ["honcho", "start"]

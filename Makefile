@@ -31,6 +31,7 @@ seed: migrate
 run: seed serve
 
 serve: install
+	@mkdir -p .data
 	@echo "Serving on $(SITE_URL)/ with a Celery worker and beat (Ctrl-C stops them; 'make stop' also stops Redis and PostgreSQL)"
 	GRATIA_RUN="$(CURDIR)" SITE_URL="$(SITE_URL)" HOST="$(HOST)" PORT="$(PORT)" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
 		$(VENV)/bin/honcho start --port $(PORT)
