@@ -15,6 +15,7 @@ urlpatterns = [
     path("incentives/", include("incentives.budget_urls")),
     path("incentives/", include("incentives.recipient_urls")),
     path("jobs/", include("jobs.urls")),
+    path("system/", include("jobs.system_urls")),
     path("studies/", include("incentives.study_urls")),
     path("", include("incentives.urls")),
     path("", include("offers.urls")),  # /provider/... and the public /offer/, /offer-link/, /widget/ pages

@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from config import celery_app
+from celery import current_app as celery_app  # the project's app (config.celery), without importing config
 
 from .models import OutboundEmail, ScheduledJobRun
 
@@ -21,10 +21,6 @@ TIMEOUT_SECONDS = 1.0
 # Beat sends its most frequent job every SHORTEST_PERIOD seconds; a little later than that is
 # still on time (beat wakes at most every CELERY_BEAT_MAX_LOOP_INTERVAL).
 BEAT_SLACK_SECONDS = 15.0
-# A bulk job still queued this long after it was started has missed its sweep too; one running
-# this long is taking far longer than any of ours should.
-JOB_QUEUED_STUCK = timedelta(minutes=3)
-JOB_RUNNING_STUCK = timedelta(minutes=30)
 
 
 def shortest_period() -> float:
@@ -109,17 +105,3 @@ def outbox_counts(organization) -> dict[str, int]:
         failed=Count("pk", filter=Q(status=OutboundEmail.Status.FAILED)),
     )
     return counts
-
-
-def bulk_job_counts(organization, now=None) -> dict[str, int]:
-    from jobs.models import BackgroundJob
-
-    now = now or timezone.now()
-    Status = BackgroundJob.Status
-    return BackgroundJob.objects.for_org(organization).aggregate(
-        running=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.RUNNING])),
-        stuck=Count("pk", filter=(
-            Q(status=Status.QUEUED, created_at__lt=now - JOB_QUEUED_STUCK)
-            | Q(status=Status.RUNNING, started_at__lt=now - JOB_RUNNING_STUCK)
-        )),
-    )

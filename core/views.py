@@ -72,23 +72,6 @@ def outbox_html(request, pk):
     return HttpResponse(email.html_body or "<p>(no HTML part)</p>")
 
 
-@manager_required
-def system_status(request):
-    """Is the background work running: workers, beat's jobs, the broker, and this organization's
-    outbox and bulk jobs."""
-    names = system.workers()
-    return render(request, "core/system_status.html", {
-        "workers": names,
-        "broker_reachable": system.broker_reachable(),
-        "queue_length": system.queue_length(),
-        "jobs": system.scheduled_jobs(),
-        "beat_last_tick": system.beat_last_tick(),
-        "beat_late": system.beat_is_late(),
-        "outbox": system.outbox_counts(request.organization),
-        "bulk_jobs": system.bulk_job_counts(request.organization),
-    })
-
-
 @never_cache
 def healthz(request):
     """The process is alive and answers (a liveness probe): nothing else is asked."""

@@ -1,5 +1,5 @@
 from studies.models import StudyParticipant
-from studies.services import study_close
+from .services.studies import study_close
 
 from .models import Incentive
 from .services import incentive_cancel, incentive_claim, incentives_send

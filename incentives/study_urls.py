@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.study_detail, name="detail"),
     path("<int:pk>/edit/", views.study_edit, name="edit"),
     path("<int:pk>/close/", views.study_close, name="close"),
+    path("<int:pk>/reopen/", views.study_reopen, name="reopen"),
     path("<int:pk>/panel/", views.study_panel, name="panel"),
     path("<int:pk>/participants/add/", views.study_participant_add, name="participant_add"),
     path("<int:pk>/participants/import/", views.study_participants_import, name="participants_import"),

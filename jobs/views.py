@@ -1,8 +1,10 @@
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
-from tenancy.access import get_for_org_or_404, organization_required
+from core import system
+from tenancy.access import get_for_org_or_404, manager_required, organization_required
 
+from . import selectors
 from .kinds import KINDS
 from .models import BackgroundJob
 
@@ -17,3 +19,20 @@ def job_detail(request, pk):
     if request.htmx:
         template += "#progress"
     return render(request, template, {"job": job, "title": title, "verb": verb})
+
+
+@manager_required
+def system_status(request):
+    """Is the background work running: workers, beat's jobs, the broker, and this organization's
+    outbox and bulk jobs."""
+    names = system.workers()
+    return render(request, "core/system_status.html", {
+        "workers": names,
+        "broker_reachable": system.broker_reachable(),
+        "queue_length": system.queue_length(),
+        "jobs": system.scheduled_jobs(),
+        "beat_last_tick": system.beat_last_tick(),
+        "beat_late": system.beat_is_late(),
+        "outbox": system.outbox_counts(request.organization),
+        "bulk_jobs": selectors.bulk_job_counts(request.organization),
+    })

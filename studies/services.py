@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
 
 from budgets.models import Budget
 from core.errors import DomainError
@@ -30,18 +29,18 @@ class NotAllowed(StudyError):
     status = 403
 
 
-def study_can_manage(*, study: Study, user) -> bool:
-    """Study owners and the organization's owners and admins manage a study and pay from it."""
+def study_can_manage(*, study: Study, user, membership: Membership | None = None) -> bool:
+    """The one rule for changing a study and paying from it: the organization's owners and
+    admins, and researchers who own the study. A viewer never does, whatever else is true:
+    owning a study adds rights only to a role that may write. Views pass the request's
+    `membership` to save its query."""
     if not getattr(user, "pk", None):
         return False
-    role = (
-        Membership.objects.filter(user=user, organization_id=study.organization_id)
-        .values_list("role", flat=True)
-        .first()
-    )
-    if role is None:
+    if membership is None or membership.user_id != user.pk or membership.organization_id != study.organization_id:
+        membership = Membership.objects.filter(user=user, organization_id=study.organization_id).first()
+    if membership is None or not membership.can_write:
         return False
-    return role in Membership.MANAGERS or study.owners.filter(pk=user.pk).exists()
+    return membership.is_manager or study.owners.filter(pk=user.pk).exists()
 
 
 def require_study_manager(*, study: Study, user) -> None:
@@ -92,30 +91,6 @@ def study_update(
     return study
 
 
-@transaction.atomic
-def study_close(*, study: Study, actor) -> Study:
-    """Close the study. Unless the organization allows claims after a study closes, its
-    unclaimed incentives expire now and their money returns to the budget."""
-    from incentives.services import incentives_expire_for_study
-
-    require_study_manager(study=study, user=actor)
-    if Study.objects.filter(pk=study.pk, status=Study.Status.OPEN).update(
-        status=Study.Status.CLOSED, closed_at=timezone.now()
-    ):
-        if not study.organization.claims_allowed_after_study_closes:
-            incentives_expire_for_study(study=study, actor=actor)
-    study.refresh_from_db()
-    return study
-
-
-@transaction.atomic
-def study_reopen(*, study: Study, actor) -> Study:
-    require_study_manager(study=study, user=actor)
-    Study.objects.filter(pk=study.pk).update(status=Study.Status.OPEN, closed_at=None)
-    study.refresh_from_db()
-    return study
-
-
 def _participant_for(*, organization, name: str, email: str) -> Participant:
     """The organization's participant with this email (its name kept), or a new one."""
     participant, _ = Participant.objects.get_or_create(
@@ -132,12 +107,12 @@ def study_participant_add(
     if status == Status.INCENTIVE_SENT:
         raise StudyError("“Incentive sent” is set by sending an incentive.")
     participant = _participant_for(organization=study.organization, name=name, email=email)
-    membership, created = StudyParticipant.objects.get_or_create(
+    study_participant, created = StudyParticipant.objects.get_or_create(
         organization=study.organization, study=study, participant=participant, defaults={"status": status}
     )
     if not created:
         raise StudyError(f"{participant.email} is in this study already.")
-    return membership
+    return study_participant
 
 
 @dataclass
@@ -208,18 +183,18 @@ def study_participants_import(*, study: Study, actor, csv_text: str) -> ImportRe
 
 
 @transaction.atomic
-def study_participant_set_status(*, membership: StudyParticipant, actor, status: str) -> StudyParticipant:
+def study_participant_set_status(*, study_participant: StudyParticipant, actor, status: str) -> StudyParticipant:
     """Move a participant along; completing a scheduled interview means the incentive is due."""
-    require_study_manager(study=membership.study, user=actor)
+    require_study_manager(study=study_participant.study, user=actor)
     if status not in Status.values:
         raise StudyError("Choose one of the statuses.")
     if status == Status.INCENTIVE_SENT:
         raise StudyError("“Incentive sent” is set by sending an incentive.")
-    membership = StudyParticipant.objects.select_for_update().get(pk=membership.pk)
-    if membership.status == Status.INCENTIVE_SENT:
-        raise StudyError(f"{membership.participant.name} has been sent an incentive; cancel it first.")
-    if status == Status.INTERVIEW_COMPLETED and membership.status == Status.SCHEDULED:
+    locked = StudyParticipant.objects.select_for_update().select_related("participant").get(pk=study_participant.pk)
+    if locked.status == Status.INCENTIVE_SENT:
+        raise StudyError(f"{locked.participant.name} has been sent an incentive; cancel it first.")
+    if status == Status.INTERVIEW_COMPLETED and locked.status == Status.SCHEDULED:
         status = Status.INCENTIVE_NOT_SENT
-    membership.status = status
-    membership.save(update_fields=["status", "updated_at"])
-    return membership
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    return locked

@@ -46,6 +46,12 @@ def _check_actor(*, study: Study, actor) -> None:
         require_study_manager(study=study, user=actor)
 
 
+def study_lock(study: Study) -> Study:
+    """The study's row, locked for this transaction and read afresh: the first lock a send or
+    a close takes (then participants, then ledger accounts; see services.studies)."""
+    return Study.objects.select_for_update(of=("self",)).select_related("organization").get(pk=study.pk)
+
+
 def _queue_email(*, incentive: Incentive, reminder: bool):
     """The claim email; its link is put in at delivery (see core.tokens), never stored."""
     email = emails.render_claim_email(
@@ -111,6 +117,7 @@ def incentives_send(
         raise IncentiveError("Choose at least one participant.", "no_participants")
     if not subject:
         raise IncentiveError("Write a subject for the email.", "no_subject")
+    study = study_lock(study)  # the page's copy may be stale: a close may have committed since
     if not study.is_open:
         raise IncentiveError("This study is closed; reopen it to send incentives.", "study_closed")
     if amount.currency != study.currency or amount.amount_minor <= 0:

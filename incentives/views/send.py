@@ -24,7 +24,7 @@ PREVIEW_SESSION_KEY = "incentive-send-preview"
 def _sendable_study(request, study_pk) -> Study:
     studies = Study.objects.select_related("organization", "budget__available_account")
     study = get_for_org_or_404(studies, request, pk=study_pk)
-    if not study_can_manage(study=study, user=request.user):
+    if not study_can_manage(study=study, user=request.user, membership=request.membership):
         raise PermissionDenied("Only this study's owners and organization admins can send its incentives.")
     return study
 

@@ -12,6 +12,9 @@ from studies import selectors, services
 from studies.forms import ParticipantCsvForm, ParticipantForm, StatusForm, StudyForm
 from studies.models import Study, StudyParticipant
 
+from .. import selectors as incentive_selectors
+from ..services import studies as study_lifecycle
+
 
 def _study(request, pk, *, manage=False) -> Study:
     """The current organization's study (another's is a 404); `manage`: owners and admins only."""
@@ -23,7 +26,7 @@ def _study(request, pk, *, manage=False) -> Study:
 
 
 def _can_manage(request, study) -> bool:
-    return request.membership.is_manager or study.owners.filter(pk=request.user.pk).exists()
+    return services.study_can_manage(study=study, user=request.user, membership=request.membership)
 
 
 @organization_required
@@ -91,7 +94,7 @@ def _panel_context(request, study, group):
         "study": study,
         "group": group,
         "groups": selectors.study_group_counts(study=study),
-        "rows": selectors.study_participants(study=study, group=group),
+        "rows": incentive_selectors.study_participants(study=study, group=group),
         "can_manage": _can_manage(request, study),
         "statuses": StatusForm.base_fields["status"].choices,
     }
@@ -102,7 +105,7 @@ def study_detail(request, pk):
     study = _study(request, pk)
     context = _panel_context(request, study, request.GET.get("group"))
     context.update(
-        totals=selectors.study_incentive_totals(study=study),
+        totals=incentive_selectors.study_incentive_totals(study=study),
         participant_form=ParticipantForm(),
         csv_form=ParticipantCsvForm(),
     )
@@ -158,22 +161,22 @@ def study_participants_import(request, pk):
 @require_POST
 def study_participant_status(request, pk, participant_pk):
     study = _study(request, pk, manage=True)
-    membership = get_for_org_or_404(
+    study_participant = get_for_org_or_404(
         StudyParticipant.objects.select_related("participant"), request, study=study, participant_id=participant_pk
     )
-    membership.study = study
+    study_participant.study = study
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose one of the statuses.")
     else:
         try:
-            membership = services.study_participant_set_status(
-                membership=membership, actor=request.user, status=form.cleaned_data["status"]
+            study_participant = services.study_participant_set_status(
+                study_participant=study_participant, actor=request.user, status=form.cleaned_data["status"]
             )
         except services.StudyError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"{membership.participant.name}: {membership.get_status_display()}.")
+            messages.success(request, f"{study_participant.participant.name}: {study_participant.get_status_display()}.")
     if request.htmx:
         context = _panel_context(request, study, request.POST.get("group"))
         return render(request, "studies/study_detail.html#panel_with_messages", context)
@@ -183,11 +186,19 @@ def study_participant_status(request, pk, participant_pk):
 @organization_required
 @require_POST
 def study_close(request, pk):
+    """Close (a second click or a retried request finds it closed and changes nothing)."""
     study = _study(request, pk, manage=True)
-    if study.is_open:
-        services.study_close(study=study, actor=request.user)
-        messages.success(request, f"“{study.name}” is closed.")
-    else:
-        services.study_reopen(study=study, actor=request.user)
-        messages.success(request, f"“{study.name}” is open again.")
+    was_open = study.is_open
+    study = study_lifecycle.study_close(study=study, actor=request.user)
+    messages.success(request, f"“{study.name}” is closed." if was_open else f"“{study.name}” was closed already.")
+    return redirect("studies:detail", pk=study.pk)
+
+
+@organization_required
+@require_POST
+def study_reopen(request, pk):
+    study = _study(request, pk, manage=True)
+    was_open = study.is_open
+    study = study_lifecycle.study_reopen(study=study, actor=request.user)
+    messages.success(request, f"“{study.name}” is open." if was_open else f"“{study.name}” is open again.")
     return redirect("studies:detail", pk=study.pk)

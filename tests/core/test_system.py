@@ -32,15 +32,15 @@ def test_readyz_answers_503_when_the_broker_does_not(client):
 
 
 def test_the_status_page_is_for_owners_and_admins(client_for, owner, admin_user, researcher, viewer):
-    assert client_for(owner).get(reverse("core:system_status")).status_code == 200
-    assert client_for(admin_user).get(reverse("core:system_status")).status_code == 200
-    assert client_for(researcher).get(reverse("core:system_status")).status_code == 403
-    assert client_for(viewer).get(reverse("core:system_status")).status_code == 403
+    assert client_for(owner).get(reverse("system:status")).status_code == 200
+    assert client_for(admin_user).get(reverse("system:status")).status_code == 200
+    assert client_for(researcher).get(reverse("system:status")).status_code == 403
+    assert client_for(viewer).get(reverse("system:status")).status_code == 403
 
 
 def test_the_status_page_shows_a_live_worker_and_each_jobs_last_tick(client_for, owner, celery_worker):
     scheduled_job_record(names=["rewards-release-due"], sent=True, done=True)
-    page = client_for(owner).get(reverse("core:system_status")).content.decode()
+    page = client_for(owner).get(reverse("system:status")).content.decode()
     workers = page.split('data-check="workers">')[1].split("</td>")[0]
     assert "1 alive" in workers
     assert "reachable" in page.split('data-check="broker">')[1].split("</td>")[0]
@@ -60,7 +60,7 @@ def test_the_status_page_counts_this_organizations_outbox_and_stuck_jobs_only(cl
     BackgroundJob.objects.filter(pk=stuck.pk).update(created_at=old)
     BackgroundJob.objects.create(organization=organization, kind="incentives.remind", status="running", started_at=timezone.now())
     BackgroundJob.objects.create(organization=other_organization, kind="incentives.remind", status="queued")
-    page = client_for(owner).get(reverse("core:system_status")).content.decode()
+    page = client_for(owner).get(reverse("system:status")).content.decode()
     assert "1 waiting to send</a>, <a" in page and "2 failed</a>" in page
     assert "2 queued or running, 1 stuck" in page
 

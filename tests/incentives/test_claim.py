@@ -8,7 +8,7 @@ from core.models import OutboundEmail
 from incentives import services, tokens
 from incentives.models import Incentive
 from studies.models import StudyParticipant
-from studies.services import study_close
+from incentives.services.studies import study_close
 
 from .helpers import send_to, token_from
 from .test_send import budget_figures

@@ -125,7 +125,7 @@ def test_an_organization_admin_may_send_for_any_study(study, admin_user):
 
 
 def test_a_closed_study_sends_nothing(study, researcher):
-    from studies.services import study_close
+    from incentives.services.studies import study_close
 
     study_close(study=study, actor=researcher)
     with pytest.raises(services.IncentiveError, match="closed"):

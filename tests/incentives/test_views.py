@@ -169,7 +169,7 @@ def test_a_cancelled_link_is_gone(client, incentive, researcher):
 
 
 def test_an_expired_link_is_gone(client, incentive, researcher):
-    from studies.services import study_close
+    from incentives.services.studies import study_close
 
     incentive.organization.claims_allowed_after_study_closes = False
     incentive.organization.save()

@@ -23,7 +23,7 @@ from incentives.models import Incentive
 from rewards.services import bulk
 from rewards.models import Redemption, Reward
 from studies.models import Study
-from studies.services import study_close
+from incentives.services.studies import study_close
 from tenancy.services import api_key_create
 
 from ..api.test_rewards_api import Api
@@ -134,6 +134,57 @@ def test_five_hundred_incentives_each_claimed_and_cancelled_at_once_have_one_win
         f"{winners['claim']} claims won, {winners['cancel']} cancels won, {both} paid and refunded, "
         f"{len(errors(a for pair in results.values() for a in pair.values()))} errors, ledger clean, {seconds:.1f} s",
     )
+
+
+def test_sends_racing_a_study_close_leave_nothing_unclaimed_in_the_closed_study(organization, owner, researcher, capsys):
+    """Sends use the study the page loaded, while the researcher closes it (claims after closing
+    off): each send either committed before the close (and the close expired it) or was refused
+    as closed; none commits an unclaimed incentive into the closed study."""
+    organization.claims_allowed_after_study_closes = False
+    organization.save(update_fields=["claims_allowed_after_study_closes"])
+    budget = make_budget(organization, name="Send or close", funds_minor=100_000, actor=owner)
+    study = make_study(budget=budget, owner=researcher, amount_minor=100)
+    people = add_participants(study, 200)
+    todo = shared_queue([person.pk for person in people])
+    loaded = Study.objects.get(pk=study.pk)  # the object each send view would hold: open
+    sends, closed, some_sent = [], [], threading.Event()
+
+    def researcher_at_work(index):
+        if index == 0:
+            assert some_sent.wait(30)
+            closed.append(outcome(lambda: study_close(study=Study.objects.get(pk=study.pk), actor=researcher)))
+            return
+        for pk in drain(todo):
+            sends.append(outcome(lambda: services.incentives_send(
+                study=Study.objects.get(pk=loaded.pk) if index % 2 else loaded, participant_ids=[pk],
+                amount=Money(100, "USD"), subject="Thanks", message="Thanks", actor=researcher,
+            )))
+            if len(sends) >= 20:
+                some_sent.set()
+
+    seconds = run_together(researcher_at_work, threads=8)
+
+    assert closed == ["ok"], closed
+    counts = Counter(sends)
+    assert set(counts) <= {"ok", "study_closed"}, counts
+    statuses = Counter(Incentive.objects.filter(study=study).values_list("status", flat=True))
+    assert statuses["unclaimed"] == 0, statuses
+    assert statuses["expired"] == counts["ok"] and counts["study_closed"] == 200 - counts["ok"] > 0
+    assert figures(budget) == (100_000, 0, 0)
+    assert ledger_problems() == []
+    report(capsys, f"send vs close: {counts['ok']} sent then expired, {counts['study_closed']} refused as closed, {seconds:.1f} s")
+
+
+def test_a_send_from_a_page_loaded_before_the_close_is_refused(organization, owner, researcher):
+    budget = make_budget(organization, name="Stale page", funds_minor=10_000, actor=owner)
+    study = make_study(budget=budget, owner=researcher, amount_minor=100)
+    person = add_participants(study, 1)[0]
+    stale = Study.objects.get(pk=study.pk)
+    study_close(study=Study.objects.get(pk=study.pk), actor=researcher)
+    assert outcome(lambda: services.incentives_send(
+        study=stale, participant_ids=[person.pk], amount=Money(100, "USD"), subject="Thanks", message="Thanks", actor=researcher,
+    )) == "study_closed"
+    assert not Incentive.objects.filter(study=study).exists() and figures(budget) == (10_000, 0, 0)
 
 
 def test_closing_a_study_while_its_links_are_claimed_expires_the_rest_and_pays_the_claimed_once(

@@ -35,20 +35,20 @@ def test_another_organizations_budget_cant_fund_a_study(budget, other_organizati
 @pytest.mark.smoke
 def test_completing_a_scheduled_interview_means_the_incentive_is_not_sent_yet(study, researcher):
     membership = services.study_participant_add(study=study, actor=researcher, name="Ada", email="ada@example.test", status=Status.SCHEDULED)
-    membership = services.study_participant_set_status(membership=membership, actor=researcher, status=Status.INTERVIEW_COMPLETED)
+    membership = services.study_participant_set_status(study_participant=membership, actor=researcher, status=Status.INTERVIEW_COMPLETED)
     assert membership.status == Status.INCENTIVE_NOT_SENT and membership.is_done
 
 
 def test_completing_an_interview_that_was_not_scheduled_stays_interview_completed(study, researcher):
     membership = services.study_participant_add(study=study, actor=researcher, name="Ada", email="ada@example.test")
-    membership = services.study_participant_set_status(membership=membership, actor=researcher, status=Status.INTERVIEW_COMPLETED)
+    membership = services.study_participant_set_status(study_participant=membership, actor=researcher, status=Status.INTERVIEW_COMPLETED)
     assert membership.status == Status.INTERVIEW_COMPLETED
 
 
 def test_incentive_sent_is_never_set_by_hand(study, researcher):
     membership = services.study_participant_add(study=study, actor=researcher, name="Ada", email="ada@example.test")
     with pytest.raises(services.StudyError, match="sending an incentive"):
-        services.study_participant_set_status(membership=membership, actor=researcher, status=Status.INCENTIVE_SENT)
+        services.study_participant_set_status(study_participant=membership, actor=researcher, status=Status.INCENTIVE_SENT)
 
 
 def test_one_participant_per_email_in_an_organization_across_studies(study, budget, researcher):
@@ -102,10 +102,15 @@ def test_only_owners_and_admins_manage_a_study(study, researcher, admin_user, ow
         services.study_participant_add(study=study, actor=other_researcher, name="Ada", email="ada@example.test")
 
 
-def test_closing_keeps_links_claimable_by_default(study, researcher):
-    add_participants(study, 1)
-    study = services.study_close(study=study, actor=researcher)
-    assert not study.is_open and study.closed_at
+def test_a_study_owner_demoted_to_viewer_manages_nothing(study, researcher, organization):
+    from tenancy.models import Membership
+
+    Membership.objects.filter(user=researcher, organization=organization).update(role=Membership.Role.VIEWER)
+    assert study.owners.filter(pk=researcher.pk).exists()
+    assert not services.study_can_manage(study=study, user=researcher)
+    with pytest.raises(services.NotAllowed):
+        services.study_participant_add(study=study, actor=researcher, name="Ada", email="ada@example.test")
+    assert not study.memberships.exists()
 
 
 def test_a_budget_in_euros_reads_the_plan_in_euros(organization, owner, researcher):

@@ -23,7 +23,7 @@ def test_the_study_list_shows_only_this_organizations_studies(client_for, resear
 
 
 @pytest.mark.parametrize("name, method", [
-    ("studies:detail", "get"), ("studies:edit", "get"), ("studies:panel", "get"), ("studies:close", "post"),
+    ("studies:detail", "get"), ("studies:edit", "get"), ("studies:panel", "get"), ("studies:close", "post"), ("studies:reopen", "post"),
     ("studies:participant_add", "post"), ("studies:participants_import", "post"),
 ])
 def test_another_organizations_study_is_not_found(client_for, outsider, study, name, method):
@@ -131,7 +131,12 @@ def test_closing_and_reopening_a_study(client_for, researcher, study):
     client.post(reverse("studies:close", args=[study.pk]))
     study.refresh_from_db()
     assert not study.is_open
-    client.post(reverse("studies:close", args=[study.pk]))
+    study.refresh_from_db()
+    assert not study.is_open, "a second close (a double click, a retried request) is still closed"
+    client.post(reverse("studies:reopen", args=[study.pk]))
+    study.refresh_from_db()
+    assert study.is_open
+    client.post(reverse("studies:reopen", args=[study.pk]))
     study.refresh_from_db()
     assert study.is_open
 
@@ -171,3 +176,31 @@ def test_an_owner_edits_the_incentive_plan(client_for, researcher, study, budget
     assert response.status_code == 302
     study.refresh_from_db()
     assert (study.name, study.incentive_amount_minor) == ("Renamed", 4_000)
+
+
+@pytest.mark.parametrize("name, data", [
+    ("studies:edit", {"name": "Renamed", "amount": "1"}),
+    ("studies:close", {}),
+    ("studies:participant_add", {"name": "Ada", "email": "ada@example.test"}),
+    ("studies:participants_import", None),
+    ("studies:participant_status", {"status": "invited"}),
+    ("incentives:send", {"step": "send", "amount": "1", "subject": "Thanks", "message": "Thanks"}),
+])
+def test_a_study_owner_demoted_to_viewer_writes_nothing(client_for, researcher, organization, study, name, data):
+    from incentives.models import Incentive
+    from tenancy.models import Membership
+
+    done = add_participants(study, 1, status=Status.INTERVIEW_COMPLETED)[0]
+    Membership.objects.filter(user=researcher, organization=organization).update(role=Membership.Role.VIEWER)
+    args = [study.pk, done.pk] if name == "studies:participant_status" else [study.pk]
+    if data is None:
+        data = {"file": SimpleUploadedFile("people.csv", b"name,email\nAda,ada@example.test\n", "text/csv")}
+    elif name == "incentives:send":
+        data["participants"] = [done.pk]
+    data = {**data, "budget": study.budget_id} if name == "studies:edit" else data
+    response = client_for(researcher).post(reverse(name, args=args), data)
+    assert response.status_code == 403
+    study.refresh_from_db()
+    assert study.is_open and study.name == "Onboarding interviews"
+    assert list(StudyParticipant.objects.filter(study=study).values_list("status", flat=True)) == [Status.INTERVIEW_COMPLETED]
+    assert not Incentive.objects.exists()

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test import override_settings
 
-from config import celery_app
+from celery import current_app as celery_app
 
 trace_logger = logging.getLogger("celery.app.trace")
 
