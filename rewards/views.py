@@ -36,7 +36,8 @@ def advocate_detail(request, pk):
     now = timezone.now()
     rewards = list(selectors.account_rewards(account=account))
     for reward in rewards:
-        reward.cancellable = services.can_cancel(reward, now=now)
+        refusal = services.cancel_refusal(reward, now=now)
+        reward.cancellable, reward.cancel_refusal = refusal is None, refusal and refusal.message
         reward.cancel_deadline = services.cancel_deadline(reward)
     return render(
         request,

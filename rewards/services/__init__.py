@@ -100,9 +100,29 @@ def cancel_deadline(reward: Reward) -> datetime.datetime:
     return years_later(reward.event_at, CANCEL_WINDOW_YEARS)
 
 
-def can_cancel(reward: Reward, *, now: datetime.datetime | None = None) -> bool:
+def cancel_refusal(reward: Reward, *, now: datetime.datetime | None = None) -> RewardConflict | None:
+    """Why this reward can't be cancelled now (the refusal reward_cancel raises), or None: the
+    one statement of the rule, for the service, the page and the API."""
     now = now or timezone.now()
-    return reward.status in (Status.PENDING, Status.AVAILABLE) and reward.redeemed_minor == 0 and now < cancel_deadline(reward)
+    deadline = cancel_deadline(reward)
+    if now >= deadline:
+        return RewardConflict(
+            f"The event of this reward was on {timezone.localtime(reward.event_at):%Y-%m-%d}; a reward can be "
+            f"cancelled only within two years of its event (until {deadline:%Y-%m-%d}).",
+            code="too_old_to_cancel",
+        )
+    if reward.redeemed_minor:
+        return RewardConflict(
+            f"{reward.money(reward.redeemed_minor)} of this reward has been redeemed; only unredeemed rewards can be cancelled.",
+            code="already_redeemed",
+        )
+    if reward.status not in (Status.PENDING, Status.AVAILABLE):
+        return RewardConflict(f"This reward is {reward.get_status_display().lower()} already.", code="not_cancellable")
+    return None
+
+
+def can_cancel(reward: Reward, *, now: datetime.datetime | None = None) -> bool:
+    return cancel_refusal(reward, now=now) is None
 
 
 # Accounts and advocates
@@ -347,24 +367,14 @@ def account_redeem(*, account: RewardAccount, amount: Money, actor: Actor, note:
 def reward_cancel(*, reward: Reward, actor: Actor, note: str = "", now: datetime.datetime | None = None) -> Reward:
     """Cancel an unredeemed reward whose event is under two years old; its money goes back out."""
     now = now or timezone.now()
-    deadline = cancel_deadline(reward)
-    if now >= deadline:
-        raise RewardConflict(
-            f"The event of this reward was on {timezone.localtime(reward.event_at):%Y-%m-%d}; a reward can be "
-            f"cancelled only within two years of its event (until {deadline:%Y-%m-%d}).",
-            code="too_old_to_cancel",
-        )
+    if now >= cancel_deadline(reward):
+        raise cancel_refusal(reward, now=now) or RewardConflict("This reward can't be cancelled.", code="not_cancellable")
     rows = Reward.objects.filter(pk=reward.pk, status__in=[Status.PENDING, Status.AVAILABLE], redeemed_minor=0).update(
         status=Status.CANCELLED, status_before_cancel=F("status"), pending_reason=Reason.NONE
     )
     reward.refresh_from_db()
-    if rows != 1:
-        if reward.redeemed_minor:
-            raise RewardConflict(
-                f"{reward.money(reward.redeemed_minor)} of this reward has been redeemed; only unredeemed rewards can be cancelled.",
-                code="already_redeemed",
-            )
-        raise RewardConflict(f"This reward is {reward.get_status_display().lower()} already.", code="not_cancellable")
+    if rows != 1:  # read again after the conditional update: whatever made it miss is the reason
+        raise cancel_refusal(reward, now=now) or RewardConflict("This reward can't be cancelled.", code="not_cancellable")
     _move(
         reward,
         Action.CANCELLED,

@@ -3,9 +3,57 @@ document.addEventListener("change", (event) => {
   if (event.target.matches("[data-autosubmit]")) event.target.form.requestSubmit();
 });
 
+// One accessible confirm dialog for every destructive or money-moving action. The question is the
+// element's hx-confirm (htmx's own attribute); data-confirm-yes and data-confirm-no name the
+// buttons ("Cancel 3 incentives" / "Keep them"); "{count}" stands for the selection's count.
+// Focus moves to the safe button and returns where it was; Escape answers no.
+function askConfirm(source, question) {
+  const dialog = document.getElementById("confirm-dialog");
+  const count = source.closest("form")?.querySelector("[data-selected-count]")?.textContent.trim() || "";
+  const fill = (text) => text.replaceAll("{count}", count);
+  const yes = dialog.querySelector('[data-confirm-answer="yes"]');
+  const no = dialog.querySelector('[data-confirm-answer="no"]');
+  dialog.querySelector("#confirm-question").textContent = fill(question);
+  yes.textContent = fill(source.dataset.confirmYes || "Confirm");
+  no.textContent = fill(source.dataset.confirmNo || "Cancel");
+  const returnTo = document.activeElement;
+  return new Promise((resolve) => {
+    const answer = (event) => {
+      const button = event.target.closest("[data-confirm-answer]");
+      if (button) dialog.close(button.dataset.confirmAnswer);
+    };
+    dialog.addEventListener("click", answer);
+    dialog.addEventListener("close", () => {
+      dialog.removeEventListener("click", answer);
+      returnTo?.focus?.();
+      resolve(dialog.returnValue === "yes");
+    }, { once: true });
+    dialog.returnValue = "";
+    dialog.showModal();
+    no.focus();
+  });
+}
+
+// htmx requests: htmx's own hook, so hx-confirm never reaches window.confirm.
+document.addEventListener("htmx:confirm", (event) => {
+  if (!event.detail.question) return;
+  event.preventDefault();
+  askConfirm(event.detail.elt, event.detail.question).then((yes) => yes && event.detail.issueRequest(true));
+});
+
+// Plain forms (no htmx request): the same attribute and dialog, then the submit goes on.
 document.addEventListener("submit", (event) => {
-  const question = event.target.dataset.confirm || event.submitter?.dataset.confirm;
-  if (question && !window.confirm(question)) event.preventDefault();
+  const form = event.target;
+  const source = event.submitter?.hasAttribute("hx-confirm") ? event.submitter : form;
+  const question = source.getAttribute("hx-confirm");
+  if (!question || form.dataset.confirmed === "yes") return;
+  event.preventDefault();
+  askConfirm(source, question).then((yes) => {
+    if (!yes) return;
+    form.dataset.confirmed = "yes";
+    form.requestSubmit(event.submitter || undefined);
+    delete form.dataset.confirmed;
+  });
 });
 
 document.addEventListener("click", (event) => {

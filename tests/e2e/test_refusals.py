@@ -65,9 +65,9 @@ def test_a_withdrawal_above_the_available_money_says_what_is_there(page, live_se
     log_in("owner@acme.test")
     page.goto(f"{live_server.url}/incentives/budgets/{budget.pk}/")
     form = page.locator("form[action$='/withdraw/']")
-    page.once("dialog", lambda question: question.accept())
     form.get_by_label(re.compile("Amount")).fill("9999999")
     form.get_by_role("button", name=re.compile("Withdraw")).click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Withdraw", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text(f"has {available} available")
     budget.available_account.refresh_from_db()
     assert budget.available_account.balance == available
