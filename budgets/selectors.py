@@ -10,10 +10,6 @@ def budget_list(*, organization):
     return Budget.objects.for_org(organization).with_accounts()
 
 
-def budget_get(*, organization, pk) -> Budget:
-    return budget_list(organization=organization).get(pk=pk)
-
-
 def budget_list_with_counts(*, organization):
     """Budgets with how many incentives each has sent, and how many of those are unclaimed,
     claimed and cancelled: one aggregated query."""

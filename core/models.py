@@ -10,11 +10,6 @@ PERMANENT_KEY_PREFIX = "bulk:"
 API_KEYS_KEPT = datetime.timedelta(days=30)
 
 
-class OutboundEmailQuerySet(models.QuerySet):
-    def for_org(self, organization):
-        return self.filter(organization=organization)
-
-
 class OutboundEmail(TenantModel):
     """The outbox: one row per email, written in the same transaction as the change it reports.
 
@@ -44,7 +39,6 @@ class OutboundEmail(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
-    objects = OutboundEmailQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -11,3 +11,9 @@ class IncentivesConfig(AppConfig):
         from .emails import CLAIM_LINK, incentive_claim_url
 
         secret_link_register(CLAIM_LINK, incentive_claim_url)
+
+        from tenancy.signals import organization_policy_changed
+
+        from .services.studies import claims_after_close_switched_off
+
+        organization_policy_changed.connect(claims_after_close_switched_off, dispatch_uid="claims_after_close")

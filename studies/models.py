@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from budgets.models import Budget
 from core.money import Money
-from tenancy.models import TenantModel, TenantQuerySet
+from tenancy.models import TenantModel
 
 
 class Study(TenantModel):
@@ -67,11 +67,6 @@ class Participant(TenantModel):
         return f"{self.name} <{self.email}>"
 
 
-class StudyParticipantQuerySet(TenantQuerySet):
-    def done(self):
-        return self.filter(status__in=StudyParticipant.DONE)
-
-
 class StudyParticipant(TenantModel):
     """A participant's status in one study."""
 
@@ -105,7 +100,6 @@ class StudyParticipant(TenantModel):
     added_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = StudyParticipantQuerySet.as_manager()
 
     class Meta:
         ordering = ["participant__name", "id"]

@@ -3,23 +3,30 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ApiKey, Membership, Organization, User, hash_secret
+from .models import ApiKey, Organization, User, hash_secret
+from .signals import organization_policy_changed
 
 API_KEY_PREFIX = "ik_"
 
 
 @transaction.atomic
-def organization_create(*, name: str, slug: str, owner: User) -> Organization:
-    organization = Organization.objects.create(name=name, slug=slug)
-    Membership.objects.create(user=owner, organization=organization, role=Membership.Role.OWNER)
-    return organization
+def organization_settings_update(*, organization: Organization, actor: User, **values) -> list[str]:
+    """Change the organization's name and policies (the fields of OrganizationPolicyForm).
 
-
-def membership_set(*, organization: Organization, user: User, role: str) -> Membership:
-    membership, _ = Membership.objects.update_or_create(
-        user=user, organization=organization, defaults={"role": role}
-    )
-    return membership
+    Apps above this one act on a changed policy in the same transaction, through the
+    `organization_policy_changed` signal (incentives expires what claims after a study closes
+    no longer allow); what they did comes back as sentences for the person who changed it.
+    """
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    changed = {name: (getattr(locked, name), value) for name, value in values.items() if getattr(locked, name) != value}
+    for name, (_, value) in changed.items():
+        setattr(locked, name, value)
+    if changed:
+        locked.save(update_fields=list(changed))
+    answers = organization_policy_changed.send(sender=Organization, organization=locked, changed=changed, actor=actor)
+    for name in changed:
+        setattr(organization, name, getattr(locked, name))
+    return [said for _, said in answers if said]
 
 
 def api_key_create(*, organization: Organization, name: str, actor: User | None) -> tuple[ApiKey, str]:

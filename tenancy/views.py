@@ -26,8 +26,10 @@ def organization_switch(request):
 def organization_settings(request):
     form = OrganizationPolicyForm(request.POST or None, instance=request.organization)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Settings saved.")
+        done = services.organization_settings_update(
+            organization=request.organization, actor=request.user, **{name: form.cleaned_data[name] for name in form.Meta.fields}
+        )
+        messages.success(request, " ".join(["Settings saved.", *done]))
         return redirect("tenancy:settings")
     return render(
         request,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from studies.models import Study
 from studies.services import require_study_manager
 
+from ..models import Incentive
 from . import incentives_expire_for_study, study_lock
 
 
@@ -41,3 +42,24 @@ def study_reopen(*, study: Study, actor) -> Study:
         locked.save(update_fields=["status", "closed_at"])
     study.refresh_from_db()
     return study
+
+
+def claims_after_close_switched_off(*, organization, changed, actor, **_) -> str | None:
+    """Receiver of tenancy's organization_policy_changed, in its transaction: when claims after
+    a study closes are no longer allowed, the unclaimed incentives of closed studies expire now
+    and their money returns to the budgets, as closing the study would have done."""
+    if changed.get("claims_allowed_after_study_closes") != (True, False):
+        return None
+    closed = Study.objects.for_org(organization).filter(
+        status=Study.Status.CLOSED,
+        pk__in=Incentive.objects.for_org(organization).unclaimed().values("study_id"),
+    )
+    expired = 0
+    for study in closed.order_by("pk"):
+        expired += incentives_expire_for_study(study=study_lock(study), actor=actor)
+    if not expired:
+        return None
+    return (
+        f"{expired} unclaimed incentive{'s' if expired != 1 else ''} of closed studies expired; "
+        "their money is back in the budgets."
+    )

@@ -115,3 +115,30 @@ def test_no_reminder_for_a_claimed_incentive(study, researcher):
     claim(incentive)
     assert services.incentive_remind(incentive=incentive, actor=researcher) is False
     assert OutboundEmail.objects.filter(purpose="incentive_reminder").count() == 0
+
+
+def test_switching_off_claims_after_close_expires_what_closed_studies_still_reserve(client_for, owner, study, researcher, budget):
+    """The settings page's service: the incentives the new policy refuses expire in the same
+    transaction, their money returns, and the manager is told; open studies are untouched."""
+    from django.urls import reverse
+
+    from ..tenancy.test_settings import POLICIES
+
+    stranded = send_to(study, 1, actor=researcher)[0]
+    study_close(study=study, actor=researcher)
+    assert Incentive.objects.get(pk=stranded.pk).status == "unclaimed" and budget_figures(budget)[1] == 2_500
+    open_study = type(study).objects.create(
+        organization=study.organization, name="Still open", budget=budget, incentive_amount_minor=100, currency="USD"
+    )
+    open_study.owners.add(researcher)
+    still_open = send_to(open_study, 1, actor=researcher, amount_minor=100)[0]
+
+    off = {key: value for key, value in POLICIES.items() if key != "claims_allowed_after_study_closes"}
+    page = client_for(owner).post(reverse("tenancy:settings"), off, follow=True).content.decode()
+    assert "1 unclaimed incentive of closed studies expired; their money is back in the budgets." in page
+    assert Incentive.objects.get(pk=stranded.pk).status == "expired"
+    assert Incentive.objects.get(pk=still_open.pk).status == "unclaimed"
+    assert budget_figures(budget) == (99_900, 100, 0)
+    again = client_for(owner).post(reverse("tenancy:settings"), off, follow=True).content.decode()
+    assert "expired" not in again and budget_figures(budget) == (99_900, 100, 0)
+    call_command("verify_ledger")
