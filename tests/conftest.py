@@ -110,14 +110,17 @@ def celery_broker(broker_url: str, queue: str):
 
 
 @contextlib.contextmanager
-def worker_thread(broker_url: str = REDIS_URL):
+def worker_thread(broker_url: str = REDIS_URL, *, pool: str = "solo", concurrency: int = 1):
     """A real Celery worker, a thread of this process, on `broker_url`, with a queue of its own
-    (so other test processes' workers never take these tasks); yields the queue's name."""
+    (so other test processes' workers never take these tasks); yields the queue's name.
+    `pool="threads"` runs `concurrency` tasks at once."""
     from celery.contrib.testing.worker import start_worker
 
     queue = f"tests-{os.getpid()}"
     with celery_broker(broker_url, queue):
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30):
+        with start_worker(
+            celery_app, pool=pool, concurrency=concurrency, perform_ping_check=False, queues=[queue], shutdown_timeout=30
+        ):
             yield queue
         with celery_app.connection_for_write() as connection:  # leave nothing of this queue in Redis
             connection.default_channel.client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
@@ -128,4 +131,11 @@ def celery_worker(transactional_db):
     """A worker thread on the real Redis. A test polls the database for the effects of its
     tasks (there is no result backend)."""
     with worker_thread() as queue:
+        yield queue
+
+
+@pytest.fixture
+def concurrent_celery_worker(transactional_db):
+    """A real worker running four tasks at once (a threads pool), for duplicates that overlap."""
+    with worker_thread(pool="threads", concurrency=4) as queue:
         yield queue

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from budgets.models import LedgerTransaction
 from budgets.selectors import ledger_problems
 from core.money import Money
 from rewards import services, tasks
@@ -145,9 +146,14 @@ def test_cancel_returns_the_money_and_uncancel_restores_an_available_reward(acco
 
 def test_cancelling_twice_has_the_effect_of_once(account):
     reward = make_reward(account)
+    before = available(account)
     services.reward_cancel(reward=reward, actor=SYSTEM)
+    once = available(account)
     with pytest.raises(services.RewardConflict, match="cancelled already"):
         services.reward_cancel(reward=reward, actor=SYSTEM)
+    assert available(account) == once == before - reward.amount_minor
+    assert reward.events.filter(action=RewardEvent.Action.CANCELLED).count() == 1
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.REWARD_CANCEL).count() == 1
     assert not ledger_problems()
 
 
