@@ -9,6 +9,7 @@ from django_tables2 import RequestConfig
 
 from core.csv import csv_response
 from core.errors import DomainError
+from core.tables import configure_table
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
 from . import selectors, services
@@ -85,7 +86,7 @@ def offer_list(request):
     offers = selectors.offer_list(organization=request.organization)
     filterset = OfferFilterSet(request.GET, queryset=offers, request=request)
     table = OfferTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)  # the page says how many offers match
     template = _fragment(request, "offers/offer_list.html", "results")
     return render(request, template, {"table": table, "filterset": filterset, "setup": setup})
 
@@ -261,7 +262,7 @@ def link_template_list(request):
             messages.success(request, f"Link template “{template}” created.")
             return redirect("offers:link_templates")
     table = LinkTemplateTable(selectors.link_template_list(organization=request.organization))
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    configure_table(table, request, per_page=PER_PAGE)
     setup = selectors.provider_setup(organization=request.organization)
     return render(request, "offers/link_template_list.html", {"form": form, "table": table, "setup": setup})
 

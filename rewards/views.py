@@ -2,9 +2,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from core.errors import DomainError
+from core.tables import configure_table
 from core.csv import csv_response
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
@@ -22,7 +22,7 @@ BULK_RESULT_SESSION_KEY = "rewards_bulk_result"
 def advocate_list(request):
     filterset = AdvocateFilterSet(request.GET, queryset=selectors.advocate_list(organization=request.organization), request=request)
     table = AdvocateTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    configure_table(table, request, per_page=25)
     template = "rewards/advocate_list.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results"
