@@ -1,14 +1,16 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from budgets.models import Budget
+from core.lists import list_page
 from core.money import Money, MoneyError, require_positive
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
 from studies import selectors, services
+from studies.filters import StudyFilterSet
+from studies.tables import StudyTable
 from studies.forms import ParticipantCsvForm, ParticipantForm, StatusForm, StudyForm
 from studies.models import Study, StudyParticipant
 
@@ -31,8 +33,9 @@ def _can_manage(request, study) -> bool:
 
 @organization_required
 def study_list(request):
-    page = Paginator(selectors.study_list(organization=request.organization), 50).get_page(request.GET.get("page"))
-    return render(request, "studies/study_list.html", {"page": page})
+    return list_page(
+        request, "studies/study_list.html", StudyTable, StudyFilterSet, selectors.study_list(organization=request.organization)
+    )
 
 
 @organization_required
