@@ -12,7 +12,8 @@ def _refuse_without_collected_static() -> None:
     it each page would answer 500, so the server refuses to start and says what to do."""
     from django.conf import settings
 
-    if not settings.DEBUG and not (settings.STATIC_ROOT / "staticfiles.json").exists():
+    manifest = "Manifest" in settings.STORAGES["staticfiles"]["BACKEND"]  # DEBUG off when settings loaded
+    if manifest and not (settings.STATIC_ROOT / "staticfiles.json").exists():
         raise ImproperlyConfigured(
             f"Static files are not collected in {settings.STATIC_ROOT}: run "
             "`python manage.py collectstatic --noinput` first, or start the web process with "

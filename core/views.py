@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -13,6 +12,8 @@ from django.views.decorators.csp import csp_override
 from tenancy.access import get_for_org_or_404, manager_required
 
 from . import services, system
+from .lists import list_page
+from .outbox_tables import OutboxFilterSet, OutboxTable
 from .models import OutboundEmail
 from .tables import CONFIGURABLE_TABLES
 
@@ -43,15 +44,7 @@ def outbox_list(request):
     emails = OutboundEmail.objects.for_org(request.organization).only(
         "to_email", "to_name", "subject", "purpose", "status", "attempts", "created_at", "sent_at", "last_error"
     )
-    status = request.GET.get("status")
-    if status in OutboundEmail.Status.values:
-        emails = emails.filter(status=status)
-    page = Paginator(emails, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "core/outbox_list.html",
-        {"page": page, "statuses": OutboundEmail.Status.choices, "status": status},
-    )
+    return list_page(request, "core/outbox_list.html", OutboxTable, OutboxFilterSet, emails)
 
 
 @manager_required

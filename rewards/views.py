@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.tables import configure_table
+from core.lists import list_page
 from core.csv import csv_response
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
@@ -20,13 +20,10 @@ BULK_RESULT_SESSION_KEY = "rewards_bulk_result"
 
 @organization_required
 def advocate_list(request):
-    filterset = AdvocateFilterSet(request.GET, queryset=selectors.advocate_list(organization=request.organization), request=request)
-    table = AdvocateTable(filterset.qs)
-    configure_table(table, request, per_page=25)
-    template = "rewards/advocate_list.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#results"
-    return render(request, template, {"table": table, "filterset": filterset})
+    return list_page(
+        request, "rewards/advocate_list.html", AdvocateTable, AdvocateFilterSet,
+        selectors.advocate_list(organization=request.organization), per_page=25,
+    )
 
 
 @organization_required
