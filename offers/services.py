@@ -160,6 +160,17 @@ def _actor_label(actor_kind: str, actor, member: OfferMember | None) -> str:
 
 @retry_on_conflict
 @transaction.atomic
+def offer_update_and_send(*, offer: Offer, actor, **fields) -> Offer:
+    """Save a draft's changes and send it, in one transaction: a refused send keeps the old
+    draft as it was, rather than saving the edit and then failing."""
+    offer = offer_update(offer=offer, actor=actor, **fields)
+    if offer.status == Offer.Status.DRAFT:
+        offer = offer_transition(offer=offer, to_status=Offer.Status.OFFERED, actor_kind=Actor.PROVIDER, actor=actor)
+    return offer
+
+
+@retry_on_conflict
+@transaction.atomic
 def offer_transition(
     *,
     offer: Offer,

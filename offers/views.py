@@ -125,11 +125,8 @@ def offer_edit(request, pk):
     form = OfferForm(request.POST or None, organization=request.organization, initial=OfferForm.initial_from_offer(offer))
     if request.method == "POST" and form.is_valid():
         try:
-            offer = services.offer_update(offer=offer, actor=request.user, **form.offer_fields())
-            if "send" in request.POST and offer.status == Offer.Status.DRAFT:
-                services.offer_transition(
-                    offer=offer, to_status=Offer.Status.OFFERED, actor_kind=Actor.PROVIDER, actor=request.user
-                )
+            save = services.offer_update_and_send if "send" in request.POST else services.offer_update
+            offer = save(offer=offer, actor=request.user, **form.offer_fields())
         except DomainError as error:
             messages.error(request, error.message)
         else:

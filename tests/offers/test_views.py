@@ -367,3 +367,21 @@ def test_another_organization_can_change_nothing_of_ours(client_for, outsider, o
     offer.refresh_from_db()
     assert offer.status == Status.CLAIMED and not offer.distributions.exists() and not offer.messages.exists()
     assert Offer.objects.count() == 1 and LinkTemplate.objects.get().name == "Ours"
+
+
+def test_save_and_send_is_one_transaction_a_refused_send_keeps_the_draft_as_it_was(client_for, owner, offer_factory, program, monkeypatch):
+    from offers import services
+    from offers.services import OfferError
+
+    offer = offer_factory(send=False)
+    assert offer.status == Status.DRAFT
+
+    def refuse(**kwargs):
+        raise OfferError("The mail server is not configured.")
+
+    monkeypatch.setattr(services, "offer_transition", refuse)
+    form = {**offer_form(program=program.pk, value="99", message="Edited"), "send": "1"}
+    response = client_for(owner).post(reverse("offers:edit", args=[offer.pk]), form, follow=True)
+    assert "The mail server is not configured." in text(response)
+    offer.refresh_from_db()
+    assert (offer.status, offer.amount_minor) == (Status.DRAFT, 2500) and offer.message != "Edited"
