@@ -96,6 +96,20 @@ FIND_INJECTIONS = """() => {
 }"""
 
 
+# Resolves once the page has settled: no htmx request in flight, and a control image that fails
+# to load, started last, has had its error handler run, so the page's own images (and any
+# onerror/onload an injected attribute carried) have had their turn. No fixed wait.
+SETTLED = """() => new Promise((done) => {
+  const idle = () => document.querySelector('.htmx-request') ? setTimeout(idle, 10) : control();
+  const control = () => {
+    const image = new Image();
+    image.onerror = image.onload = () => requestAnimationFrame(() => done(true));
+    image.src = '/static/__xss-control-missing.png?' + Math.random();
+  };
+  idle();
+})"""
+
+
 def chunks(payloads, limit):
     """Payloads joined by spaces into strings of at most `limit` characters."""
     out, current = [], ""
@@ -252,7 +266,7 @@ def test_no_payload_runs_on_any_page(xss_page, live_server, hostile, capsys):
     visited, left_behind = [], []
 
     def check(label):
-        page.wait_for_timeout(50)  # onload/onerror handlers and htmx triggers fire now, or never
+        page.evaluate(SETTLED)
         for frame in page.frames:
             left_behind.extend(f"{label}: {found}" for found in frame.evaluate(FIND_INJECTIONS))
             if "XSS49" in frame.content():
@@ -268,6 +282,17 @@ def test_no_payload_runs_on_any_page(xss_page, live_server, hostile, capsys):
 
     log_in(page, base, "owner@acme.test")
     study = world["study"]
+
+    # The check can fail: an injected handler that does run is seen, by the same wait.
+    page.evaluate("""() => { document.body.insertAdjacentHTML('beforeend', '<img id=canary src=x onerror="__xss(`canary`)">'); }""")
+    page.evaluate(SETTLED)
+    for _ in range(100):  # the exposed function reports asynchronously: poll for it, up to 5 s
+        if "canary" in page.executed:
+            break
+        page.wait_for_timeout(50)
+    assert "canary" in page.executed, page.executed
+    page.executed.remove("canary")
+    page.evaluate("() => document.getElementById('canary').remove()")
 
     # The CSV uploads, through the browser: participants, and bulk redemption notes (preview, then apply).
     page.goto(f"{base}/studies/{study.pk}/")
