@@ -29,6 +29,7 @@ def offer_data(offer, *, from_status: str = "") -> dict:
         "id": offer.pk,
         "status": offer.status,
         "program_id": offer.program_id,
+        "incentive_type": offer.incentive_type,
         "amount_minor": offer.amount_minor,
         "percent": str(offer.percent) if offer.percent is not None else None,
         "currency": offer.currency,
