@@ -39,4 +39,11 @@ def test_an_owner_registers_an_endpoint_and_sees_its_secret_once(page, live_serv
     page.get_by_role("link", name="Back to webhooks").click()
     expect(page.get_by_role("link", name="http://127.0.0.1:9/hooks")).to_be_visible()
     assert value not in page.content()
+
+    page.get_by_role("link", name="http://127.0.0.1:9/hooks").click()
+    page.get_by_role("button", name="Disable").click()
+    page.get_by_role("dialog").get_by_role("button", name="Disable").click()
+    expect(page.get_by_text("Nothing more is sent to http://127.0.0.1:9/hooks.")).to_be_visible()
+    endpoint.refresh_from_db()
+    assert not endpoint.is_enabled
     assert csp_violations == []
