@@ -77,9 +77,11 @@ def _http_error(request, exc):
 def _mount_routers():
     from .incentives import router as incentives_router
     from .rewards import router as rewards_router
+    from .webhooks import router as webhooks_router
 
     api.add_router("", rewards_router, tags=["rewards"])
     api.add_router("", incentives_router, tags=["incentives"])
+    api.add_router("", webhooks_router, tags=["webhooks"])
 
 
 _mount_routers()

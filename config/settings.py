@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django_htmx",
     "django_filters",
     "django_tables2",
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "offers",
     "rewards",
     "jobs",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +220,9 @@ CELERY_BEAT_SCHEDULE = {
     # rewards past their expiry date expire. Both find their rows in the database.
     "rewards-release-due": {"task": "rewards.tasks.rewards_release_due", "schedule": 60.0},
     "rewards-expire-due": {"task": "rewards.tasks.rewards_expire_due", "schedule": 300.0},
+    # Webhook deliveries whose next attempt is due (retries with backoff, first attempts whose
+    # task was lost) are queued every minute; a retry goes out within a minute of its time.
+    "webhooks-sweep": {"task": "webhooks.tasks.webhook_deliveries_sweep", "schedule": 60.0},
     # API Idempotency-Keys are kept 30 days, then forgotten (daily).
     "idempotency-keys-prune": {"task": "core.tasks.idempotency_keys_prune", "schedule": 86400.0},
 }
@@ -248,6 +253,9 @@ MAILERS = {
         else {"BACKEND": "core.mail.RedactingConsoleBackend"}
     )
 }
+# Webhooks go only to public addresses; in development (and tests) loopback and private
+# ranges are allowed too, so a receiver on this machine can be tried (webhooks/transport.py).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", DEBUG)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "incentives@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("organization/settings/webhooks/", include("webhooks.urls")),
     path("organization/", include("tenancy.urls")),
     path("incentives/", include("incentives.budget_urls")),
     path("incentives/", include("incentives.recipient_urls")),

@@ -14,6 +14,8 @@ from core.errors import DomainError
 from core.money import Money
 from core.services import outbound_email_queue
 from core.tokens import PLACEHOLDER, derive_token, new_nonce, plausible, secret_link_ref, token_hash
+from webhooks.events import emit
+from webhooks.payloads import offer_data, offer_message_data
 
 from .models import (
     LINK_PURPOSE, MEMBER_PURPOSE, WIDGET_PURPOSE, Distribution, IncentiveProgram, LinkTemplate, Message, Offer, OfferEvent,
@@ -209,6 +211,7 @@ def offer_transition(
         actor_label=_actor_label(actor_kind, actor, member), from_status=source, to_status=to_status, note=note,
     )
     _after_transition(offer, source, to_status, member, actor_kind, transition.label, note)
+    emit(offer.organization, "offer.status_changed", offer_data(offer, from_status=source))
     return offer
 
 
@@ -407,6 +410,7 @@ def message_post(*, offer: Offer, body: str, user=None, member: OfferMember | No
     if member is not None:
         subject = f"Offer #{offer.pk}: new message from {member.name}"
         _notify_provider(offer, subject=subject, text=body, purpose="offer_message")
+    emit(offer.organization, "offer.message", offer_message_data(message))
     return message
 
 

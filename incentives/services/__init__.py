@@ -19,6 +19,8 @@ from core.services import outbound_email_queue
 from core.tokens import PLACEHOLDER, plausible, secret_link_ref
 from studies.models import Study, StudyParticipant
 from studies.services import require_study_manager
+from webhooks.events import emit, emit_many
+from webhooks.payloads import incentive_data
 
 from .. import emails, tokens
 from ..models import Incentive
@@ -163,6 +165,7 @@ def incentives_send(
     for incentive in incentives:
         incentive.claim_email = _queue_email(incentive=incentive, reminder=False)
     Incentive.objects.bulk_update(incentives, ["claim_email"])
+    emit_many(study.organization, "incentive.sent", [incentive_data(incentive) for incentive in incentives])
     return incentives
 
 
@@ -228,6 +231,8 @@ def incentive_claim(*, incentive: Incentive, payout_method: str, payout_details:
         reference=incentive.reference,
         memo=f"Claimed by {payout_method.replace('_', ' ')}",
     )
+    emit(incentive.organization, "incentive.claimed", incentive_data(incentive))
+    emit(incentive.organization, "incentive.paid", incentive_data(incentive))  # the claim settles it: reserved -> paid out
     return incentive
 
 
@@ -259,6 +264,7 @@ def _release(*, incentive: Incentive, to_status: str, stamp: str, actor, memo: s
         participant_id=incentive.participant_id,
         status=StudyParticipant.Status.INCENTIVE_SENT,
     ).update(status=StudyParticipant.Status.INCENTIVE_NOT_SENT, updated_at=now)
+    emit(incentive.organization, f"incentive.{to_status}", incentive_data(incentive))
     return True
 
 

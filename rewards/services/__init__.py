@@ -22,6 +22,7 @@ from core.errors import DomainError
 from core.models import PERMANENT_KEY_PREFIX
 from core.money import Money, MoneyError, require_positive
 from tenancy.models import ApiKey, Organization, User
+from webhooks.events import emit_reward_action
 
 from ..models import Advocate, Channel, Redemption, Reward, RewardAccount, RewardBalance, RewardEvent
 
@@ -176,6 +177,7 @@ def _move(reward: Reward, action: str, *, kind: str, source: LedgerAccount, targ
         reference=f"reward:{reward.pk}",
         memo=note,
     )
+    emit_reward_action(reward, action, amount_minor)  # the receivers' events: webhooks.payloads.REWARD_ACTIONS
     return RewardEvent.objects.create(
         organization=reward.organization, reward=reward, action=action, amount_minor=amount_minor, note=note, **actor.audit
     )

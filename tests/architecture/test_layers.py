@@ -16,7 +16,7 @@ LAYERS = [
     {"tenancy"},
     {"core"},
     {"jobs"},
-    {"budgets"},
+    {"budgets", "webhooks"},
     {"studies", "offers", "rewards"},
     {"incentives"},
     {"api"},
