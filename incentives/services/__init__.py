@@ -170,8 +170,15 @@ def incentives_send(
     StudyParticipant.objects.filter(pk__in=[row.pk for row in rows]).update(
         status=StudyParticipant.Status.INCENTIVE_SENT, updated_at=now
     )
-    for incentive in incentives:
-        incentive.claim_email = _queue_email(incentive=incentive, reminder=False)
+    rendered = emails.render_claim_emails(
+        organization=study.organization, participant_names=[row.participant.name for row in rows], amount=amount,
+        subject=subject, message=message.strip(), url=PLACEHOLDER,
+    )
+    outbox = outbound_emails_queue([
+        _outbound(incentive=incentive, email=email, reminder=False) for incentive, email in zip(incentives, rendered)
+    ])
+    for incentive, email in zip(incentives, outbox):
+        incentive.claim_email = email
     Incentive.objects.bulk_update(incentives, ["claim_email"])
     return incentives
 
