@@ -60,8 +60,11 @@ backup: install
 restore: install
 	$(PY) -m config.backup restore $(FILE)
 
+# `make bench QUICK=1`: 100,000 incentives instead of 1,000,000 (docs/benchmarks.md).
+BENCH_ROWS := $(if $(QUICK),--rows 100000,)
 bench: install
-	$(PY) bench/recipients.py $(BENCH_ARGS)
+	$(PY) bench/recipients.py $(BENCH_ROWS) $(BENCH_ARGS)
+	$(PY) bench/compare.py $(BENCH_ROWS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles

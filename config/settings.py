@@ -119,7 +119,9 @@ def database_config() -> dict:
         from config.embedded_db import database_url
 
         url = database_url()
-    config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    # Production keeps each connection for a minute (a request no longer pays for a new one),
+    # checked before reuse so a connection the server dropped is replaced, not failed on.
+    config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DEBUG else 60), conn_health_checks=True)
     # dj-database-url keeps "?host=/socket/dir" in OPTIONS; psycopg wants it as HOST.
     socket_dir = config.get("OPTIONS", {}).pop("host", None)
     if socket_dir:

@@ -54,6 +54,25 @@ def outbound_email_queue(
     return email
 
 
+# Emails queued together are delivered by one task per this many, over one SMTP connection.
+DELIVERY_BATCH = 100
+
+
+def outbound_emails_queue(emails: list[OutboundEmail]) -> list[OutboundEmail]:
+    """Write many unsaved OutboundEmail rows in one INSERT (as outbound_email_queue does one);
+    one delivery task per DELIVERY_BATCH of them is enqueued when the transaction commits."""
+    from . import tasks
+
+    for email in emails:
+        email.from_name = one_line(email.from_name or email.organization.name)
+        email.to_name, email.subject = one_line(email.to_name), one_line(email.subject)
+    emails = OutboundEmail.objects.bulk_create(emails)
+    ids = [email.pk for email in emails]
+    for start in range(0, len(ids), DELIVERY_BATCH):
+        enqueue_on_commit(tasks.outbound_emails_deliver, ids[start : start + DELIVERY_BATCH])
+    return emails
+
+
 def outbound_email_bodies(email: OutboundEmail) -> tuple[str, str]:
     """The text and HTML bodies as sent: the personal link put in only here."""
     if not email.secret_link:
@@ -101,7 +120,7 @@ def _send(email: OutboundEmail, mailer) -> tuple[str, bool]:
     return "", False
 
 
-def outbound_email_deliver(*, email_id: int, final_attempt: bool = False) -> str:
+def outbound_email_deliver(*, email_id: int, final_attempt: bool = False, mailer=None) -> str:
     """Send one outbox email unless it is sent already; returns its status afterwards.
 
     The row stays locked while the mail server is talking. A duplicated task waits for the
@@ -111,13 +130,18 @@ def outbound_email_deliver(*, email_id: int, final_attempt: bool = False) -> str
     one (5xx), or a temporary one on the final attempt, marks it failed for people to see.
 
     Only a worker dying between the server's "accepted" and the commit can send one twice: the
-    connection is closed (QUIT) after the commit, not before, to keep that moment short.
+    connection is closed (QUIT) after the commit, not before, to keep that moment short. Given
+    a `mailer` (a batch's open connection), it is left open for the next email, unless this
+    one failed: then it is closed, and the next email connects afresh.
     """
-    mailer = mailers.default
+    own_mailer = mailer is None
+    mailer = mailers.default if own_mailer else mailer
+    connection_sound = False
     try:
         with transaction.atomic():
             email = OutboundEmail.objects.select_for_update().get(pk=email_id)
             if email.status != OutboundEmail.Status.PENDING:
+                connection_sound = True
                 return email.status
             email.attempts += 1
             email.last_error, temporary = _send(email, mailer)
@@ -127,12 +151,32 @@ def outbound_email_deliver(*, email_id: int, final_attempt: bool = False) -> str
             elif not temporary or final_attempt:
                 email.status = OutboundEmail.Status.FAILED
             email.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+            connection_sound = not email.last_error
     finally:
-        with contextlib.suppress(OSError, smtplib.SMTPException):  # QUIT is a courtesy: accepted is accepted
-            mailer.close()
+        if own_mailer or not connection_sound:
+            with contextlib.suppress(OSError, smtplib.SMTPException):  # QUIT is a courtesy: accepted is accepted
+                mailer.close()
     if email.status == OutboundEmail.Status.PENDING:
         raise TemporaryEmailFailure(email.last_error)
     return email.status
+
+
+def outbound_emails_deliver(*, email_ids: list[int]) -> list[int]:
+    """Send a batch of outbox emails over one SMTP connection, each under its own row lock and
+    exactly once, as outbound_email_deliver does; returns the ids that failed temporarily (for
+    the caller to retry one by one, with backoff)."""
+    mailer = mailers.default
+    retry = []
+    try:
+        for email_id in email_ids:
+            try:
+                outbound_email_deliver(email_id=email_id, mailer=mailer)
+            except TemporaryEmailFailure:
+                retry.append(email_id)
+    finally:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            mailer.close()
+    return retry
 
 
 def outbound_emails_pending(*, older_than_seconds: int = 60):

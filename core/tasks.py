@@ -27,6 +27,17 @@ def outbound_email_deliver(self, email_id: int) -> str:
         raise self.retry(exc=failure, countdown=retry_delay(self.request.retries)) from None
 
 
+@shared_task(acks_late=True)
+def outbound_emails_deliver(email_ids: list[int]) -> int:
+    """Deliver a batch of emails over one connection; each one refused for now is retried by
+    its own task, with backoff, as its first retry (the batch made the first attempt). A
+    redelivered batch skips the emails already sent."""
+    retry = services.outbound_emails_deliver(email_ids=email_ids)
+    for email_id in retry:
+        outbound_email_deliver.apply_async((email_id,), countdown=retry_delay(0), retries=1)
+    return len(email_ids) - len(retry)
+
+
 @shared_task
 def outbound_emails_sweep() -> int:
     """Re-enqueue emails committed but never delivered; delivery is idempotent."""

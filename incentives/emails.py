@@ -4,11 +4,13 @@ Researchers' and participants' words are untrusted: the HTML templates escape th
 (autoescape stays on), the text templates don't need to.
 """
 
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 
 from core.money import Money
 
@@ -64,3 +66,19 @@ def render_claim_email(*, organization, participant_name: str, amount: Money, su
         text_body=render_to_string("incentives/email/claim.txt", context),
         html_body=render_to_string("incentives/email/claim.html", context),
     )
+
+
+def render_claim_emails(*, organization, participant_names: list[str], amount: Money, subject: str, message: str, url: str, reminder: bool = False) -> list[RenderedEmail]:
+    """render_claim_email for many participants of one send: the templates are rendered once,
+    with a marker where the name goes, and each name put in (escaped in the HTML, as the
+    template escapes it). A name the HTML's line breaks would change (it holds CR or LF) is
+    rendered on its own."""
+    marker = f"name{secrets.token_hex(8)}"
+    shared = render_claim_email(organization=organization, participant_name=marker, amount=amount, subject=subject, message=message, url=url, reminder=reminder)
+    emails = []
+    for name in participant_names:
+        if "\n" in name or "\r" in name:
+            emails.append(render_claim_email(organization=organization, participant_name=name, amount=amount, subject=subject, message=message, url=url, reminder=reminder))
+        else:
+            emails.append(RenderedEmail(shared.subject, shared.text_body.replace(marker, name), shared.html_body.replace(marker, escape(name))))
+    return emails

@@ -68,6 +68,12 @@ class Incentive(TenantModel):
     claimed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
+    # The ledger transaction that returned its money when it was cancelled or expired; a bulk
+    # cancel's release covers the incentives of one budget in one chunk (reference
+    # "incentives:bulk"), a single one's names it ("incentive:<id>").
+    release_transaction = models.ForeignKey(
+        "budgets.LedgerTransaction", null=True, blank=True, on_delete=models.PROTECT, related_name="released_incentives"
+    )
     reminder_count = models.PositiveIntegerField(default=0)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     payout_method = models.CharField(max_length=20, choices=PayoutMethod.choices, blank=True)

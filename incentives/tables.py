@@ -1,13 +1,18 @@
 """The Recipients table: what it shows and, column for column, what its CSV export holds."""
 
 import functools
+from collections import defaultdict
 
 import django_tables2 as tables
+from babel.numbers import list_currencies
+from django.db.models import Case, F, Func, TextField, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, LPad, Mod
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from core.money import decimals, format_money
+from core.csv import safe_text
+from core.money import POINTS, decimals, format_money
 from core.tables import ConfigurableTable, MoneyColumn
 
 from .models import Incentive
@@ -19,20 +24,44 @@ def _when(verbose_name: str, field: str) -> tables.DateTimeColumn:
     return tables.DateTimeColumn(format="Y-m-d H:i", verbose_name=verbose_name, order_by=(field, "pk"), attrs={"td": {"class": "nowrap"}})
 
 
-_decimals = functools.cache(decimals)
+class _UtcTimestamp(Func):
+    """A timestamp as Python's isoformat(timespec="seconds") writes it in UTC."""
+
+    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')"
+    output_field = TextField()
 
 
-def plain_amount(amount_minor: int, currency: str) -> str:
-    """1250 USD -> "12.50", as Money.plain() but without Money's checks on every exported row."""
-    places = _decimals(currency)
+def _timestamp(field: str):
+    return Coalesce(_UtcTimestamp(F(field)), Value(""), output_field=TextField())
+
+
+@functools.cache
+def _currencies_by_decimals() -> dict[int, list[str]]:
+    """Currency codes by their number of decimals, but for the usual two."""
+    groups = defaultdict(list)
+    for code in [*list_currencies(), POINTS]:
+        if (places := decimals(code)) != 2:
+            groups[places].append(code)
+    return dict(groups)
+
+
+def _plain(places: int):
+    """amount_minor as a plain decimal with `places` decimals: 1250 -> "12.50"."""
     if not places:
-        return str(amount_minor)
-    whole, part = divmod(amount_minor, 10**places)
-    return f"{whole}.{part:0{places}d}"
+        return Cast("amount_minor", TextField())
+    whole = Cast(F("amount_minor") / Value(10**places), TextField())
+    part = LPad(Cast(Mod("amount_minor", Value(10**places)), TextField()), places, Value("0"))
+    return Concat(whole, Value("."), part, output_field=TextField())
 
 
-def _timestamp(value):
-    return value.isoformat(timespec="seconds") if value else ""
+def _amount():
+    """The amount as a plain decimal in its currency's decimals (Money.plain() in SQL)."""
+    cases = [When(currency__in=codes, then=_plain(places)) for places, codes in sorted(_currencies_by_decimals().items())]
+    return Case(*cases, default=_plain(2), output_field=TextField())
+
+
+def _status_label():
+    return Case(*(When(status=value, then=Value(label)) for value, label in STATUS_LABELS.items()), default=Value(""), output_field=TextField())
 
 
 class RecipientTable(ConfigurableTable):
@@ -60,20 +89,21 @@ class RecipientTable(ConfigurableTable):
     # Studies whose rows get a row menu; None: every row (owners and admins manage all).
     managed_study_ids: set[int] | None = None
 
-    # Column -> the CSV columns it exports: (header, the values_list field, cell from value).
-    # The amount becomes two cells, a plain decimal and its currency code.
+    # Column -> the CSV columns it exports: (header, the cell as an SQL expression). Free text
+    # goes through the formula guard; the amount becomes two cells, a plain decimal and its
+    # currency code. PostgreSQL writes the rows itself (core.csv.copy_csv_response).
     EXPORTS = {
-        "participant": [("Participant", "participant__name", None)],
-        "email": [("Email", "participant__email", None)],
-        "study": [("Study", "study__name", None)],
-        "budget": [("Budget", "budget__name", None)],
-        "amount": [("Amount", "amount_minor", "amount"), ("Currency", "currency", None)],
-        "status": [("Status", "status", STATUS_LABELS.get)],
-        "sent_at": [("Sent", "sent_at", _timestamp)],
-        "reminders": [("Reminders", "reminder_count", None)],
-        "last_reminded_at": [("Last reminded", "last_reminded_at", _timestamp)],
-        "claimed_at": [("Claimed", "claimed_at", _timestamp)],
-        "cancelled_at": [("Cancelled", "cancelled_at", _timestamp)],
+        "participant": [("Participant", lambda: safe_text(F("participant__name")))],
+        "email": [("Email", lambda: safe_text(F("participant__email")))],
+        "study": [("Study", lambda: safe_text(F("study__name")))],
+        "budget": [("Budget", lambda: safe_text(F("budget__name")))],
+        "amount": [("Amount", _amount), ("Currency", lambda: safe_text(F("currency")))],
+        "status": [("Status", _status_label)],
+        "sent_at": [("Sent", lambda: _timestamp("sent_at"))],
+        "reminders": [("Reminders", lambda: F("reminder_count"))],
+        "last_reminded_at": [("Last reminded", lambda: _timestamp("last_reminded_at"))],
+        "claimed_at": [("Claimed", lambda: _timestamp("claimed_at"))],
+        "cancelled_at": [("Cancelled", lambda: _timestamp("cancelled_at"))],
     }
 
     class Meta:
@@ -106,21 +136,12 @@ class RecipientTable(ConfigurableTable):
             badge += format_html('<br><small class="error">Email not delivered: {}</small>', failure)
         return badge
 
-    def export_columns(self) -> list[tuple[str, str, object]]:
+    def export_columns(self) -> list[tuple[str, object]]:
         """The CSV columns of the visible table columns, in table order."""
         return [spec for column in self.columns if column.name in self.EXPORTS for spec in self.EXPORTS[column.name]]
 
-    def export_rows(self, queryset, *, chunk_size: int = 2000):
-        """(header, rows): rows are streamed from the database, `chunk_size` at a time."""
+    def export_query(self, queryset):
+        """(header, a values_list of the cells): the rows of `queryset`, its order kept."""
         columns = self.export_columns()
-        # The row's currency is read last, for the amount cell, whether or not it is shown.
-        fields = [field for _, field, _ in columns] + ["currency"]
-
-        def rows():
-            for values in queryset.values_list(*fields).iterator(chunk_size=chunk_size):
-                yield [
-                    plain_amount(value, values[-1]) if cell == "amount" else cell(value) if cell else value
-                    for (_, _, cell), value in zip(columns, values)
-                ]
-
-        return [header for header, _, _ in columns], rows()
+        cells = {f"export_{n}": expression() for n, (_, expression) in enumerate(columns)}
+        return [header for header, _ in columns], queryset.annotate(**cells).values_list(*cells)

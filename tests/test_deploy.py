@@ -135,3 +135,22 @@ def test_the_production_path_gunicorn_worker_and_beat_serve_pages_and_send_email
         finally:
             run.stop()
             redis_server.stop()
+DATABASE_SCRIPT = """
+import json
+from django.conf import settings
+print(json.dumps({key: settings.DATABASES["default"][key] for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS")}))
+"""
+
+
+def database_settings(env: dict) -> dict:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", DATABASE_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_keeps_database_connections_a_minute_with_health_checks():
+    assert database_settings(production_environ()) == {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
+    assert database_settings({**production_environ(), "DB_CONN_MAX_AGE": "0"})["CONN_MAX_AGE"] == 0
+    assert database_settings({**production_like_environ(), "DJANGO_DEBUG": "true"})["CONN_MAX_AGE"] == 0

@@ -15,7 +15,8 @@ from budgets.services import budget_release, budget_reserve, budget_settle
 from core.db import retry_on_conflict
 from core.errors import DomainError
 from core.money import Money
-from core.services import outbound_email_queue
+from core.models import OutboundEmail
+from core.services import outbound_emails_queue
 from core.tokens import PLACEHOLDER, plausible, secret_link_ref
 from studies.models import Study, StudyParticipant
 from studies.services import require_study_manager
@@ -54,8 +55,9 @@ def study_lock(study: Study) -> Study:
     return Study.objects.select_for_update(of=("self",)).select_related("organization").get(pk=study.pk)
 
 
-def _queue_email(*, incentive: Incentive, reminder: bool):
-    """The claim email; its link is put in at delivery (see core.tokens), never stored."""
+def claim_email(*, incentive: Incentive, reminder: bool) -> OutboundEmail:
+    """The claim (or reminder) email of an incentive, unsaved, for the outbox; its link is put
+    in at delivery (see core.tokens), never stored."""
     email = emails.render_claim_email(
         organization=incentive.organization,
         participant_name=incentive.participant.name,
@@ -65,7 +67,11 @@ def _queue_email(*, incentive: Incentive, reminder: bool):
         url=PLACEHOLDER,
         reminder=reminder,
     )
-    return outbound_email_queue(
+    return _outbound(incentive=incentive, email=email, reminder=reminder)
+
+
+def _outbound(*, incentive: Incentive, email: emails.RenderedEmail, reminder: bool) -> OutboundEmail:
+    return OutboundEmail(
         organization=incentive.organization,
         purpose="incentive_reminder" if reminder else "incentive_claim",
         reference=incentive.reference,
@@ -76,6 +82,10 @@ def _queue_email(*, incentive: Incentive, reminder: bool):
         html_body=email.html_body,
         secret_link=secret_link_ref(emails.CLAIM_LINK, incentive.pk),
     )
+
+
+def _queue_email(*, incentive: Incentive, reminder: bool) -> OutboundEmail:
+    return outbound_emails_queue([claim_email(incentive=incentive, reminder=reminder)])[0]
 
 
 def _sendable(*, study: Study, participant_ids) -> list[StudyParticipant]:
@@ -162,8 +172,15 @@ def incentives_send(
     StudyParticipant.objects.filter(pk__in=[row.pk for row in rows]).update(
         status=StudyParticipant.Status.INCENTIVE_SENT, updated_at=now
     )
-    for incentive in incentives:
-        incentive.claim_email = _queue_email(incentive=incentive, reminder=False)
+    rendered = emails.render_claim_emails(
+        organization=study.organization, participant_names=[row.participant.name for row in rows], amount=amount,
+        subject=subject, message=message.strip(), url=PLACEHOLDER,
+    )
+    outbox = outbound_emails_queue([
+        _outbound(incentive=incentive, email=email, reminder=False) for incentive, email in zip(incentives, rendered)
+    ])
+    for incentive, email in zip(incentives, outbox):
+        incentive.claim_email = email
     Incentive.objects.bulk_update(incentives, ["claim_email"])
     emit_many(study.organization, "incentive.sent", [incentive_data(incentive) for incentive in incentives])
     return incentives
@@ -251,13 +268,14 @@ def _release(*, incentive: Incentive, to_status: str, stamp: str, actor, memo: s
             f"it can't be {to_status}.",
             f"already_{incentive.status}",
         )
-    budget_release(
+    release = budget_release(
         budget=Budget.objects.with_accounts().select_related("organization").get(pk=incentive.budget_id),
         amount=incentive.amount,
         actor=actor,
         reference=incentive.reference,
         memo=memo,
     )
+    Incentive.objects.filter(pk=incentive.pk).update(release_transaction=release)
     # The participant is back in the Done group, so they can be paid again if need be.
     StudyParticipant.objects.filter(
         study_id=incentive.study_id,

@@ -4,29 +4,38 @@ A selection is explicit ids, or "all matching this filter" minus the rows untick
 way it is resolved on the server, inside the organization, re-running the filter, so a
 request can only ever reach the organization's own incentives. Small selections run in the
 request; larger ones become a background job (jobs/). Both call the same functions below,
-which act row by row through the incentive services (each row its own transaction, or a
-savepoint inside a job's chunk) and report what was done, skipped and why, and what failed.
+one chunk of ids at a time, set-based: one permission look-up, one conditional UPDATE ...
+RETURNING of the chunk's unclaimed incentives, one ledger release per budget, one UPDATE of
+the participants, one INSERT of the emails, whatever the chunk's size; they report what was
+done, skipped and why. A chunk is all or nothing, in its own transaction (or a savepoint
+inside a job's chunk), and the locks it takes are held for milliseconds.
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.http import QueryDict
 from django.utils import timezone
 
+from budgets.models import Budget
+from budgets.services import budget_release
+from core.db import retry_on_conflict
 from core.errors import DomainError
 from core.money import Money
+from core.services import outbound_emails_queue
 from jobs.models import BackgroundJob
 from jobs.results import BulkResult
 from jobs.services import job_start
-from studies.models import Study
+from studies.models import Study, StudyParticipant
 from tenancy.models import Membership
 
 from ..filters import RecipientFilterSet
 from ..models import Incentive
-from . import IncentiveError, incentive_cancel, incentive_remind
+from . import claim_email
 
 Status = Incentive.Status
 # Above this many rows an action runs as a background job with a progress bar.
@@ -149,58 +158,120 @@ def cancel_preview(*, organization, queryset, actor) -> CancelPreview:
     return preview
 
 
-def _each_incentive(*, organization, ids, actor, result: BulkResult):
-    """The organization's incentives among `ids` that the actor may change, in id order;
-    the others are counted as skipped."""
-    managed = managed_study_ids(organization=organization, actor=actor)
-    incentives = (
-        Incentive.objects.for_org(organization)
-        .filter(pk__in=ids)
-        .select_related("organization", "study", "participant")
-        .order_by("pk")
+def _update_returning(*, organization, ids, managed, assignments: str, params: list, extra_where: str = "", extra_params=()) -> list[tuple]:
+    """One conditional UPDATE of the chunk's unclaimed incentives the actor may change:
+    `assignments` (SQL) on them; returns (id, budget_id, amount_minor, study_id,
+    participant_id) of each row it changed, in id order."""
+    where = ["organization_id = %s", "id = ANY(%s)", "status = %s"]
+    params = [*params, organization.pk, list(ids), Status.UNCLAIMED]
+    if managed is not None:
+        where.append("study_id = ANY(%s)")
+        params.append(list(managed))
+    if extra_where:
+        where.append(extra_where)
+        params.extend(extra_params)
+    sql = (
+        f"UPDATE {Incentive._meta.db_table} SET {assignments} WHERE {' AND '.join(where)} "
+        "RETURNING id, budget_id, amount_minor, study_id, participant_id"
     )
-    for incentive in incentives:
-        if managed is not None and incentive.study_id not in managed:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(cursor.fetchall())
+
+
+def _count_skipped(result: BulkResult, *, organization, ids, changed: set[int], managed, recent=None) -> None:
+    """Why each incentive of the chunk that was not changed was left (one query, only when
+    some were left): not the actor's study, not unclaimed, or (resend) reminded just now."""
+    left = set(ids) - changed
+    if not left:
+        return
+    for status, study_id in Incentive.objects.for_org(organization).filter(pk__in=left).values_list("status", "study_id"):
+        if managed is not None and study_id not in managed:
             result.skip(SKIP_REASONS["not_owner"])
-        elif incentive.status != Status.UNCLAIMED:
-            result.skip(SKIP_REASONS[incentive.status])
-        else:
-            yield incentive
+        elif status != Status.UNCLAIMED:
+            result.skip(SKIP_REASONS[status])
+        elif recent is not None:
+            result.skip(SKIP_REASONS["reminded"])
 
 
-def _act(result: BulkResult, incentive: Incentive, service, actor) -> None:
-    """Run one incentive service on one row and count the outcome."""
-    try:
-        changed = service(incentive=incentive, actor=actor)
-    except IncentiveError as error:  # claimed or expired in the meantime
-        result.skip(SKIP_REASONS.get(error.code.removeprefix("already_"), error.message))
-    except DomainError as error:
-        result.fail(f"{incentive.participant.name}: {error.message}")
-    else:
-        if changed:
-            result.done += 1
-        else:
-            result.skip(SKIP_REASONS[incentive.status])
-
-
+@retry_on_conflict
+@transaction.atomic
 def incentives_cancel_many(*, organization, ids, actor) -> BulkResult:
-    """Cancel the unclaimed incentives among `ids`; their money returns to their budgets.
-    Claimed, expired and already cancelled ones are skipped and counted, never cancelled."""
+    """Cancel the unclaimed incentives among `ids`; their money returns to their budgets, in
+    one release per budget. Claimed, expired and already cancelled ones are skipped and
+    counted, never cancelled; a claim racing the cancel has one winner (the conditional
+    UPDATE), and cancelling again does nothing more."""
     result = BulkResult()
-    for incentive in _each_incentive(organization=organization, ids=ids, actor=actor, result=result):
-        _act(result, incentive, incentive_cancel, actor)
+    managed = managed_study_ids(organization=organization, actor=actor)
+    now = timezone.now()
+    rows = _update_returning(
+        organization=organization, ids=ids, managed=managed,
+        assignments="status = %s, cancelled_at = %s", params=[Status.CANCELLED, now],
+    )
+    _count_skipped(result, organization=organization, ids=ids, changed={row[0] for row in rows}, managed=managed)
+    if not rows:
+        return result
+    by_budget = defaultdict(list)
+    for pk, budget_id, amount_minor, _, _ in rows:
+        by_budget[budget_id].append((pk, amount_minor))
+    # Participants before ledger accounts: the lock order of every service that pays from a
+    # study (incentives.services.studies).
+    _back_in_done_group(organization=organization, rows=rows, now=now)
+    budgets = Budget.objects.for_org(organization).with_accounts().select_related("organization").in_bulk(by_budget)
+    # Budgets in id order, so two chunks over the same budgets take their account locks alike.
+    for budget_id in sorted(by_budget):
+        cancelled = by_budget[budget_id]
+        budget = budgets[budget_id]
+        release = budget_release(
+            budget=budget,
+            amount=budget.money(sum(amount for _, amount in cancelled)),
+            actor=actor,
+            reference=f"incentive:{cancelled[0][0]}" if len(cancelled) == 1 else "incentives:bulk",
+            memo=f"Cancelled {len(cancelled)} incentive{'s' if len(cancelled) != 1 else ''}",
+        )
+        Incentive.objects.filter(pk__in=[pk for pk, _ in cancelled]).update(release_transaction=release)
+    result.done = len(rows)
     return result
 
 
+def _back_in_done_group(*, organization, rows, now) -> None:
+    """The cancelled incentives' participants are back in the Done group of their study (one
+    UPDATE), so they can be paid again if need be."""
+    table = StudyParticipant._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS sp SET status = %s, updated_at = %s "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS cancelled (study_id, participant_id) "
+            "WHERE sp.organization_id = %s AND sp.study_id = cancelled.study_id "
+            "AND sp.participant_id = cancelled.participant_id AND sp.status = %s",
+            [
+                StudyParticipant.Status.INCENTIVE_NOT_SENT, now,
+                [row[3] for row in rows], [row[4] for row in rows],
+                organization.pk, StudyParticipant.Status.INCENTIVE_SENT,
+            ],
+        )
+
+
+@retry_on_conflict
+@transaction.atomic
 def incentives_resend_many(*, organization, ids, actor) -> BulkResult:
-    """Email the unclaimed incentives among `ids` again, with their claim links."""
+    """Email the unclaimed incentives among `ids` again, with their claim links, and count the
+    reminder; one reminded in the last RESEND_PAUSE is skipped (a double click emails once)."""
     result = BulkResult()
-    recent = timezone.now() - RESEND_PAUSE
-    for incentive in _each_incentive(organization=organization, ids=ids, actor=actor, result=result):
-        if incentive.last_reminded_at and incentive.last_reminded_at > recent:
-            result.skip(SKIP_REASONS["reminded"])
-            continue
-        _act(result, incentive, incentive_remind, actor)
+    managed = managed_study_ids(organization=organization, actor=actor)
+    now = timezone.now()
+    recent = now - RESEND_PAUSE
+    rows = _update_returning(
+        organization=organization, ids=ids, managed=managed,
+        assignments="reminder_count = reminder_count + 1, last_reminded_at = %s", params=[now],
+        extra_where="(last_reminded_at IS NULL OR last_reminded_at <= %s)", extra_params=[recent],
+    )
+    changed = {row[0] for row in rows}
+    _count_skipped(result, organization=organization, ids=ids, changed=changed, managed=managed, recent=recent)
+    if rows:
+        incentives = Incentive.objects.filter(pk__in=changed).select_related("organization", "participant").order_by("pk")
+        outbound_emails_queue([claim_email(incentive=incentive, reminder=True) for incentive in incentives])
+    result.done = len(rows)
     return result
 
 

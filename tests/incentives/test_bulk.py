@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
+from budgets.models import LedgerTransaction
 from budgets.selectors import ledger_problems
 from core.models import OutboundEmail
 from core.services import outbound_email_bodies
@@ -15,6 +16,7 @@ from incentives.services import bulk
 from incentives.models import Incentive
 from incentives.tokens import claim_token
 from jobs.models import BackgroundJob
+from studies.models import StudyParticipant
 
 from ..factories import make_budget, member
 from ..studies.factories import make_study
@@ -275,4 +277,40 @@ def test_a_real_worker_runs_a_bulk_job_to_the_end(celery_worker, client_for, res
         job.refresh_from_db()
     assert (job.status, job.done_count) == ("done", len(rows))
     assert available(budget) == before + 2_500 * len(rows)
+    assert ledger_problems() == []
+
+
+@pytest.mark.parametrize("action", ["cancel", "resend"])
+def test_a_chunk_takes_the_same_number_of_statements_whatever_its_size(django_assert_num_queries, researcher, study, budget, action):
+    """Set-based, 10 rows and 200 alike: the savepoint pair, the permission look-up (role and
+    owned studies), one conditional UPDATE ... RETURNING, the skipped rows' reasons; then for
+    a cancel the budget, its release (savepoint pair, two account UPDATEs, the transaction,
+    its entries), the incentives' link to it and the participants; for a resend the
+    incentives to email and one INSERT of the emails."""
+    expected = {"cancel": 15, "resend": 8}[action]
+    for size in (10, 200):
+        rows = make_incentives(study, size) + make_incentives(study, 1, status=Status.CLAIMED)
+        ids = [row.pk for row in rows]
+        with django_assert_num_queries(expected):
+            result = bulk.ACTIONS[action](organization=study.organization, ids=ids, actor=researcher)
+        assert (result.done, dict(result.skipped)) == (size, {"claimed": 1})
+    if action == "cancel":
+        assert ledger_problems() == []
+        releases = LedgerTransaction.objects.filter(kind="release", budget=budget)
+        assert list(releases.order_by("pk").values_list("memo", flat=True)) == ["Cancelled 10 incentives", "Cancelled 200 incentives"]
+        assert Incentive.objects.filter(status="cancelled", release_transaction__in=releases).count() == 210
+        assert StudyParticipant.objects.filter(study=study, status="incentive_not_sent").count() == 210
+    else:
+        assert OutboundEmail.objects.filter(purpose="incentive_reminder").count() == 210
+
+
+def test_a_cancel_over_two_budgets_releases_once_to_each(researcher, owner, study, budget):
+    euro = make_study(budget=make_budget(study.organization, name="EU", currency="EUR", funds_minor=0, actor=owner), owner=researcher, amount_minor=4_000)
+    rows = make_incentives(study, 3) + make_incentives(euro, 2)
+    before = available(budget)
+    result = bulk.incentives_cancel_many(organization=study.organization, ids=[row.pk for row in rows], actor=researcher)
+    assert result.done == 5 and available(budget) == before + 3 * 2_500
+    assert available(euro.budget) == 2 * 4_000
+    releases = LedgerTransaction.objects.filter(kind="release").order_by("budget__currency")
+    assert [(r.budget.currency, r.memo, r.actor_id) for r in releases] == [("EUR", "Cancelled 2 incentives", researcher.pk), ("USD", "Cancelled 3 incentives", researcher.pk)]
     assert ledger_problems() == []

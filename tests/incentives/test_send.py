@@ -153,3 +153,38 @@ def test_the_email_escapes_what_researchers_and_participants_write(study, resear
     assert "<script>" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html and "&lt;img src=x" in html
     assert "<script>alert(2)</script>" in mail.outbox[0].body  # the text part is plain text
+
+
+def test_a_send_takes_the_same_statements_for_3_and_for_60_participants_and_one_task_per_batch(
+    study, researcher, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The outbox rows are one INSERT and the broker gets one delivery task per batch of emails,
+    however many are sent: the statements don't grow with N."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core import services as core_services
+
+    monkeypatch.setattr(core_services, "DELIVERY_BATCH", 25)
+    counts, tasks = [], []
+    for count in (3, 60):
+        people = add_participants(study, count, Status.INCENTIVE_NOT_SENT)
+        with django_capture_on_commit_callbacks() as callbacks, CaptureQueriesContext(connection) as queries:
+            services.incentives_send(
+                study=study, participant_ids=[p.pk for p in people], amount=Money(1_000, "USD"),
+                subject="Thank you", message="Hi {name}, thanks!", actor=researcher,
+            )
+        counts.append(len(queries))
+        tasks.append(len(callbacks))
+    assert counts[0] == counts[1], counts
+    assert tasks == [1, 3]  # ceil(3 / 25), ceil(60 / 25)
+    assert OutboundEmail.objects.filter(purpose="incentive_claim").count() == 63
+
+
+def test_emails_rendered_once_for_a_send_match_each_rendered_alone(study, researcher, organization):
+    from incentives import emails
+
+    names = ["Ada", "<b>Bold</b> & \"quoted\"", "Zoë 日本", "two\nlines"]
+    args = dict(organization=organization, amount=Money(2_500, "USD"), subject="Hi", message="Dear {name},\n\nthanks.", url="URL")
+    together = emails.render_claim_emails(participant_names=names, **args)
+    assert together == [emails.render_claim_email(participant_name=name, **args) for name in names]

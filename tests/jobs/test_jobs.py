@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from budgets.selectors import ledger_problems
+from core.models import OutboundEmail
 from incentives.models import Incentive
 from jobs import services, tasks
 from jobs.models import BackgroundJob
@@ -47,9 +48,10 @@ def test_job_start_queues_the_task_on_commit(organization, researcher, study, dj
     rows = make_incentives(study, 2)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         job = services.job_start(organization=organization, kind="incentives_resend", created_by=researcher, ids=[r.pk for r in rows])
-    assert len(callbacks) == 3  # the job's task, then the two reminder emails it queued
+    assert len(callbacks) == 2  # the job's task, then one delivery task for the two reminder emails it queued
     job.refresh_from_db()
     assert (job.status, job.done_count) == ("done", 2)
+    assert OutboundEmail.objects.filter(purpose="incentive_reminder", status="sent").count() == 2
 
 
 def test_an_unknown_kind_is_refused(organization, researcher):

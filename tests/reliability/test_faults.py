@@ -17,14 +17,15 @@ from datetime import timedelta
 import psycopg
 import pytest
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.urls import reverse
 
-from budgets.models import LedgerTransaction
+from budgets.models import LedgerEntry, LedgerTransaction
 from budgets.selectors import ledger_problems
 from core import broker as broker_module
 from core import tasks as email_tasks
 from core.models import OutboundEmail
+from core.services import DELIVERY_BATCH
 from core.tasks import outbound_email_deliver, outbound_emails_sweep
 from incentives.services import bulk
 from incentives import services as incentive_services
@@ -139,7 +140,8 @@ def test_a_send_and_a_bulk_cancel_committed_while_redis_is_down_succeed_and_the_
 
 
 BATCH = 1_000
-RECEIVED = re.compile(r"Task core\.tasks\.outbound_email_deliver\[([0-9a-f-]+)\] received")
+# A send's emails go out in batch tasks (core.services.DELIVERY_BATCH each); a retry is a task of its own.
+RECEIVED = re.compile(r"Task core\.tasks\.outbound_emails?_deliver\[([0-9a-f-]+)\] received")
 
 
 @pytest.mark.slow
@@ -185,15 +187,17 @@ def test_a_worker_killed_again_and_again_during_a_thousand_emails_delivers_each_
                    f"({len(child_kills)} pool processes, 1 whole worker): {len(set(mail_server.accepted))} delivered in "
                    f"{seconds:.1f} s, {mail_server.duplicates} duplicates (with one Message-ID each), "
                    f"{redelivered} tasks redelivered (at most {max(received.values())} deliveries of one task), "
-                   f"{lost} tasks lost and sent by the sweep, "
+                   f"{lost} emails of lost tasks sent by the sweep, "
                    f"{worker.starts} worker starts")
     assert len(set(mail_server.accepted)) == BATCH and statuses() == {"sent": BATCH}
     in_flight_at_kills = len(child_kills) + worker.concurrency
     # Only an email in flight at a kill can go twice: accepted by the server, its "sent" not committed.
     assert mail_server.duplicates <= in_flight_at_kills
     assert all(len(ids) == 1 for ids in mail_server.message_ids.values())  # so mail programs show one
-    assert lost <= worker.concurrency  # only the whole worker's kill can lose what it held
-    assert max(received.values()) <= 3 and redelivered <= 3 * in_flight_at_kills
+    assert lost <= worker.concurrency * DELIVERY_BATCH  # only the whole worker's kill can lose what it held: a batch each
+    # A batch task in flight at a kill comes back (acks_late) and skips what it sent: one task
+    # can come back once per kill, never more.
+    assert max(received.values()) <= 1 + len(child_kills) + 1 and redelivered <= 3 * in_flight_at_kills
 
 
 def test_smtp_refusals_are_retried_with_backoff_when_temporary_and_shown_as_failed_when_permanent(
@@ -235,16 +239,15 @@ def test_smtp_refusals_are_retried_with_backoff_when_temporary_and_shown_as_fail
 
 
 def consistency(study, ids) -> dict:
-    """How the bulk cancel's incentives stand: cancelled ones, their release transactions, their
-    participants back in the Done group, and anything half-done (one of these without the others)."""
+    """How the bulk cancel's incentives stand: cancelled ones, the release transactions that
+    returned their money, their participants back in the Done group, anything half-done (one
+    of these without the others), and money released beyond what the cancelled ones held."""
     incentives = Incentive.objects.filter(pk__in=ids)
     cancelled = set(incentives.filter(status="cancelled").values_list("pk", flat=True))
-    releases = Counter(
-        int(reference.removeprefix("incentive:"))
-        for reference in LedgerTransaction.objects.filter(
-            kind=LedgerTransaction.Kind.RELEASE, reference__in=[f"incentive:{pk}" for pk in ids]
-        ).values_list("reference", flat=True)
-    )
+    released = set(incentives.filter(release_transaction__isnull=False).values_list("pk", flat=True))
+    releases = LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.RELEASE, released_incentives__in=ids).distinct()
+    released_minor = LedgerEntry.objects.filter(transaction__in=releases, amount_minor__gt=0).aggregate(total=Sum("amount_minor"))["total"] or 0
+    cancelled_minor = incentives.filter(status="cancelled").aggregate(total=Sum("amount_minor"))["total"] or 0
     participant_of = dict(incentives.values_list("pk", "participant_id"))
     done_again = set(
         StudyParticipant.objects.filter(study=study, status=StudyParticipant.Status.INCENTIVE_NOT_SENT)
@@ -253,8 +256,8 @@ def consistency(study, ids) -> dict:
     back_in_done = {pk for pk, participant in participant_of.items() if participant in done_again}
     return {
         "cancelled": len(cancelled),
-        "half_done": len((cancelled ^ set(releases)) | (cancelled ^ back_in_done)),
-        "released_twice": sum(1 for count in releases.values() if count > 1),
+        "half_done": len((cancelled ^ released) | (cancelled ^ back_in_done)),
+        "over_released_minor": released_minor - cancelled_minor,
         "ledger_problems": len(ledger_problems()),
     }
 
@@ -263,15 +266,15 @@ def test_a_database_connection_dropped_during_a_bulk_cancel_leaves_nothing_half_
     broker, worker, study, researcher, monkeypatch, capsys
 ):
     ids = [row.pk for row in make_incentives(study, bulk.BULK_JOB_THRESHOLD + 50)]
-    kill_at = job_services.CHUNK_SIZE + 50  # in the middle of the second chunk
+    chunks = -(-len(ids) // job_services.CHUNK_SIZE)
     released, after_drop = [], {}
-    release, advance = incentive_services.budget_release, job_services.job_advance
+    release, advance = bulk.budget_release, job_services.job_advance
 
     def release_then_drop(**kwargs):
-        """The release of the kill_at-th incentive loses its connection: its status is changed
-        in the open transaction, its ledger transaction is not written yet."""
-        released.append(kwargs["reference"])
-        if len(released) == kill_at:
+        """The second chunk's release loses its connection: its incentives are cancelled in the
+        open transaction, its ledger transaction is not written yet."""
+        released.append(kwargs["amount"])
+        if len(released) == 2:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 pid = cursor.fetchone()[0]
@@ -281,11 +284,11 @@ def test_a_database_connection_dropped_during_a_bulk_cancel_leaves_nothing_half_
 
     def advance_and_look(**kwargs):
         """What the re-run finds before it goes on: the state the dropped connection left."""
-        if len(released) >= kill_at and not after_drop:
+        if len(released) >= 2 and not after_drop:
             after_drop.update(consistency(study, ids))
         return advance(**kwargs)
 
-    monkeypatch.setattr(incentive_services, "budget_release", release_then_drop)
+    monkeypatch.setattr(bulk, "budget_release", release_then_drop)
     monkeypatch.setattr(job_services, "job_advance", advance_and_look)
     job = bulk.incentives_bulk_run(
         organization=study.organization, action="cancel", selection=bulk.Selection(ids=frozenset(ids)), actor=researcher
@@ -294,10 +297,10 @@ def test_a_database_connection_dropped_during_a_bulk_cancel_leaves_nothing_half_
     job = wait_for(finished.first, timeout=60, what="the job finished")
     final = consistency(study, ids)
 
-    report(capsys, f"bulk cancel of {len(ids)}, connection dropped at incentive {kill_at}: after the drop {after_drop}; "
+    report(capsys, f"bulk cancel of {len(ids)}, connection dropped in chunk 2 of {chunks}: after the drop {after_drop}; "
                    f"after the re-run {final}, job {job.status} {job.done_count} done, {len(released)} releases tried")
-    sound = {"half_done": 0, "released_twice": 0, "ledger_problems": 0}
+    sound = {"half_done": 0, "over_released_minor": 0, "ledger_problems": 0}
     assert after_drop == {"cancelled": job_services.CHUNK_SIZE, **sound}
     assert (job.status, job.done_count, job.processed, job.failed_count) == ("done", len(ids), len(ids), 0)
     assert final == {"cancelled": len(ids), **sound}
-    assert len(released) == len(ids) + kill_at - job_services.CHUNK_SIZE  # the dropped chunk's part once more, no more
+    assert len(released) == chunks + 1  # one release per chunk (one budget), the dropped chunk's once more, no more
