@@ -32,6 +32,8 @@ from jobs.results import BulkResult
 from jobs.services import job_start
 from studies.models import Study, StudyParticipant
 from tenancy.models import Membership
+from webhooks.events import emit_many
+from webhooks.payloads import incentive_data
 
 from ..filters import RecipientFilterSet
 from ..models import Incentive
@@ -230,8 +232,14 @@ def incentives_cancel_many(*, organization, ids, actor) -> BulkResult:
             memo=f"Cancelled {len(cancelled)} incentive{'s' if len(cancelled) != 1 else ''}",
         )
         Incentive.objects.filter(pk__in=[pk for pk, _ in cancelled]).update(release_transaction=release)
+    emit_many(organization, "incentive.cancelled", _payloads([row[0] for row in rows]))
     result.done = len(rows)
     return result
+
+
+def _payloads(ids):
+    """Webhook payloads of these incentives, read only if emit_many asks (an endpoint subscribes)."""
+    yield from map(incentive_data, Incentive.objects.filter(pk__in=ids).select_related("participant").order_by("pk"))
 
 
 def _back_in_done_group(*, organization, rows, now) -> None:

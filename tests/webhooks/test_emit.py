@@ -130,3 +130,17 @@ def test_offers_tell_status_changes_and_messages(organization, owner):
     assert types(organization) == ["offer.status_changed", "offer.message"]
     changed = json.loads(WebhookEvent.objects.get(type="offer.status_changed").body)["data"]
     assert changed["from_status"] == Offer.Status.DRAFT and changed["status"] == Offer.Status.OFFERED
+
+
+def test_a_bulk_cancel_tells_each_cancelled_incentive_once(organization, budget, researcher):
+    from incentives.services.bulk import incentives_cancel_many
+
+    register(organization, "http://127.0.0.1:9/a", events=["incentive.cancelled"])
+    study = make_study(budget=budget, owner=researcher)
+    sent = send_to(study, 3, actor=researcher)
+    incentive_claim(incentive=sent[0], payout_method="gift_card", payout_details={})
+    ids = [incentive.pk for incentive in sent]
+    incentives_cancel_many(organization=organization, ids=ids, actor=researcher)
+    incentives_cancel_many(organization=organization, ids=ids, actor=researcher)  # again: nothing more
+    bodies = [json.loads(body)["data"] for body in WebhookEvent.objects.for_org(organization).order_by("pk").values_list("body", flat=True)]
+    assert sorted(data["id"] for data in bodies) == ids[1:] and {data["status"] for data in bodies} == {"cancelled"}
