@@ -222,3 +222,10 @@ def test_the_study_list_filters_and_answers_htmx_with_its_results_only(client_fo
     foreign = make_budget(other_organization, actor=outsider)
     page = client_for(researcher).get(reverse("studies:list"), {"budget": foreign.pk}).content.decode()
     assert "Budget: Select a valid choice" in page and open_one.name in page  # another tenant's budget: said, and not applied
+
+
+def test_the_study_list_shows_only_my_studies_when_asked(client_for, researcher, budget, owner):
+    mine = make_study(budget=budget, owner=researcher, name="Mine")
+    theirs = make_study(budget=budget, owner=owner, name="Theirs")
+    page = client_for(researcher).get(reverse("studies:list"), {"mine": "mine"}).content.decode()
+    assert f">{mine.name}</a>" in page and f">{theirs.name}</a>" not in page
