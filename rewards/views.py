@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.lists import list_page
+from core.once import once
 from core.csv import csv_response
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
@@ -72,7 +73,10 @@ def reward_redeem(request, advocate_pk, pk):
         if not form.is_valid():
             messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
             return None
-        redemption = services.reward_redeem(reward=reward, amount=form.cleaned_data["amount"], note=form.cleaned_data["note"], actor=actor)
+        with once(request) as first:
+            if not first:
+                return "This redemption was made already; it was not made twice."
+            redemption = services.reward_redeem(reward=reward, amount=form.cleaned_data["amount"], note=form.cleaned_data["note"], actor=actor)
         return f"Redeemed {reward.money(redemption.amount_minor)}; {reward.money(redemption.reward.left_minor)} of this reward is left."
 
     return _reward_action(request, advocate_pk, pk, redeem)

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from core.errors import DomainError
+from core.once import once
 from core.tables import configure_table
 from tenancy.access import get_for_org_or_404, manager_required, organization_required
 
@@ -65,11 +67,14 @@ def _move_money(request, pk, *, prefix, service, done):
     form = MoneyMovementForm(request.POST, budget=budget, prefix=prefix)
     if form.is_valid():
         try:
-            service(budget=budget, amount=form.cleaned_data["amount"], actor=request.user, memo=form.cleaned_data["memo"])
-        except services.LedgerError as error:
+            with once(request) as first:
+                if first:
+                    service(budget=budget, amount=form.cleaned_data["amount"], actor=request.user, memo=form.cleaned_data["memo"])
+        except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, done.format(amount=form.cleaned_data["amount"], budget=budget))
+            said = done.format(amount=form.cleaned_data["amount"], budget=budget)
+            messages.success(request, said if first else f"Done already, once: {said[0].lower()}{said[1:]}")
     else:
         for error in form.errors.values():
             messages.error(request, " ".join(error))

@@ -56,6 +56,44 @@ document.addEventListener("submit", (event) => {
   });
 });
 
+// A button whose request is in flight is disabled until the answer comes: a second click sends
+// nothing (the server refuses repeats anyway: core.once, the services' conditional updates).
+function holdButtons(buttons) {
+  for (const button of buttons) {
+    button.disabled = true;
+    button.dataset.inFlight = "";
+  }
+}
+
+function releaseButtons(root) {
+  for (const button of root.querySelectorAll?.("[data-in-flight]") || []) {
+    button.disabled = false;
+    delete button.dataset.inFlight;
+  }
+}
+
+document.addEventListener("submit", (event) => {
+  if (event.defaultPrevented || !event.submitter) return;
+  const button = event.submitter;
+  setTimeout(() => holdButtons([button]), 0); // after the browser has read the button's name and value
+});
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const origin = event.detail.elt;
+  if (origin.matches("form")) holdButtons(origin.querySelectorAll("button:not([type=button])"));
+  else if (origin.matches("button")) holdButtons([origin]);
+});
+
+document.addEventListener("htmx:afterRequest", (event) => {
+  const origin = event.detail.elt;
+  releaseButtons(origin.matches("button") ? origin.parentElement : origin);
+});
+
+// Back to a page kept in the browser's cache: its buttons work again.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) releaseButtons(document);
+});
+
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;

@@ -156,3 +156,25 @@ def test_the_chart_draws_steps_from_the_first_day_to_today():
     assert available["points"] == "96.0,196.0 505.3,196.0 505.3,10.0 607.7,10.0 607.7,103.0 710.0,103.0"
     assert chart["top_label"] == "$10.00" and available["last"] == "$5.00"
     assert funds_chart([], currency="USD", today=start) is None
+
+
+def test_a_fund_form_posted_twice_adds_the_money_once(client_for, owner, budget):
+    import re
+
+    from budgets.models import Budget
+
+    client = client_for(owner)
+    page = client.get(reverse("budgets:detail", args=[budget.pk])).content.decode()
+    key = re.search(r'<form method="post" action="[^"]*/fund/".*?name="once" value="([0-9a-f]{32})"', page, re.S).group(1)
+    before = Budget.objects.with_accounts().get(pk=budget.pk).available_minor
+    form = {"fund-amount": "10.00", "fund-memo": "", "once": key}
+    client.post(reverse("budgets:fund", args=[budget.pk]), form)
+    again = client.post(reverse("budgets:fund", args=[budget.pk]), form, follow=True).content.decode()
+    assert "Done already, once" in again
+    assert Budget.objects.with_accounts().get(pk=budget.pk).available_minor == before + 1_000
+    refused = client.post(reverse("budgets:withdraw", args=[budget.pk]), {"withdraw-amount": "99999999", "once": "b" * 32}, follow=True)
+    assert "available" in refused.content.decode()
+    client.post(reverse("budgets:withdraw", args=[budget.pk]), {"withdraw-amount": "1.00", "once": "b" * 32})
+    assert Budget.objects.with_accounts().get(pk=budget.pk).available_minor == before + 900, "a refused post frees its key"
+    bad = client.post(reverse("budgets:fund", args=[budget.pk]), {**form, "once": "not-a-key"}, follow=True).content.decode()
+    assert "This form is out of date" in bad

@@ -74,3 +74,17 @@ def test_resending_names_the_count_of_the_selection(page, live_server, demo, log
     confirm.get_by_role("button", name="Resend 2").click()
     expect(page.get_by_text("Resent 2 incentives.")).to_be_visible()
     assert OutboundEmail.objects.count() == emails + 2 and natives == []
+
+
+def test_a_double_click_on_add_funds_adds_them_once(page, live_server, demo, log_in):
+    from budgets.models import Budget
+
+    budget = Budget.objects.with_accounts().get(name="Customer interviews 2026")
+    before = budget.available_minor
+    log_in("owner@acme.test")
+    page.goto(f"{live_server.url}/incentives/budgets/{budget.pk}/")
+    form = page.locator("form[action$='/fund/']")
+    form.get_by_label("Amount").fill("10")
+    form.get_by_role("button", name="Add funds").dblclick()
+    expect(page.get_by_text("Added $10.00")).to_be_visible()
+    assert Budget.objects.with_accounts().get(pk=budget.pk).available_minor == before + 1_000

@@ -162,3 +162,18 @@ def test_a_reward_of_another_account_cannot_be_reached_through_this_participant(
     other_account, _ = make_account(organization)
     reward = make_reward(other_account)
     assert client_for(owner).post(action("rewards:reward_cancel", advocates[0], reward)).status_code == 404
+
+
+def test_a_partial_redemption_posted_twice_is_made_once(client_for, owner, account, advocates):
+    import re
+
+    reward = make_reward(account)
+    client = client_for(owner)
+    page = client.get(profile(advocates[0])).content.decode()
+    key = re.search(r'action="' + re.escape(action("rewards:reward_redeem", advocates[0], reward)) + r'".*?name="once" value="([0-9a-f]{32})"', page, re.S).group(1)
+    form = {"amount": "5.00", "once": key}
+    client.post(action("rewards:reward_redeem", advocates[0], reward), form)
+    again = client.post(action("rewards:reward_redeem", advocates[0], reward), form, follow=True).content.decode()
+    assert "was not made twice" in again
+    reward.refresh_from_db()
+    assert reward.redeemed_minor == 500 and reward.redemptions.count() == 1
