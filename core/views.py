@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.shortcuts import redirect, render
 from django.utils.csp import CSP
@@ -47,6 +48,7 @@ def outbox_list(request):
     return list_page(request, "core/outbox_list.html", OutboxTable, OutboxFilterSet, emails)
 
 
+@never_cache  # with DEBUG on it shows the email as sent, personal link included
 @manager_required
 def outbox_detail(request, pk):
     email = get_for_org_or_404(OutboundEmail, request, pk=pk)
@@ -56,6 +58,7 @@ def outbox_detail(request, pk):
     return render(request, "core/outbox_detail.html", {"email": email, "text": text})
 
 
+@never_cache
 @manager_required
 @xframe_options_sameorigin
 @csp_override({"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE], "img-src": ["data:"], "frame-ancestors": [CSP.SELF], "sandbox": True})

@@ -127,6 +127,16 @@ def test_in_development_the_outbox_shows_the_personal_link_as_sent(organization,
     assert "https://example.test/secret/7/" in page and "development only" in page
 
 
+@pytest.mark.parametrize("url_name", ["core:outbox_detail", "core:outbox_html"])
+def test_an_outbox_email_showing_its_personal_link_is_never_cached(organization, owner, client_for, sample_link, settings, url_name):
+    email = queue(organization, text_body=f"Open {tokens.PLACEHOLDER}", html_body=f"<p>{tokens.PLACEHOLDER}</p>", secret_link=sample_link)
+    settings.DEBUG = True
+    response = client_for(owner).get(reverse(url_name, args=[email.pk]))
+    if url_name == "core:outbox_detail":  # the text as sent; the framed HTML part keeps the placeholder
+        assert "https://example.test/secret/7/" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+
+
 def test_a_secret_link_of_an_unregistered_kind_is_refused_when_queued():
     with pytest.raises(LookupError):
         tokens.secret_link_ref("no-such-kind", 1)
