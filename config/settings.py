@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "core.refusals.RefusalMiddleware",
     "axes.middleware.AxesMiddleware",
     "api.middleware.JsonErrorsMiddleware",
+    # Last, so it sees a view's exception first: a deadlock or serialization failure runs the
+    # view again (core/db.py, the request boundary of retry_on_conflict).
+    "core.db.RetryOnConflictMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
