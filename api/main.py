@@ -1,5 +1,7 @@
 """The REST API (/api/v1/): django-ninja, Bearer organization API keys, `{"code", "message"}` errors."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -59,6 +61,12 @@ def _invalid(request, exc):
 @api.exception_handler(MoneyError)
 def _bad_money(request, exc):
     return error_response(request, 422, "invalid_amount", str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(request, 413, "too_large", f"The request body is larger than {limit:,} bytes; no endpoint takes that much.")
 
 
 @api.exception_handler(OperationalError)

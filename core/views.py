@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -27,11 +27,14 @@ def table_columns(request, table_name):
         raise Http404("No such table.")
     services.table_columns_save(user=request.user, table_name=table_name, columns=request.POST.getlist("columns"))
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # A path of this site only (redirect() would read anything else as the name of a view).
+    if not back.startswith("/") or "\x00" in back or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         back = "/"
     if request.htmx:
         return HttpResponse(headers={"HX-Location": back})
-    return redirect(back)
+    return HttpResponseRedirect(back)
 
 
 def home(request):

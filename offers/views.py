@@ -5,11 +5,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_tables2 import RequestConfig
 
 from core.csv import csv_response
 from core.errors import DomainError
-from core.tables import configure_table
+from core.tables import configure_table, paginate_table
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
 from . import selectors, services
@@ -87,7 +86,7 @@ def offer_list(request):
     offers = selectors.offer_list(organization=request.organization)
     filterset = OfferFilterSet(request.GET, queryset=offers, request=request)
     table = OfferTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)  # the page says how many offers match
+    paginate_table(table, request, per_page=PER_PAGE)  # the page says how many offers match
     template = _fragment(request, "offers/offer_list.html", "results")
     return render(request, template, {"table": table, "filterset": filterset, "setup": setup})
 
