@@ -1,5 +1,8 @@
 """The REST API (/api/v1/): django-ninja, Bearer organization API keys, `{"code", "message"}` errors."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -58,6 +61,19 @@ def _invalid(request, exc):
 @api.exception_handler(MoneyError)
 def _bad_money(request, exc):
     return error_response(request, 422, "invalid_amount", str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(request, 413, "too_large", f"The request body is larger than {limit:,} bytes; no endpoint takes that much.")
+
+
+@api.exception_handler(OperationalError)
+def _database_error(request, exc):
+    """Passed on to Django, also with DEBUG on: core.db.RetryOnConflictMiddleware runs the
+    request again after a deadlock or serialization failure."""
+    raise exc
 
 
 @api.exception_handler(DomainError)

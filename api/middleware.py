@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import JsonResponse
 
 from .errors import error_body
@@ -5,15 +6,27 @@ from .errors import error_body
 PREFIX = "/api/v1/"
 
 
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 class JsonErrorsMiddleware:
     """Under /api/v1/, the answers Django and ninja give outside any endpoint (a path that
     matches none: 404; a method the path doesn't take: 405) are `{"code", "message"}` JSON
-    like every other API error, not an HTML page or plain text."""
+    like every other API error, not an HTML page or plain text; a body declared larger than
+    DATA_UPLOAD_MAX_MEMORY_SIZE is a JSON 413 before anything reads it (api.main answers one
+    that didn't say its length the same way)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(PREFIX) and _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return JsonResponse(error_body("too_large", f"The request body is larger than {limit:,} bytes; no endpoint takes that much."), status=413)
         response = self.get_response(request)
         if not request.path.startswith(PREFIX) or response.get("Content-Type", "").startswith("application/json"):
             return response

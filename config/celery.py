@@ -4,7 +4,8 @@ from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("incentives")
+# Every task runs again after a deadlock or serialization failure (core.db: the task boundary).
+app = Celery("incentives", task_cls="core.db:RetryOnConflictTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Modules of beat jobs not named tasks.py (incentives/policy_tasks.py).

@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "core.refusals.RefusalMiddleware",
     "axes.middleware.AxesMiddleware",
     "api.middleware.JsonErrorsMiddleware",
+    # Last, so it sees a view's exception first: a deadlock or serialization failure runs the
+    # view again (core/db.py, the request boundary of retry_on_conflict).
+    "core.db.RetryOnConflictMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -159,10 +162,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Logins: 5 failures for one email from one address lock it for 15 minutes (a 429 page).
+# Logins (tenancy/lockout.py): 5 failures for one email from one address, or 15 for one email
+# from any addresses, lock it for 15 minutes (a 429 page); the email is counted stripped and
+# lower-cased, as accounts store it.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ACCOUNT_FAILURE_LIMIT = env_int("AXES_ACCOUNT_FAILURE_LIMIT", 15)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "tenancy.lockout.login_username"
+AXES_LOCKOUT_PARAMETERS = "tenancy.lockout.lockout_parameters"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True

@@ -1,6 +1,7 @@
 import datetime
 
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from tenancy.models import TenantModel, TenantQuerySet
 
@@ -35,6 +36,10 @@ class OutboundEmail(TenantModel):
     secret_link = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
+    # When the next try is due: at once when queued, then after each temporary refusal's backoff.
+    # The sweep takes only pending rows overdue by a minute (their task was lost), never those
+    # waiting out a backoff.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -45,6 +50,7 @@ class OutboundEmail(TenantModel):
         indexes = [
             models.Index(fields=["reference"]),
             models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
         ]
 
     def __str__(self):

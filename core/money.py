@@ -5,18 +5,22 @@ Loyalty points (`PTS`, whole points, shown "1,500 pts") are the one unit that is
 currency: rewards may be earned in them, and they never mix with money.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_currency, get_currency_precision, is_currency
+from babel.core import get_global
+from babel.numbers import format_currency, get_currency_precision, get_territory_currencies
 
 
 # Whole units above 10^12 are refused: far beyond any incentive, far below BIGINT's limit.
 MAX_DIGITS = 12
-# Commas only between groups of three digits ("1,234.50"); a decimal comma ("12,50", as
-# European spreadsheets write it) is refused rather than read as 1250.
-GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+# What a person means by an amount: ASCII digits 0-9, at most one decimal point, and commas only
+# between groups of three digits ("1,234.50"). Everything Python's Decimal would also read is
+# refused: exponents ("5e2"), underscores ("1_000"), other scripts' digits ("١٢٣"), a plus sign,
+# and a decimal comma ("12,50", as European spreadsheets write it, never read as 1250).
+AMOUNT = re.compile(r"-?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]*)?|\.[0-9]+")
 
 
 POINTS = "PTS"
@@ -26,10 +30,22 @@ class MoneyError(ValueError):
     """Bad money input; the message is written for people."""
 
 
+@functools.cache
+def money_currencies() -> frozenset[str]:
+    """ISO 4217 codes that some territory uses as legal tender today (CLDR, through Babel):
+    not the codes that are no money, such as XXX (no currency), XTS (testing), XAU (gold),
+    XDR (a unit of account) or fund codes like BOV, nor withdrawn currencies."""
+    return frozenset(
+        code
+        for territory in get_global("territory_currencies")
+        for code in get_territory_currencies(territory, tender=True, non_tender=False)
+    )
+
+
 def check_currency(currency: str) -> str:
     code = (currency or "").strip().upper()
-    if code != POINTS and not is_currency(code):
-        raise MoneyError(f"“{currency}” is not an ISO 4217 currency code (nor {POINTS}, points).")
+    if code != POINTS and code not in money_currencies():
+        raise MoneyError(f"“{currency}” is not an ISO 4217 currency in use (nor {POINTS}, points).")
     return code
 
 
@@ -52,18 +68,15 @@ class Money:
         """'12.50' USD -> 1250; refuses more decimals than the currency has."""
         currency = check_currency(currency)
         cleaned = str(text).strip()
-        if "," in cleaned:
-            if not GROUPED.fullmatch(cleaned):
-                raise MoneyError(
-                    f"“{text}” is not an amount: write decimals with a point (12.50), commas only between thousands."
-                )
-            cleaned = cleaned.replace(",", "")
+        if not AMOUNT.fullmatch(cleaned):
+            raise MoneyError(
+                f"“{text}” is not an amount: write decimals with a point, digits 0-9 only (1250.50), "
+                "commas only between thousands (1,250.50)."
+            )
         try:
-            value = Decimal(cleaned)
-        except InvalidOperation:
+            value = Decimal(cleaned.replace(",", ""))
+        except InvalidOperation:  # not reached: the pattern admits only what Decimal reads
             raise MoneyError(f"“{text}” is not an amount.") from None
-        if not value.is_finite():
-            raise MoneyError(f"“{text}” is not an amount.")
         if value.adjusted() >= MAX_DIGITS:
             raise MoneyError(f"“{text}” is too large an amount.")
         scaled = value.scaleb(decimals(currency))

@@ -2,6 +2,7 @@
 after commit) and people's saved table columns."""
 
 import contextlib
+import random
 import smtplib
 from datetime import timedelta
 from email.utils import formataddr
@@ -18,8 +19,32 @@ from .models import API_KEYS_KEPT, PERMANENT_KEY_PREFIX, IdempotencyRecord, Outb
 from .tokens import PLACEHOLDER, secret_link_url
 
 
+# A temporary refusal (4xx, server unreachable) is tried again after 2.5-5 s, then 5-10 s, 10-20 s...
+# (doubling, the lower half fixed and the upper half random, so emails refused together don't
+# all come back together), at most 10 minutes apart. MAX_ATTEMPTS tries span at least 35
+# minutes (at most 70), so a shorter outage of the mail server loses nothing; the last marks it failed.
+RETRY_BACKOFF_SECONDS = 5.0
+RETRY_BACKOFF_MAX_SECONDS = 600.0
+MAX_ATTEMPTS = 14
+# A pending email whose next try is overdue by this long lost its task (the broker was down at
+# commit, or a worker died holding it): the sweep queues it again.
+SWEEP_GRACE = timedelta(seconds=60)
+
+
 class TemporaryEmailFailure(Exception):
-    """The mail server said 'try later' (4xx) or could not be reached."""
+    """The mail server said 'try later' (4xx) or could not be reached; try `attempts` again in
+    `retry_in` seconds (the email's next_attempt_at)."""
+
+    def __init__(self, message: str, *, attempts: int = 0, retry_in: float = 0.0):
+        super().__init__(message)
+        self.attempts = attempts
+        self.retry_in = retry_in
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds to wait after the `attempts`-th try failed for a temporary reason."""
+    longest = min(RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_SECONDS * 2 ** (attempts - 1))
+    return random.uniform(longest / 2, longest)
 
 
 def one_line(text: str) -> str:
@@ -49,8 +74,9 @@ def outbound_email_queue(
         text_body=text_body,
         html_body=html_body,
         secret_link=secret_link,
+        next_attempt_at=timezone.now(),
     )
-    enqueue_on_commit(tasks.outbound_email_deliver, email.pk)
+    enqueue_on_commit(tasks.outbound_email_deliver, email.pk, 0)
     return email
 
 
@@ -63,9 +89,11 @@ def outbound_emails_queue(emails: list[OutboundEmail]) -> list[OutboundEmail]:
     one delivery task per DELIVERY_BATCH of them is enqueued when the transaction commits."""
     from . import tasks
 
+    now = timezone.now()
     for email in emails:
         email.from_name = one_line(email.from_name or email.organization.name)
         email.to_name, email.subject = one_line(email.to_name), one_line(email.subject)
+        email.next_attempt_at = now
     emails = OutboundEmail.objects.bulk_create(emails)
     ids = [email.pk for email in emails]
     for start in range(0, len(ids), DELIVERY_BATCH):
@@ -120,14 +148,18 @@ def _send(email: OutboundEmail, mailer) -> tuple[str, bool]:
     return "", False
 
 
-def outbound_email_deliver(*, email_id: int, final_attempt: bool = False, mailer=None) -> str:
-    """Send one outbox email unless it is sent already; returns its status afterwards.
+def outbound_email_deliver(*, email_id: int, attempt: int | None = None, mailer=None) -> str:
+    """Make try number `attempt + 1` of one outbox email unless it is sent already, or that try
+    was made by another copy of the task; returns its status afterwards.
 
     The row stays locked while the mail server is talking. A duplicated task waits for the
-    lock: it finds the email sent, or, if the first task's worker died, the rollback has freed
-    the row and it sends the email itself. A temporary failure (4xx, unreachable server) keeps
-    it pending and raises TemporaryEmailFailure so the task retries with backoff; a permanent
-    one (5xx), or a temporary one on the final attempt, marks it failed for people to see.
+    lock: it finds the email sent, or the try it carries made already (its copy ends there, so
+    copies never multiply into retry chains), or, if the first task's worker died, the
+    rollback has freed the row and it makes the try itself. A temporary failure (4xx,
+    unreachable server) keeps it pending, sets next_attempt_at after the backoff and raises
+    TemporaryEmailFailure so the task retries then; a permanent one (5xx), or a temporary one
+    on the last of MAX_ATTEMPTS, marks it failed for people to see. `attempt` None (a task
+    queued before tries were counted) makes whatever try is next.
 
     Only a worker dying between the server's "accepted" and the commit can send one twice: the
     connection is closed (QUIT) after the commit, not before, to keep that moment short. Given
@@ -137,10 +169,11 @@ def outbound_email_deliver(*, email_id: int, final_attempt: bool = False, mailer
     own_mailer = mailer is None
     mailer = mailers.default if own_mailer else mailer
     connection_sound = False
+    retry_in = 0.0
     try:
         with transaction.atomic():
             email = OutboundEmail.objects.select_for_update().get(pk=email_id)
-            if email.status != OutboundEmail.Status.PENDING:
+            if email.status != OutboundEmail.Status.PENDING or attempt not in (None, email.attempts):
                 connection_sound = True
                 return email.status
             email.attempts += 1
@@ -148,41 +181,57 @@ def outbound_email_deliver(*, email_id: int, final_attempt: bool = False, mailer
             if not email.last_error:
                 email.status = OutboundEmail.Status.SENT
                 email.sent_at = timezone.now()
-            elif not temporary or final_attempt:
+            elif not temporary or email.attempts >= MAX_ATTEMPTS:
                 email.status = OutboundEmail.Status.FAILED
-            email.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+            else:
+                retry_in = retry_delay(email.attempts)
+                email.next_attempt_at = timezone.now() + timedelta(seconds=retry_in)
+            email.save(update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"])
             connection_sound = not email.last_error
     finally:
         if own_mailer or not connection_sound:
             with contextlib.suppress(OSError, smtplib.SMTPException):  # QUIT is a courtesy: accepted is accepted
                 mailer.close()
     if email.status == OutboundEmail.Status.PENDING:
-        raise TemporaryEmailFailure(email.last_error)
+        raise TemporaryEmailFailure(email.last_error, attempts=email.attempts, retry_in=retry_in)
     return email.status
 
 
-def outbound_emails_deliver(*, email_ids: list[int]) -> list[int]:
-    """Send a batch of outbox emails over one SMTP connection, each under its own row lock and
-    exactly once, as outbound_email_deliver does; returns the ids that failed temporarily (for
-    the caller to retry one by one, with backoff)."""
+def outbound_emails_deliver(*, email_ids: list[int]) -> list[TemporaryEmailFailure]:
+    """Make the first try of a batch of outbox emails over one SMTP connection, each under its
+    own row lock and exactly once, as outbound_email_deliver does (a redelivered batch skips
+    the emails tried already); returns the temporary failures (each with its email_id), for the
+    caller to retry one by one, with backoff."""
     mailer = mailers.default
     retry = []
     try:
         for email_id in email_ids:
             try:
-                outbound_email_deliver(email_id=email_id, mailer=mailer)
-            except TemporaryEmailFailure:
-                retry.append(email_id)
+                outbound_email_deliver(email_id=email_id, attempt=0, mailer=mailer)
+            except TemporaryEmailFailure as failure:
+                failure.email_id = email_id
+                retry.append(failure)
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):
             mailer.close()
     return retry
 
 
-def outbound_emails_pending(*, older_than_seconds: int = 60):
-    """Pending emails whose task may have been lost (the broker was down at commit)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    return OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, created_at__lt=cutoff)
+def outbound_emails_due(*, limit: int = 1000) -> list[tuple[int, int]]:
+    """(id, tries made) of pending emails whose next try is overdue by SWEEP_GRACE: their task
+    was lost. Rows a worker is delivering (locked) are skipped, and those taken are marked due
+    now, so the next sweep leaves them to the task queued for them for another SWEEP_GRACE.
+    Emails waiting out a backoff are not due: their retry is on its way."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now - SWEEP_GRACE)
+            .order_by("next_attempt_at")
+            .values_list("pk", "attempts")[:limit]
+        )
+        OutboundEmail.objects.filter(pk__in=[pk for pk, _ in due]).update(next_attempt_at=now)
+    return due
 
 
 def table_columns_save(*, user, table_name: str, columns: list[str]) -> TablePreference:

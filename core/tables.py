@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.core.paginator import EmptyPage, Paginator
 from django_tables2.config import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
@@ -65,9 +66,35 @@ class ConfigurableTable(tables.Table):
                 self.columns.hide(name)
 
 
+# Page numbers beyond this (`?page=999999999999999999` made PostgreSQL's OFFSET overflow: a
+# 500 "bigint out of range") show the first or last page, as any page past the end does.
+MAX_PAGE = 100_000
+MAX_PER_PAGE = 100
+
+
+def _bounded(value, default: int, highest: int) -> int:
+    try:
+        number = int(value) if value is not None else default
+    except ValueError:  # not a number, or one of thousands of digits
+        return default
+    return min(max(number, 1), highest)
+
+
+def paginate_table(table, request, *, per_page: int, paginator_class=Paginator):
+    """Ordering from the request and its page: a page number or size out of range is clamped
+    (to 1..MAX_PAGE, 1..MAX_PER_PAGE), one that is no number means the first page."""
+    RequestConfig(request, paginate=False).configure(table)
+    page = _bounded(request.GET.get(table.prefixed_page_field), 1, MAX_PAGE)
+    size = _bounded(request.GET.get(table.prefixed_per_page_field), per_page, MAX_PER_PAGE)
+    try:
+        table.paginate(paginator_class=paginator_class, per_page=size, page=page)
+    except EmptyPage:  # past the end: the last page (the first, when the paginator doesn't count)
+        table.page = table.paginator.page(table.paginator.num_pages or 1)
+    return table
+
+
 def configure_table(table, request, *, per_page: int = 50):
     """Chosen columns, ordering and a COUNT-free page from the request's query string."""
     if isinstance(table, ConfigurableTable):
         table.show_chosen(request.user)
-    RequestConfig(request, paginate={"per_page": per_page, "paginator_class": LazyPaginator}).configure(table)
-    return table
+    return paginate_table(table, request, per_page=per_page, paginator_class=LazyPaginator)

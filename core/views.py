@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.shortcuts import redirect, render
 from django.utils.csp import CSP
@@ -26,11 +27,14 @@ def table_columns(request, table_name):
         raise Http404("No such table.")
     services.table_columns_save(user=request.user, table_name=table_name, columns=request.POST.getlist("columns"))
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # A path of this site only (redirect() would read anything else as the name of a view).
+    if not back.startswith("/") or "\x00" in back or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         back = "/"
     if request.htmx:
         return HttpResponse(headers={"HX-Location": back})
-    return redirect(back)
+    return HttpResponseRedirect(back)
 
 
 def home(request):
@@ -47,6 +51,7 @@ def outbox_list(request):
     return list_page(request, "core/outbox_list.html", OutboxTable, OutboxFilterSet, emails)
 
 
+@never_cache  # with DEBUG on it shows the email as sent, personal link included
 @manager_required
 def outbox_detail(request, pk):
     email = get_for_org_or_404(OutboundEmail, request, pk=pk)
@@ -56,6 +61,7 @@ def outbox_detail(request, pk):
     return render(request, "core/outbox_detail.html", {"email": email, "text": text})
 
 
+@never_cache
 @manager_required
 @xframe_options_sameorigin
 @csp_override({"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE], "img-src": ["data:"], "frame-ancestors": [CSP.SELF], "sandbox": True})

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.broker import enqueue_on_commit
+from core.db import retry_on_conflict
 from core.errors import DomainError
 
 from .kinds import KINDS
@@ -44,6 +45,7 @@ def jobs_never_started(*, older_than_seconds: int = 60):
     return BackgroundJob.objects.filter(status=Status.QUEUED, created_at__lt=cutoff)
 
 
+@retry_on_conflict  # the chunk is the boundary: a deadlock or serialization failure runs it again
 def job_advance(*, job_id: int, ids: list[int], chunk_size: int = CHUNK_SIZE) -> bool:
     """Handle the next chunk of `ids` (the job's own, read once by the caller) and record it,
     in one transaction: a worker that dies mid-chunk leaves the job where the last chunk ended,

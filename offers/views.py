@@ -5,14 +5,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_tables2 import RequestConfig
 
 from core.csv import csv_response
 from core.errors import DomainError
-from core.tables import configure_table
+from core.tables import configure_table, paginate_table
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
 from . import selectors, services
+from .access import provider_required
 from .filters import OfferFilterSet
 from .forms import (
     DistributionForm, LinkTemplateForm, MessageForm, OfferForm, ProgramForm, ProviderProfileForm, TransitionForm,
@@ -50,7 +50,7 @@ def provider_profile(request):
     return render(request, "offers/profile.html", {"form": form, "profile": profile})
 
 
-@organization_required
+@provider_required
 def program_list(request):
     form = ProgramForm(request.POST or None, organization=request.organization)
     if request.method == "POST":
@@ -63,7 +63,7 @@ def program_list(request):
     return render(request, "offers/program_list.html", {"form": form, "programs": programs})
 
 
-@organization_required
+@provider_required
 def program_detail(request, pk):
     program = get_for_org_or_404(IncentiveProgram, request, pk=pk)
     form = ProgramForm(request.POST or None, instance=program, organization=request.organization)
@@ -79,14 +79,14 @@ def program_detail(request, pk):
 # --- My Offers --------------------------------------------------------------------------
 
 
-@organization_required
+@provider_required
 @vary_on_headers("HX-Request")
 def offer_list(request):
     setup = selectors.provider_setup(organization=request.organization)
     offers = selectors.offer_list(organization=request.organization)
     filterset = OfferFilterSet(request.GET, queryset=offers, request=request)
     table = OfferTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)  # the page says how many offers match
+    paginate_table(table, request, per_page=PER_PAGE)  # the page says how many offers match
     template = _fragment(request, "offers/offer_list.html", "results")
     return render(request, template, {"table": table, "filterset": filterset, "setup": setup})
 
@@ -99,7 +99,7 @@ def _ready_or_redirect(request):
     return None
 
 
-@organization_required
+@provider_required
 def offer_create(request):
     if (refusal := _ready_or_redirect(request)) is not None:
         return refusal
@@ -118,7 +118,7 @@ def offer_create(request):
     return render(request, "offers/offer_form.html", {"form": form, "editing": None})
 
 
-@organization_required
+@provider_required
 def offer_edit(request, pk):
     offer = _offer(request, pk)
     require_writer(request)
@@ -136,7 +136,7 @@ def offer_edit(request, pk):
     return render(request, "offers/offer_form.html", {"form": form, "editing": offer})
 
 
-@organization_required
+@provider_required
 def offer_detail(request, pk):
     offer = _offer(request, pk)
     context = {
@@ -152,7 +152,7 @@ def offer_detail(request, pk):
     return render(request, "offers/offer_detail.html", context)
 
 
-@organization_required
+@provider_required
 @require_POST
 def offer_transition(request, pk):
     offer = _offer(request, pk)
@@ -178,7 +178,7 @@ def offer_transition(request, pk):
 # --- Messages, members, distributions, widget -------------------------------------------
 
 
-@organization_required
+@provider_required
 def offer_messages(request, pk):
     offer = _offer(request, pk)
     choices = [(t.target, t.label) for t in selectors.provider_actions(offer)]
@@ -201,14 +201,14 @@ def offer_messages(request, pk):
     return render(request, _fragment(request, "offers/offer_messages.html", "thread"), context)
 
 
-@organization_required
+@provider_required
 def offer_members(request, pk):
     offer = _offer(request, pk)
     context = {"offer": offer, "members": offer.members.all(), "progress": selectors.group_progress(offer=offer)}
     return render(request, "offers/offer_members.html", context)
 
 
-@organization_required
+@provider_required
 def offer_distributions(request, pk):
     offer = _offer(request, pk)
     form = DistributionForm(request.POST or None, offer=offer)
@@ -228,7 +228,7 @@ def offer_distributions(request, pk):
     return render(request, "offers/offer_distributions.html", context)
 
 
-@organization_required
+@provider_required
 def distributions_export(request):
     offer = _offer(request, request.GET["offer"]) if request.GET.get("offer", "").isdigit() else None
     rows = selectors.distribution_export_rows(organization=request.organization, offer=offer)
@@ -236,7 +236,7 @@ def distributions_export(request):
     return csv_response(filename=name, header=selectors.DISTRIBUTION_HEADER, rows=rows)
 
 
-@organization_required
+@provider_required
 def widget_embed(request, pk):
     offer = _offer(request, pk)
     urls = {}
@@ -249,7 +249,7 @@ def widget_embed(request, pk):
 # --- Link templates ---------------------------------------------------------------------
 
 
-@organization_required
+@provider_required
 def link_template_list(request):
     form = LinkTemplateForm(request.POST or None, organization=request.organization)
     if request.method == "POST":
@@ -264,7 +264,7 @@ def link_template_list(request):
     return render(request, "offers/link_template_list.html", {"form": form, "table": table, "setup": setup})
 
 
-@organization_required
+@provider_required
 def link_template_edit(request, pk):
     template = get_for_org_or_404(LinkTemplate.objects.select_related("program"), request, pk=pk)
     form = LinkTemplateForm(request.POST or None, instance=template, organization=request.organization)
@@ -277,7 +277,7 @@ def link_template_edit(request, pk):
     return render(request, "offers/link_template_form.html", {"form": form, "template": template})
 
 
-@organization_required
+@provider_required
 @require_POST
 def link_template_make_link(request, pk):
     template = get_for_org_or_404(LinkTemplate.objects.select_related("program"), request, pk=pk)
@@ -288,6 +288,6 @@ def link_template_make_link(request, pk):
     return redirect("offers:detail", pk=offer.pk)
 
 
-@organization_required
+@provider_required
 def provider_home(request):
     return redirect("offers:list")

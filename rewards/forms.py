@@ -25,9 +25,12 @@ class BulkUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("The file is larger than 1 MB; split it into several uploads.")
         try:
-            return upload.read().decode("utf-8-sig")
+            text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError("The file is not UTF-8 text; export it from your spreadsheet as “CSV UTF-8”.") from None
+        if "\x00" in text:
+            raise forms.ValidationError("The file holds a NUL character (byte 0), which no CSV text has; export it from your spreadsheet as “CSV UTF-8”.")
+        return text
 
 
 class BulkApplyForm(forms.Form):

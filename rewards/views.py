@@ -130,6 +130,7 @@ def bulk_redeem(request):
                 rows = bulk.bulk_preview(organization=request.organization, text=text)
             except bulk.BulkFileError as error:
                 form.add_error("file", str(error))
+                return render(request, "rewards/bulk_redeem.html", context, status=error.status)
             else:
                 context.update(
                     rows=rows,
@@ -137,6 +138,8 @@ def bulk_redeem(request):
                     done=sum(row.applied_at is not None for row in rows),
                     apply_form=BulkApplyForm(initial={"csv_text": text}),
                 )
+        else:
+            return render(request, "rewards/bulk_redeem.html", context, status=422)
     return render(request, "rewards/bulk_redeem.html", context)
 
 

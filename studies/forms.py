@@ -1,3 +1,6 @@
+import csv
+import io
+
 from django import forms
 
 from budgets.models import Budget
@@ -64,9 +67,19 @@ class ParticipantCsvForm(forms.Form):
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError("The file is larger than 1 MB; split it into smaller files.")
         try:
-            return upload.read().decode("utf-8-sig")
+            text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError("The file is not UTF-8 text; save it as CSV (UTF-8).") from None
+        if "\x00" in text:
+            raise forms.ValidationError("The file holds a NUL character (byte 0), which no CSV text has; save it as CSV (UTF-8).")
+        try:
+            for _ in csv.reader(io.StringIO(text)):
+                pass
+        except csv.Error:  # e.g. a cell over csv.field_size_limit() (131,072 characters)
+            raise forms.ValidationError(
+                f"The file can't be read as CSV: a cell is longer than {csv.field_size_limit():,} characters, or a quote is never closed."
+            ) from None
+        return text
 
 
 class StatusForm(forms.Form):

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -42,6 +43,7 @@ def organization_settings(request):
     )
 
 
+@never_cache  # the page shows the new key once: no browser or proxy may keep a copy
 @manager_required
 @require_POST
 def api_key_create(request):

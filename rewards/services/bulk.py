@@ -84,6 +84,17 @@ def file_digest(text: str) -> str:
 
 def _read(text: str) -> list[BulkRow]:
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _rows(reader, text)
+    except csv.Error as error:  # e.g. a cell over csv.field_size_limit() (131,072 characters)
+        if "field larger than field limit" in str(error):
+            raise BulkFileError(
+                f"Line {reader.line_num}: a cell is longer than {csv.field_size_limit():,} characters; this is no redemption file."
+            ) from None
+        raise BulkFileError(f"Line {reader.line_num} can't be read as CSV: {error}.") from None
+
+
+def _rows(reader: csv.DictReader, text: str) -> list[BulkRow]:
     columns = {(name or "").strip().lower() for name in reader.fieldnames or []}
     if "amount" not in columns or not columns & {"account_external_id", "reward_external_id"}:
         raise BulkFileError("The first line must name the columns: account_external_id or reward_external_id, amount, note.")

@@ -30,6 +30,12 @@ def test_a_key_made_in_settings_is_shown_once_stored_hashed_and_works(client_for
     assert accounts(raw).status_code == 200
 
 
+def test_the_page_showing_a_new_key_is_never_cached(client_for, owner):
+    response = client_for(owner).post(CREATE, {"name": "CRM sync"})
+    assert 'id="api-key">ik_' in response.content.decode()
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
 def test_a_key_revoked_in_settings_stops_working_at_once(client_for, owner, organization):
     key, raw = api_key_create(organization=organization, name="Old", actor=owner)
     response = client_for(owner).post(reverse("tenancy:api_key_revoke", args=[key.pk]))

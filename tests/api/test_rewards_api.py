@@ -81,6 +81,9 @@ def test_create_a_reward_pending_its_period_or_a_w9(api, account, advocates):
     [
         ({"amount_minor": 0}, "invalid"),
         ({"currency": "ZZZ"}, "invalid_amount"),
+        ({"currency": "XXX"}, "invalid_amount"),  # "no currency"
+        ({"currency": "XTS"}, "invalid_amount"),  # reserved for testing
+        ({"currency": "XAU"}, "invalid_amount"),  # gold, not money
         ({"event_at": "2999-01-01T00:00:00Z"}, "invalid_event_at"),
         ({"w9_required": True}, "invalid_advocate"),
         ({"source_event": "nul\x00byte"}, "invalid"),

@@ -54,6 +54,27 @@ def test_more_decimals_than_the_currency_has_are_refused():
         Money.parse("10.5", "JPY")
 
 
+@pytest.mark.parametrize("text", ["5e2", "1E3", "1_000", "١٢٣", "٣.٥٠", "１２３", "+5", "1.2.3", "1,000.5.0", "12 000", "0x10", "5.", "."])
+def test_only_digits_a_point_and_grouping_commas_make_an_amount(text):
+    """Regression: Decimal read "5e2" as 500, "1_000" as 1000 and Arabic-Indic "١٢٣" as 123."""
+    if text == "5.":  # a trailing point is what a person means by 5
+        assert Money.parse(text, "USD").amount_minor == 500
+        return
+    with pytest.raises(MoneyError, match="is not an amount: write decimals with a point, digits 0-9 only"):
+        Money.parse(text, "USD")
+
+
+@pytest.mark.parametrize("code", ["XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XDR", "XBA", "XSU", "XUA", "BOV", "CHE", "CLF", "USN", "DEM", "ZZZ"])
+def test_codes_that_are_not_money_are_refused(code):
+    with pytest.raises(MoneyError, match="not an ISO 4217 currency in use"):
+        Money(100, code)
+
+
+@pytest.mark.parametrize("code", ["USD", "EUR", "JPY", "KWD", "BHD", "CHF", "XAF", "XOF", "XCD", "XPF", "PTS"])
+def test_currencies_in_use_and_points_are_accepted(code):
+    assert Money(100, code.lower()).currency == code
+
+
 def test_unknown_currency_is_refused():
     with pytest.raises(MoneyError, match="not an ISO 4217"):
         Money(100, "ABC")

@@ -1,10 +1,12 @@
 import smtplib
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from core import services, tasks, tokens
 from core.models import OutboundEmail
@@ -77,11 +79,35 @@ def test_a_temporary_smtp_error_is_retried_then_marked_failed_on_the_last_attemp
     email = OutboundEmail.objects.create(organization=organization, purpose="t", from_name="A", to_email="x@example.test", subject="s", text_body="b")
     busy = smtplib.SMTPDataError(451, b"try later")
     with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=busy):
-        with pytest.raises(services.TemporaryEmailFailure):
-            services.outbound_email_deliver(email_id=email.pk)
+        with pytest.raises(services.TemporaryEmailFailure) as failure:
+            services.outbound_email_deliver(email_id=email.pk, attempt=0)
         email.refresh_from_db()
-        assert email.status == "pending" and email.attempts == 1
-        assert services.outbound_email_deliver(email_id=email.pk, final_attempt=True) == "failed"
+        assert email.status == "pending" and email.attempts == 1 == failure.value.attempts
+        assert email.next_attempt_at > timezone.now() + timedelta(seconds=2)  # waits out the backoff
+        OutboundEmail.objects.filter(pk=email.pk).update(attempts=services.MAX_ATTEMPTS - 1)
+        assert services.outbound_email_deliver(email_id=email.pk, attempt=services.MAX_ATTEMPTS - 1) == "failed"
+
+
+def test_a_copy_of_the_task_for_a_try_already_made_does_nothing(organization):
+    email = OutboundEmail.objects.create(organization=organization, purpose="t", from_name="A", to_email="x@example.test", subject="s", text_body="b", attempts=2)
+    with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages") as send:
+        assert services.outbound_email_deliver(email_id=email.pk, attempt=1) == "pending"
+    assert not send.called
+    email.refresh_from_db()
+    assert email.attempts == 2
+
+
+def test_the_sweep_takes_only_emails_overdue_and_not_those_waiting_out_a_backoff(organization):
+    def make(**fields):
+        return OutboundEmail.objects.create(organization=organization, purpose="t", from_name="A", to_email="x@example.test", subject="s", text_body="b", **fields)
+
+    now = timezone.now()
+    lost = make(next_attempt_at=now - timedelta(minutes=5), attempts=3)
+    make(next_attempt_at=now - timedelta(seconds=30))  # its task may still be on its way
+    make(next_attempt_at=now + timedelta(minutes=8), attempts=6)  # waiting out a backoff
+    make(next_attempt_at=now - timedelta(hours=1), status="sent")
+    assert services.outbound_emails_due() == [(lost.pk, 3)]
+    assert services.outbound_emails_due() == []  # taken: left to its task for another minute
 
 
 def test_the_outbox_page_lists_only_this_organizations_emails(client_for, owner, organization, other_organization):
@@ -125,6 +151,16 @@ def test_in_development_the_outbox_shows_the_personal_link_as_sent(organization,
     settings.DEBUG = True
     page = client_for(owner).get(reverse("core:outbox_detail", args=[email.pk])).content.decode()
     assert "https://example.test/secret/7/" in page and "development only" in page
+
+
+@pytest.mark.parametrize("url_name", ["core:outbox_detail", "core:outbox_html"])
+def test_an_outbox_email_showing_its_personal_link_is_never_cached(organization, owner, client_for, sample_link, settings, url_name):
+    email = queue(organization, text_body=f"Open {tokens.PLACEHOLDER}", html_body=f"<p>{tokens.PLACEHOLDER}</p>", secret_link=sample_link)
+    settings.DEBUG = True
+    response = client_for(owner).get(reverse(url_name, args=[email.pk]))
+    if url_name == "core:outbox_detail":  # the text as sent; the framed HTML part keeps the placeholder
+        assert "https://example.test/secret/7/" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_a_secret_link_of_an_unregistered_kind_is_refused_when_queued():

@@ -20,6 +20,13 @@ def provider(organization):
 
 
 @pytest.fixture
+def outsider(outsider, other_organization):
+    """The other organization's owner, a provider too: its pages open, ours are not found."""
+    services.provider_profile_save(organization=other_organization, display_name="Globex Rewards", contact_email="rewards@globex.test")
+    return outsider
+
+
+@pytest.fixture
 def program(provider, organization):
     return services.program_save(
         organization=organization, name="Advocates", incentive_types=[IncentiveType.GIFT_CARD, IncentiveType.DISCOUNT]

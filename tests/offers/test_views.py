@@ -36,10 +36,14 @@ def offer_form(**overrides):
 # --- Setup ------------------------------------------------------------------------------
 
 
-def test_without_a_profile_the_dashboard_says_what_to_set_up(client_for, owner):
+def test_without_a_profile_the_dashboard_sends_you_to_set_one_up(client_for, owner):
+    response = client_for(owner).get(LIST)
+    assert response.status_code == 302 and response["Location"] == reverse("offers:profile")
+
+
+def test_without_a_program_the_dashboard_says_what_to_set_up(client_for, owner, provider):
     page = client_for(owner).get(LIST).content.decode()
-    assert "Set up your provider account" in page
-    assert reverse("offers:profile") in page and reverse("offers:programs") in page
+    assert "Set up your provider account" in page and reverse("offers:programs") in page
     assert reverse("offers:create") not in page
 
 

@@ -23,7 +23,7 @@ from django.urls import reverse
 from budgets.models import LedgerEntry, LedgerTransaction
 from budgets.selectors import ledger_problems
 from core import broker as broker_module
-from core import tasks as email_tasks
+from core import services as email_services
 from core.models import OutboundEmail
 from core.services import DELIVERY_BATCH
 from core.tasks import outbound_email_deliver, outbound_emails_sweep
@@ -119,11 +119,11 @@ def test_a_send_and_a_bulk_cancel_committed_while_redis_is_down_succeed_and_the_
     assert statuses() == {"pending": 20} and job.status == "queued"
 
     broker.start()
-    # A minute passes: the sweeps take what is older than that (younger ones may still be on their way).
-    OutboundEmail.objects.update(created_at=F("created_at") - timedelta(minutes=1))
+    # A minute passes: the sweeps take what is overdue by that (younger ones may still be on their way).
+    OutboundEmail.objects.update(next_attempt_at=F("next_attempt_at") - timedelta(minutes=1))
     BackgroundJob.objects.update(created_at=F("created_at") - timedelta(minutes=1))
     with worker_thread(broker.url) as queue:
-        for _ in range(2):  # two rounds before any delivery: every email's task twice, the job's too
+        for _ in range(2):  # two rounds before any delivery: the emails' second finds them taken, the job's task twice
             outbound_emails_sweep.delay()
             jobs_sweep.delay()
         wait_for(lambda: len(mail_server.accepted) >= 20 and broker.drained(queue), timeout=60, what="the sweeps' tasks run")
@@ -171,8 +171,8 @@ def test_a_worker_killed_again_and_again_during_a_thousand_emails_delivers_each_
         wait_for(lambda: broker.drained("celery"), timeout=60, what="the broker handing out every task it holds")
         # A worker killed between taking a task from Redis and recording it as unacknowledged
         # loses it (kombu's Redis transport): the outbox sweep, a beat job, queues such emails
-        # again a minute after they were written. The minute passes here at once.
-        lost = OutboundEmail.objects.filter(status="pending").update(created_at=F("created_at") - timedelta(minutes=1))
+        # again once they are a minute overdue. The minute passes here at once.
+        lost = OutboundEmail.objects.filter(status="pending").update(next_attempt_at=F("next_attempt_at") - timedelta(minutes=1))
         with celery_broker(broker.url, "celery"):
             outbound_emails_sweep.delay()
         wait_for(lambda: len(set(mail_server.accepted)) == BATCH and broker.drained("celery"), timeout=30,
@@ -203,8 +203,8 @@ def test_a_worker_killed_again_and_again_during_a_thousand_emails_delivers_each_
 def test_smtp_refusals_are_retried_with_backoff_when_temporary_and_shown_as_failed_when_permanent(
     broker, mail_server, worker, study, researcher, owner, client_for, monkeypatch, capsys
 ):
-    monkeypatch.setattr(email_tasks, "RETRY_BACKOFF_SECONDS", 0.2)
-    monkeypatch.setattr(outbound_email_deliver, "max_retries", 3)
+    monkeypatch.setattr(email_services, "RETRY_BACKOFF_SECONDS", 0.2)
+    monkeypatch.setattr(email_services, "MAX_ATTEMPTS", 4)
     people = add_participants(study, 4, StudyParticipant.Status.INCENTIVE_NOT_SENT)
     greylisted, unknown, busy, fine = (p.email for p in people)
     mail_server.refuse(greylisted, "451 4.7.1 Greylisted, try again later", times=2)

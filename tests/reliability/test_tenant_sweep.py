@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tenancy.models import ApiKey, Membership, Organization, TenantModel
+from offers.services import provider_profile_save
 from tenancy.services import api_key_create
 
 from ..factories import member
@@ -110,6 +111,9 @@ def test_organization_b_gets_nothing_of_organization_a_anywhere(capsys):
     org_a = Organization.objects.get(slug="acme")
     owner_a = Membership.objects.filter(organization=org_a, role="owner").first().user
     org_b = Organization.objects.create(name="Sweep B", slug="sweep-b")
+    # B is a provider too, so its provider pages look A's ids up (without a profile they send
+    # B to make one whatever the id: tests/offers/test_provider_access.py).
+    provider_profile_save(organization=org_b, display_name="Sweep B", contact_email="rewards@sweep-b.test")
     owner_b = member(org_b, Membership.Role.OWNER)
     _, key_a = api_key_create(organization=org_a, name="sweep", actor=None)
     _, key_b = api_key_create(organization=org_b, name="sweep", actor=None)

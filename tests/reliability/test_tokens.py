@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from config import backup
 from core.logging import RedactTokensFilter
+from core.ratelimit import SLOTS
 from core.money import Money
 from core.tokens import TOKEN_BYTES, token_hash
 from incentives import services as incentive_services
@@ -202,15 +203,39 @@ def test_token_lookups_are_rate_limited_with_a_429_page_until_the_window_ends(mo
         codes = [getattr(client, method)(url).status_code for _ in range(allowed + 10)]
         clock.now = start + window - 1
         still = getattr(client, method)(url)
-        clock.now = start + window
+        clock.now = start + window + window / SLOTS  # a window and a slot after the hits that used the limit
         after = getattr(client, method)(url).status_code
         assert 429 not in codes[:allowed] and codes[allowed:] == [429] * 10, name
         assert still.status_code == 429 and "Too many requests" in still.content.decode(), name
         assert after != 429, name
-        figures.append(f"{name}: {allowed} allowed, then 429 for the rest of {window // 60} min")
+        figures.append(f"{name}: {allowed} allowed, then 429 until {window // 60} min after them")
         clock.now = start + 3600  # the next kind starts in a fresh window
     with capsys.disabled():
         print("\n[rate limit] " + "; ".join(figures))
+
+
+@pytest.mark.django_db
+def test_a_minute_boundary_does_not_double_the_documented_rate(monkeypatch, capsys):
+    """Regression: a fixed window let 120 look-ups through in 5 s against "60 a minute"."""
+    acme = seed()
+    url = reverse("offers:recipient", args=[working_tokens(acme)["offer"][0]])
+    minute = (int(timezone.now().timestamp()) // 3600 + 1) * 3600.0
+    clock = SimpleNamespace(now=minute - 2.5)
+    monkeypatch.setattr("core.ratelimit.time", SimpleNamespace(time=lambda: clock.now))
+    client = Client(REMOTE_ADDR="10.9.1.1")
+    codes = []
+    for n in range(120):  # 2.5 s each side of the minute boundary
+        clock.now = minute - 2.5 + n * 5 / 120
+        codes.append(client.get(url).status_code)
+    per_window = {}
+    for seconds in (30, 59, 66):
+        clock.now = minute + seconds
+        per_window[seconds] = client.get(url).status_code
+    with capsys.disabled():
+        print(f"\n[rate limit] 120 look-ups in 5 s across a minute boundary (60 a minute): {codes.count(200)} allowed, "
+              f"{codes.count(429)} refused; then at +30 s {per_window[30]}, +59 s {per_window[59]}, +66 s {per_window[66]}")
+    assert codes.count(200) == 60 and codes[60:] == [429] * 60
+    assert per_window[30] == 429 and per_window[59] == 429 and per_window[66] == 200
 
 
 # --- Logs and Referer -------------------------------------------------------------------

@@ -47,7 +47,7 @@ def test_the_preview_lists_each_bad_row_with_its_reason_and_changes_nothing(clie
     assert "No reward has the external id “RW-404”." in page
     assert f"Over balance: {account.name} has $40.00 available." in page  # line 2 used $10.00
     assert "This reward is cancelled, not available." in page
-    assert "Amount “ten”: “ten” is not an amount." in page
+    assert "Amount “ten”: “ten” is not an amount: write decimals with a point" in page
     assert "Apply 2 good rows" in page
     assert available(account) == 5_000
     assert not Redemption.objects.exists()

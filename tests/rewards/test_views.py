@@ -86,7 +86,10 @@ def test_redeeming_more_than_available_in_the_page_shows_why_and_changes_nothing
     assert available(account) == 1_000
 
 
-@pytest.mark.parametrize("typed, shown", [("abc", "is not an amount"), ("0", "greater than zero"), ("1.001", "at most 2 decimals")])
+@pytest.mark.parametrize("typed, shown", [
+    ("abc", "is not an amount"), ("0", "greater than zero"), ("1.001", "at most 2 decimals"),
+    ("5e0", "“5e0” is not an amount"), ("1_0", "“1_0” is not an amount"), ("١", "“١” is not an amount"),
+])
 def test_a_malformed_amount_gets_a_message_and_changes_nothing(client_for, researcher, account, advocates, typed, shown):
     reward = make_reward(account, amount_minor=1_000)
     response = client_for(researcher).post(action("rewards:reward_redeem", advocates[0], reward), {"amount": typed}, follow=True)
