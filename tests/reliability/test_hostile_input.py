@@ -231,6 +231,7 @@ CSRF_EXEMPT = {
     "api/v1/rewards/<reward_id>/release": API,
     "api/v1/advocates/<advocate_id>/w9": API,
     "api/v1/incentives": API,
+    "api/v1/webhooks/endpoints": API,
 }
 
 
