@@ -10,7 +10,7 @@ from core.money import Money
 
 from . import services
 from .models import IncentiveProgram, IncentiveType, LinkTemplate, Offer, ProviderProfile
-from .transitions import TERMS_CHANGING, TRANSITIONS, Actor, Status
+from .transitions import TERMS_CHANGING, TRANSITIONS, Party, Status
 
 PROGRAMS = [
     (
@@ -43,15 +43,15 @@ def path_to(target: str) -> list:
 
 def walk_to(offer: Offer, target: str, provider_user) -> Offer:
     for step in path_to(target):
-        actor_kind = Actor.PROVIDER if Actor.PROVIDER in step.actors else next(iter(step.actors))
+        actor_kind = Party.PROVIDER if Party.PROVIDER in step.actors else next(iter(step.actors))
         if step.target == Status.ACKNOWLEDGED:
-            actor_kind = Actor.RECIPIENT
-        member = offer.members.first() if actor_kind == Actor.RECIPIENT else None
+            actor_kind = Party.RECIPIENT
+        member = offer.members.first() if actor_kind == Party.RECIPIENT else None
         terms = Money(offer.amount_minor + 1000, offer.currency) if step.target in TERMS_CHANGING else None
         note = "Thanks a lot, this made my week!" if step.target == Status.ACKNOWLEDGED else ""
         offer = services.offer_transition(
             offer=offer, to_status=step.target, actor_kind=actor_kind, member=member,
-            actor=provider_user if actor_kind == Actor.PROVIDER else None, terms=terms, note=note,
+            actor=provider_user if actor_kind == Party.PROVIDER else None, terms=terms, note=note,
         )
     return offer
 

@@ -16,7 +16,7 @@ from core.money import Money
 from core.tokens import derive_token
 from tenancy.models import TenantModel, TenantQuerySet
 
-from .transitions import EXPIRABLE, Actor, Status
+from .transitions import EXPIRABLE, Party, Status
 
 # The purposes (core.tokens) that keep the three kinds of offer tokens apart.
 MEMBER_PURPOSE = "offers.member"
@@ -302,7 +302,7 @@ class OfferEvent(TenantModel):
     append-only (a database trigger refuses UPDATE and DELETE, as for the ledger)."""
 
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="events")
-    actor_kind = models.CharField(max_length=10, choices=Actor.choices)
+    actor_kind = models.CharField(max_length=10, choices=Party.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField(max_length=200)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
@@ -323,7 +323,7 @@ class Message(TenantModel):
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="messages")
     sender_kind = models.CharField(
-        max_length=10, choices=[(Actor.PROVIDER.value, "Provider"), (Actor.RECIPIENT.value, "Recipient")]
+        max_length=10, choices=[(Party.PROVIDER.value, "Provider"), (Party.RECIPIENT.value, "Recipient")]
     )
     sender_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

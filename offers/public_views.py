@@ -20,7 +20,7 @@ from core.ratelimit import client_ip, rate_limited
 from . import selectors, services
 from .forms import JoinForm, MessageForm, TransitionForm
 from .models import Offer, OfferMember, ProviderProfile
-from .transitions import EXPIRABLE, Actor, Status
+from .transitions import EXPIRABLE, Party, Status
 
 WINDOW_SECONDS = 60
 
@@ -119,7 +119,7 @@ def recipient_act(request, token):
             services.offer_member_claim(member=member)
         else:
             services.offer_transition(
-                offer=offer, to_status=data["to_status"], actor_kind=Actor.RECIPIENT, member=member,
+                offer=offer, to_status=data["to_status"], actor_kind=Party.RECIPIENT, member=member,
                 note=data["note"], terms=data["terms"], acknowledgement_name=data["acknowledgement_name"],
             )
     except DomainError as refusal:

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
 from .models import Distribution, IncentiveProgram, LinkTemplate, Offer, OfferMember, ProviderProfile
-from .transitions import Actor, Status, transitions_from
+from .transitions import Party, Status, transitions_from
 
 
 def provider_setup(*, organization) -> dict:
@@ -91,8 +91,8 @@ def offer_menu(offer: Offer, *, link_url: str = "") -> list[MenuItem]:
 
 
 def provider_actions(offer: Offer):
-    return transitions_from(offer.status, Actor.PROVIDER)
+    return transitions_from(offer.status, Party.PROVIDER)
 
 
 def recipient_actions(offer: Offer):
-    return transitions_from(offer.status, Actor.RECIPIENT)
+    return transitions_from(offer.status, Party.RECIPIENT)

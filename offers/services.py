@@ -21,7 +21,7 @@ from .models import (
     LINK_PURPOSE, MEMBER_PURPOSE, WIDGET_PURPOSE, Distribution, IncentiveProgram, LinkTemplate, Message, Offer, OfferEvent,
     OfferMember, ProviderProfile,
 )
-from .transitions import AWAITING_RECIPIENT, EXPIRABLE, TERMS_CHANGING, Actor, Status, TransitionNotAllowed, check_transition
+from .transitions import AWAITING_RECIPIENT, EXPIRABLE, TERMS_CHANGING, Party, Status, TransitionNotAllowed, check_transition
 
 # Distributions record what was actually given, so only after the claim is confirmed.
 DISTRIBUTABLE = frozenset({Status.CLAIMED, Status.COMPLETED, Status.ACKNOWLEDGED})
@@ -107,11 +107,11 @@ def offer_create(*, organization, actor, value: Money | Decimal, send: bool, cur
         offer.link_nonce, offer.link_hash = new_secret(LINK_PURPOSE)
     offer.save()
     OfferEvent.objects.create(
-        organization=organization, offer=offer, actor_kind=Actor.PROVIDER, actor=actor,
+        organization=organization, offer=offer, actor_kind=Party.PROVIDER, actor=actor,
         actor_label=str(actor), from_status="", to_status=Status.DRAFT, note="Offer created.",
     )
     if send:
-        offer = offer_transition(offer=offer, to_status=Status.OFFERED, actor_kind=Actor.PROVIDER, actor=actor)
+        offer = offer_transition(offer=offer, to_status=Status.OFFERED, actor_kind=Party.PROVIDER, actor=actor)
     return offer
 
 
@@ -157,7 +157,7 @@ def _actor_label(actor_kind: str, actor, member: OfferMember | None) -> str:
         return member.name
     if actor is not None:
         return str(actor)
-    return "System" if actor_kind == Actor.SYSTEM else Actor(actor_kind).label
+    return "System" if actor_kind == Party.SYSTEM else Party(actor_kind).label
 
 
 @retry_on_conflict
@@ -167,7 +167,7 @@ def offer_update_and_send(*, offer: Offer, actor, **fields) -> Offer:
     draft as it was, rather than saving the edit and then failing."""
     offer = offer_update(offer=offer, actor=actor, **fields)
     if offer.status == Offer.Status.DRAFT:
-        offer = offer_transition(offer=offer, to_status=Offer.Status.OFFERED, actor_kind=Actor.PROVIDER, actor=actor)
+        offer = offer_transition(offer=offer, to_status=Offer.Status.OFFERED, actor_kind=Party.PROVIDER, actor=actor)
     return offer
 
 
@@ -194,7 +194,7 @@ def offer_transition(
     transition = check_transition(source, to_status, actor_kind)
     if member is not None and member.status == OfferMember.Status.DECLINED:
         raise TransitionNotAllowed("You have declined this offer; it takes no more answers from you.")
-    if actor_kind == Actor.RECIPIENT and offer.status in EXPIRABLE and offer.expires_on < timezone.localdate():
+    if actor_kind == Party.RECIPIENT and offer.status in EXPIRABLE and offer.expires_on < timezone.localdate():
         raise TransitionNotAllowed(f"This offer expired on {offer.expires_on:%B %-d, %Y}.")
     changes = {"status": to_status, "last_activity_at": timezone.now()}
     changes.update(_side_changes(offer, to_status, terms, note, acknowledgement_name, member))
@@ -263,7 +263,7 @@ def _after_transition(offer, source, target, member, actor_kind, label, note) ->
         OfferMember.objects.filter(pk=member.pk).update(status=OfferMember.Status.CLAIMED)
     if target == Status.REJECTED and member is not None:
         OfferMember.objects.filter(pk=member.pk).update(status=OfferMember.Status.DECLINED)
-    if actor_kind == Actor.RECIPIENT:
+    if actor_kind == Party.RECIPIENT:
         _notify_provider(
             offer,
             subject=f"Offer #{offer.pk}: {label} by {member.name if member else 'the recipient'}",
@@ -375,7 +375,7 @@ def offer_member_claim(*, member: OfferMember) -> Offer:
             raise OfferError(f"You have {member.get_status_display().lower()} already.")
         OfferMember.objects.filter(pk=member.pk).update(status=OfferMember.Status.CLAIMED)
         return offer
-    return offer_transition(offer=offer, to_status=Status.PRE_CLAIMED, actor_kind=Actor.RECIPIENT, member=member)
+    return offer_transition(offer=offer, to_status=Status.PRE_CLAIMED, actor_kind=Party.RECIPIENT, member=member)
 
 
 @transaction.atomic
@@ -399,8 +399,8 @@ def message_post(*, offer: Offer, body: str, user=None, member: OfferMember | No
     body = body.strip()
     if not body:
         raise OfferError("Write a message first.")
-    kind = Actor.RECIPIENT if member is not None else Actor.PROVIDER
-    if to_status and kind == Actor.PROVIDER:
+    kind = Party.RECIPIENT if member is not None else Party.PROVIDER
+    if to_status and kind == Party.PROVIDER:
         offer_transition(offer=offer, to_status=to_status, actor_kind=kind, actor=user, note=body)
     message = Message.objects.create(
         organization=offer.organization, offer=offer, sender_kind=kind, sender_user=user, sender_member=member,
@@ -445,7 +445,7 @@ def _system_move(offers, *, to_status, note) -> int:
     moved = 0
     for offer in offers:
         try:
-            offer_transition(offer=offer, to_status=to_status, actor_kind=Actor.SYSTEM, note=note)
+            offer_transition(offer=offer, to_status=to_status, actor_kind=Party.SYSTEM, note=note)
         except TransitionNotAllowed:  # changed meanwhile by a person: they win
             continue
         moved += 1

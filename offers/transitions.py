@@ -33,7 +33,10 @@ class Status(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
 
 
-class Actor(models.TextChoices):
+class Party(models.TextChoices):
+    """Which side of an offer moves it (recorded as an event's actor_kind); the person who
+    acts, where there is one, is the service's `actor`."""
+
     PROVIDER = "provider", "Provider"
     RECIPIENT = "recipient", "Recipient"
     SYSTEM = "system", "System"
@@ -47,7 +50,7 @@ class Transition:
     label: str  # the button people press
 
 
-S, A = Status, Actor
+S, A = Status, Party
 P, R, SYS = frozenset({A.PROVIDER}), frozenset({A.RECIPIENT}), frozenset({A.SYSTEM})
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -133,6 +136,6 @@ def check_transition(source: str, target: str, actor: str) -> Transition:
     if transition is None:
         raise TransitionNotAllowed(f"An offer can't go from {here} to {there}.")
     if actor not in transition.actors:
-        who = " or ".join(Actor(a).label.lower() for a in sorted(transition.actors))
+        who = " or ".join(Party(a).label.lower() for a in sorted(transition.actors))
         raise TransitionNotAllowed(f"Only the {who} can move an offer from {here} to {there}.")
     return transition

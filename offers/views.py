@@ -19,7 +19,7 @@ from .forms import (
 )
 from .models import IncentiveProgram, LinkTemplate, Offer, ProviderProfile
 from .tables import DistributionTable, LinkTemplateTable, OfferTable
-from .transitions import Actor
+from .transitions import Party
 
 PER_PAGE = 25
 
@@ -164,7 +164,7 @@ def offer_transition(request, pk):
         return redirect("offers:detail", pk=offer.pk)
     try:
         services.offer_transition(
-            offer=offer, to_status=form.cleaned_data["to_status"], actor_kind=Actor.PROVIDER, actor=request.user,
+            offer=offer, to_status=form.cleaned_data["to_status"], actor_kind=Party.PROVIDER, actor=request.user,
             note=form.cleaned_data["note"], terms=form.cleaned_data["terms"],
             acknowledgement_name=form.cleaned_data["acknowledgement_name"],
         )

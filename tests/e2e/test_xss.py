@@ -26,7 +26,7 @@ from incentives.views.send import PREVIEW_SESSION_KEY
 from offers import services as offers
 from offers.demo import walk_to
 from offers.models import IncentiveProgram, IncentiveType, LinkTemplate, Offer, ProviderProfile
-from offers.transitions import Actor, Status
+from offers.transitions import Party, Status
 from rewards.models import Redemption
 from rewards.services import Actor as RewardActor
 from rewards.services import advocate_create, reward_account_create, reward_create
@@ -191,7 +191,7 @@ def hostile(demo):
         sender = {"user": provider_user} if i % 2 else {"member": member}
         offers.message_post(offer=talk, body=payload, **sender)
     offers.offer_transition(
-        offer=talk, to_status=Status.COUNTER, actor_kind=Actor.RECIPIENT, member=member,
+        offer=talk, to_status=Status.COUNTER, actor_kind=Party.RECIPIENT, member=member,
         terms=Money(3000, "USD"), note=message,
     )
     # Acknowledged offers (the widget) and distributions.
@@ -205,7 +205,7 @@ def hostile(demo):
                     method="gift_card", reference=payload[:200], note=payload,
                 )
         done = offers.offer_transition(
-            offer=done, to_status=Status.ACKNOWLEDGED, actor_kind=Actor.RECIPIENT, member=done.members.first(),
+            offer=done, to_status=Status.ACKNOWLEDGED, actor_kind=Party.RECIPIENT, member=done.members.first(),
             note=text, acknowledgement_name=text[:100],
         )
         world["acknowledged"].append(done)

@@ -10,7 +10,7 @@ from core.models import OutboundEmail
 from core.services import outbound_email_bodies
 from offers import services
 from offers.models import Offer, OfferMember
-from offers.transitions import Actor, Status
+from offers.transitions import Party, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def test_one_recipient_cant_see_another_recipients_offer(client, offer_factory):
 def test_cancelled_and_expired_offers_say_so_with_410(client, offer_in, status, says):
     offer = offer_in(Status.OFFERED)
     token = token_of(offer)
-    actor_kind = Actor.SYSTEM if status == Status.EXPIRED else Actor.PROVIDER
+    actor_kind = Party.SYSTEM if status == Status.EXPIRED else Party.PROVIDER
     services.offer_transition(offer=offer, to_status=status, actor_kind=actor_kind)
     response = page_of(client, token)
     assert response.status_code == 410 and says in response.content.decode()
@@ -96,7 +96,7 @@ def test_recipient_messages_post_by_htmx(client, offer_factory):
     response = client.post(url, {"body": "Is <b>this</b> real?"}, headers={"HX-Request": "true"})
     page = response.content.decode()
     assert "<html" not in page and "Is &lt;b&gt;this&lt;/b&gt; real?" in page
-    assert offer.messages.get().sender_kind == Actor.RECIPIENT
+    assert offer.messages.get().sender_kind == Party.RECIPIENT
 
 
 @mock.patch("core.ratelimit.time.time", return_value=1_800_000_000.0)  # inside one window, whatever the clock
@@ -152,7 +152,7 @@ def test_a_draft_link_is_not_found(client, offer_factory):
 def acknowledged(offer_in, *, name, words):
     offer = offer_in(Status.COMPLETED, recipient_name="Robin Secret", recipient_email="robin.secret@example.test")
     return services.offer_transition(
-        offer=offer, to_status=Status.ACKNOWLEDGED, actor_kind=Actor.RECIPIENT, member=offer.members.get(),
+        offer=offer, to_status=Status.ACKNOWLEDGED, actor_kind=Party.RECIPIENT, member=offer.members.get(),
         note=words, acknowledgement_name=name,
     )
 

@@ -10,7 +10,7 @@ from core.money import Money
 from offers import services, tasks
 from offers.models import Distribution, Message, Offer, OfferMember
 from core.errors import DomainError
-from offers.transitions import Actor, Status
+from offers.transitions import Party, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_a_member_who_left_the_group_can_no_longer_answer_for_it(offer_factory):
     services.offer_member_leave(member=ann)
     ann.refresh_from_db()
     with pytest.raises(DomainError, match="declined this offer"):
-        services.offer_transition(offer=offer, to_status=Status.REJECTED, actor_kind=Actor.RECIPIENT, member=ann)
+        services.offer_transition(offer=offer, to_status=Status.REJECTED, actor_kind=Party.RECIPIENT, member=ann)
     offer.refresh_from_db()
     assert offer.status == Status.OFFERED and not offer.events.filter(to_status=Status.REJECTED).exists()
 
@@ -95,7 +95,7 @@ def test_group_members_claim_one_by_one_after_the_first_claim(offer_factory, own
     offer = offer_factory(delivery=Offer.Delivery.LINK, is_group=True, max_members=3)
     ann, _ = services.offer_join(offer=offer, name="Ann", email="ann@example.test")
     bo, _ = services.offer_join(offer=offer, name="Bo", email="bo@example.test")
-    services.offer_transition(offer=offer, to_status=Status.APPROVED, actor_kind=Actor.RECIPIENT, member=ann)
+    services.offer_transition(offer=offer, to_status=Status.APPROVED, actor_kind=Party.RECIPIENT, member=ann)
     ann.refresh_from_db()
     services.offer_member_claim(member=ann)
     bo.refresh_from_db()
@@ -110,15 +110,15 @@ def test_recipients_are_refused_once_the_expiry_date_passes(offer_factory):
     Offer.objects.filter(pk=offer.pk).update(expires_on=timezone.localdate() - timedelta(days=1))
     offer.refresh_from_db()
     with pytest.raises(DomainError, match="expired on"):
-        services.offer_transition(offer=offer, to_status=Status.APPROVED, actor_kind=Actor.RECIPIENT, member=offer.members.get())
+        services.offer_transition(offer=offer, to_status=Status.APPROVED, actor_kind=Party.RECIPIENT, member=offer.members.get())
 
 
 def test_percentage_offers_take_percentage_counters(offer_factory):
     offer = offer_factory(incentive_type="discount", value=Decimal("10"))
     member = offer.members.get()
     with pytest.raises(DomainError, match="propose a percentage"):
-        services.offer_transition(offer=offer, to_status=Status.COUNTER, actor_kind=Actor.RECIPIENT, member=member, terms=Money(100, "USD"))
-    services.offer_transition(offer=offer, to_status=Status.COUNTER, actor_kind=Actor.RECIPIENT, member=member, terms=Decimal("20"))
+        services.offer_transition(offer=offer, to_status=Status.COUNTER, actor_kind=Party.RECIPIENT, member=member, terms=Money(100, "USD"))
+    services.offer_transition(offer=offer, to_status=Status.COUNTER, actor_kind=Party.RECIPIENT, member=member, terms=Decimal("20"))
     assert offer.proposed_display == "20%"
 
 
@@ -174,7 +174,7 @@ def test_beat_expires_open_offers_past_their_date_only(offer_in):
     assert tasks.offers_expire.delay().get() == 1
     statuses = dict(Offer.objects.values_list("pk", "status"))
     assert statuses == {late.pk: Status.EXPIRED, on_time.pk: Status.OFFERED, claimed.pk: Status.PRE_CLAIMED}
-    assert late.events.last().actor_kind == Actor.SYSTEM
+    assert late.events.last().actor_kind == Party.SYSTEM
 
 
 def test_beat_marks_no_response_after_the_providers_period(offer_in, provider):

@@ -6,20 +6,20 @@ import pytest
 from core.money import Money
 from offers import services
 from offers.models import Offer, OfferEvent
-from offers.transitions import FINAL, TRANSITIONS, Actor, Status, TransitionNotAllowed, transitions_from
+from offers.transitions import FINAL, TRANSITIONS, Party, Status, TransitionNotAllowed, transitions_from
 
 pytestmark = pytest.mark.django_db
 
 ALLOWED = [(t, actor) for t in TRANSITIONS for actor in sorted(t.actors)]
-FORBIDDEN_ACTORS = [(t, actor) for t in TRANSITIONS for actor in Actor.values if actor not in t.actors]
+FORBIDDEN_ACTORS = [(t, actor) for t in TRANSITIONS for actor in Party.values if actor not in t.actors]
 
 
 def move(offer, to_status, actor_kind, owner):
-    member = offer.members.first() if actor_kind == Actor.RECIPIENT else None
+    member = offer.members.first() if actor_kind == Party.RECIPIENT else None
     terms = Money(3000, "USD") if to_status in {Status.COUNTER, Status.PARTIAL_GRANTED} else None
     return services.offer_transition(
         offer=offer, to_status=to_status, actor_kind=actor_kind, member=member,
-        actor=owner if actor_kind == Actor.PROVIDER else None, terms=terms, note="because",
+        actor=owner if actor_kind == Party.PROVIDER else None, terms=terms, note="because",
     )
 
 
@@ -54,14 +54,14 @@ def test_the_wrong_actor_is_refused_and_nothing_changes(offer_in, owner, transit
 def test_a_change_not_in_the_table_is_refused_with_a_message(offer_in, owner, source, target):
     offer = offer_in(source)
     with pytest.raises(TransitionNotAllowed, match=f"can't go from {Status(source).label} to {Status(target).label}"):
-        move(offer, target, Actor.PROVIDER, owner)
+        move(offer, target, Party.PROVIDER, owner)
     offer.refresh_from_db()
     assert offer.status == source
 
 
 def test_final_statuses_lead_nowhere():
     assert FINAL == {Status.REJECTED, Status.CANCELLED, Status.EXPIRED, Status.ACKNOWLEDGED}
-    assert all(transitions_from(status, actor) == [] for status in FINAL for actor in Actor.values)
+    assert all(transitions_from(status, actor) == [] for status in FINAL for actor in Party.values)
 
 
 def test_every_status_is_reachable_from_draft():
@@ -79,18 +79,18 @@ def test_every_status_is_reachable_from_draft():
 def test_of_two_racing_changes_one_wins(offer_in, owner):
     offer = offer_in(Status.OFFERED)
     stale = Offer.objects.get(pk=offer.pk)
-    move(offer, Status.CANCELLED, Actor.PROVIDER, owner)
+    move(offer, Status.CANCELLED, Party.PROVIDER, owner)
     with pytest.raises(TransitionNotAllowed, match="it is now Cancelled"):
-        move(stale, Status.APPROVED, Actor.RECIPIENT, owner)
+        move(stale, Status.APPROVED, Party.RECIPIENT, owner)
     assert Offer.objects.get(pk=offer.pk).status == Status.CANCELLED
     assert OfferEvent.objects.filter(offer=offer, to_status=Status.APPROVED).count() == 0
 
 
 def test_accepting_a_counter_makes_its_terms_the_offer(offer_in, owner):
     offer = offer_in(Status.OFFERED)
-    services.offer_transition(offer=offer, to_status=Status.COUNTER, actor_kind=Actor.RECIPIENT, member=offer.members.get(), terms=Money(4000, "USD"))
+    services.offer_transition(offer=offer, to_status=Status.COUNTER, actor_kind=Party.RECIPIENT, member=offer.members.get(), terms=Money(4000, "USD"))
     assert offer.proposed_display == "$40.00" and offer.value_display == "$25.00"
-    services.offer_transition(offer=offer, to_status=Status.APPROVED, actor_kind=Actor.PROVIDER, actor=owner)
+    services.offer_transition(offer=offer, to_status=Status.APPROVED, actor_kind=Party.PROVIDER, actor=owner)
     offer.refresh_from_db()
     assert offer.value_display == "$40.00" and offer.proposed_amount_minor is None
 
@@ -99,9 +99,9 @@ def test_a_counter_without_a_value_or_in_another_currency_is_refused(offer_in):
     offer = offer_in(Status.OFFERED)
     member = offer.members.get()
     with pytest.raises(TransitionNotAllowed, match="Say what value"):
-        services.offer_transition(offer=offer, to_status=Status.COUNTER, actor_kind=Actor.RECIPIENT, member=member)
+        services.offer_transition(offer=offer, to_status=Status.COUNTER, actor_kind=Party.RECIPIENT, member=member)
     with pytest.raises(TransitionNotAllowed, match="in USD"):
-        services.offer_transition(offer=offer, to_status=Status.COUNTER, actor_kind=Actor.RECIPIENT, member=member, terms=Money(100, "EUR"))
+        services.offer_transition(offer=offer, to_status=Status.COUNTER, actor_kind=Party.RECIPIENT, member=member, terms=Money(100, "EUR"))
     assert Offer.objects.get(pk=offer.pk).status == Status.OFFERED
 
 

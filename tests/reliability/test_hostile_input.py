@@ -33,7 +33,7 @@ from jobs.models import BackgroundJob
 from offers import services as offer_services
 from offers.demo import walk_to
 from offers.models import IncentiveType, Offer, OfferMember
-from offers.transitions import Actor, Status
+from offers.transitions import Party, Status
 from rewards.models import Advocate, Reward, RewardAccount
 from rewards.views import BULK_RESULT_SESSION_KEY
 from studies.models import StudyParticipant
@@ -84,7 +84,7 @@ def test_crlf_in_names_and_subjects_adds_no_recipient(organization, owner, budge
         )
         # The recipient counters: the provider is notified with the recipient's name in the subject.
         offer_services.offer_transition(
-            offer=offer, to_status=Status.COUNTER, actor_kind=Actor.RECIPIENT, member=offer.members.get(),
+            offer=offer, to_status=Status.COUNTER, actor_kind=Party.RECIPIENT, member=offer.members.get(),
             terms=Money(3000, "USD"), note="Bcc: note@evil.test",
         )
         link = offer_services.offer_create(

@@ -37,7 +37,7 @@ from incentives.models import Incentive
 from incentives.tokens import claim_token
 from offers import services as offer_services
 from offers.models import IncentiveProgram, IncentiveType, LinkTemplate, Offer, OfferMember
-from offers.transitions import Actor, Status as OfferStatus
+from offers.transitions import Party, Status as OfferStatus
 from studies.models import Study
 from tenancy.models import Organization, User
 
@@ -148,10 +148,10 @@ def test_expired_and_cancelled_links_answer_410_with_a_page_that_says_why(client
     offers = Offer.objects.for_org(acme)
     cancelled_offer = offer_services.offer_transition(
         offer=offers.get(status=OfferStatus.OFFERED, delivery=Offer.Delivery.EMAIL), to_status=OfferStatus.CANCELLED,
-        actor_kind=Actor.PROVIDER, actor=owner,
+        actor_kind=Party.PROVIDER, actor=owner,
     )
     link = offer_services.offer_from_template(template=LinkTemplate.objects.for_org(acme).first(), actor=owner)
-    offer_services.offer_transition(offer=link, to_status=OfferStatus.EXPIRED, actor_kind=Actor.SYSTEM)
+    offer_services.offer_transition(offer=link, to_status=OfferStatus.EXPIRED, actor_kind=Party.SYSTEM)
 
     cases = {
         "claim, cancelled": (reverse("incentives:claim", args=[claim_token(cancelled.token_nonce)]), "This incentive was cancelled"),
