@@ -370,7 +370,7 @@ def reward_cancel(*, reward: Reward, actor: Actor, note: str = "", now: datetime
     """Cancel an unredeemed reward whose event is under two years old; its money goes back out."""
     now = now or timezone.now()
     if now >= cancel_deadline(reward):
-        raise cancel_refusal(reward, now=now) or RewardConflict("This reward can't be cancelled.", code="not_cancellable")
+        raise cancel_refusal(reward, now=now)  # the two-year rule: checked first, so never None here
     rows = Reward.objects.filter(pk=reward.pk, status__in=[Status.PENDING, Status.AVAILABLE], redeemed_minor=0).update(
         status=Status.CANCELLED, status_before_cancel=F("status"), pending_reason=Reason.NONE
     )
