@@ -131,7 +131,15 @@ class LedgerTransaction(TenantModel):
     actor_label = models.CharField(max_length=200, help_text="Who or what made it.")
     reference = models.CharField(max_length=100, blank=True, help_text="What it concerns.")
     memo = models.CharField(max_length=500, blank=True)
+    # A correction: the transaction this one undoes (a transaction is reversed at most once).
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    # What an owner may correct by hand: the movements they made themselves. The rest are undone
+    # by their own service (a cancel releases a send; a reward cancel reverses its creation).
+    CORRECTABLE = ("fund", "withdraw")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -140,6 +148,17 @@ class LedgerTransaction(TenantModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_correctable(self) -> bool:
+        """A fund or withdrawal not yet reversed (`reversed_by` must be fetched with it)."""
+        if self.kind not in self.CORRECTABLE:
+            return False
+        try:
+            self.reversed_by
+        except LedgerTransaction.DoesNotExist:
+            return True
+        return False
 
 
 class LedgerEntry(TenantModel):

@@ -55,25 +55,9 @@ def budget_transactions(*, budget: Budget):
     return (
         LedgerTransaction.objects.for_org(budget.organization)
         .filter(budget=budget)
-        .select_related("actor")
+        .select_related("reverses", "reversed_by")
         .prefetch_related("entries")
     )
-
-
-def with_budget_deltas(transactions, *, budget: Budget):
-    """Give each transaction `deltas`: what it moved in each of the budget's accounts."""
-    kinds = {
-        budget.available_account_id: "available",
-        budget.reserved_account_id: "reserved",
-        budget.paid_out_account_id: "paid_out",
-    }
-    for txn in transactions:
-        txn.deltas = {
-            kinds[entry.account_id]: budget.money(entry.amount_minor)
-            for entry in txn.entries.all()
-            if entry.account_id in kinds
-        }
-    return transactions
 
 
 def ledger_problems() -> list[str]:

@@ -52,6 +52,7 @@ def ledger_post(
     reference: str = "",
     memo: str = "",
     budget: Budget | None = None,
+    reverses: LedgerTransaction | None = None,
 ) -> LedgerTransaction:
     """Write one balanced transaction and move the cached balances, all or nothing.
 
@@ -79,6 +80,7 @@ def ledger_post(
             actor_label=actor_label or actor_label_for(actor),
             reference=reference,
             memo=memo,
+            reverses=reverses,
         )
         LedgerEntry.objects.bulk_create(
             LedgerEntry(organization=organization, transaction=txn, account=account, amount_minor=amount)
@@ -165,6 +167,47 @@ def budget_withdraw(*, budget: Budget, amount: Money, actor, memo: str = "") -> 
         memo=memo,
         shortfall=lambda has, needs: f"Budget {budget.name} has {has} available; you asked to withdraw {needs}.",
     )
+
+
+class NotCorrectable(LedgerError):
+    code = "not_correctable"
+    status = 409
+
+
+def ledger_reverse(*, transaction_to_undo: LedgerTransaction, actor, reason: str) -> LedgerTransaction:
+    """Correct a budget's fund or withdrawal by posting its opposite, with the reason; the
+    original stays. Each is reversed at most once (a unique link, so a double submit or a race
+    gets NotCorrectable); a fund whose money has since been sent can't be reversed below zero."""
+    reason = reason.strip()
+    if not reason:
+        raise NotCorrectable("Say why this is being corrected.")
+    original = transaction_to_undo
+    if original.kind not in LedgerTransaction.CORRECTABLE:
+        raise NotCorrectable(f"A {original.get_kind_display().lower()} is undone by its own action, not corrected here.")
+    budget = original.budget
+    entries = list(original.entries.select_related("account"))
+    already = f"{original} was corrected already."
+    if LedgerTransaction.objects.filter(reverses=original).exists():
+        raise NotCorrectable(already)
+    try:
+        return ledger_post(
+            organization=original.organization,
+            kind=LedgerTransaction.Kind.REVERSAL,
+            postings=[(entry.account, -entry.amount_minor) for entry in entries],
+            actor=actor,
+            reference=f"reverses:{original.pk}",
+            memo=reason[:500],
+            budget=budget,
+            reverses=original,
+        )
+    except IntegrityError:  # a concurrent correction of the same transaction won
+        raise NotCorrectable(already) from None
+    except InsufficientFunds:
+        budget.available_account.refresh_from_db(fields=["balance_minor"])
+        amount = budget.money(sum(entry.amount_minor for entry in entries if entry.amount_minor > 0))
+        raise InsufficientFunds(
+            f"Budget {budget.name} has {budget.available_account.balance} available; reversing this fund needs {amount}."
+        ) from None
 
 
 def budget_reserve(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "", purpose: str = "send") -> LedgerTransaction:

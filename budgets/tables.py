@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.contrib.humanize.templatetags.humanize import intcomma
 
 from core.tables import ConfigurableTable, MoneyColumn
+from core.templatetags.money import signed
 
 
 class CountColumn(tables.Column):
@@ -31,3 +32,46 @@ class BudgetTable(ConfigurableTable):
     class Meta:
         empty_text = "No budgets yet."
         order_by = "name"
+
+
+class LedgerTable(tables.Table):
+    """A budget's ledger, newest first: what each transaction moved in each of its accounts,
+    and, for owners, the Correct action on a fund or withdrawal (budgets.services.ledger_reverse)."""
+
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="When")
+    kind = tables.TemplateColumn(template_name="budgets/_ledger_what.html", verbose_name="What")
+    actor_label = tables.Column(verbose_name="By")
+    reference = tables.Column()
+    available = tables.Column(empty_values=(), attrs=CountColumn.attrs)
+    reserved = tables.Column(empty_values=(), attrs=CountColumn.attrs)
+    paid_out = tables.Column(empty_values=(), verbose_name="Spent", attrs=CountColumn.attrs)
+    actions = tables.TemplateColumn(template_name="budgets/_ledger_correct.html", verbose_name="", orderable=False)
+
+    class Meta:
+        orderable = False
+        empty_text = "No money has moved yet."
+        sequence = ("created_at", "kind", "actor_label", "reference", "available", "reserved", "paid_out", "actions")
+
+    def __init__(self, data, *, budget, can_correct: bool, **kwargs):
+        self.budget = budget
+        self.accounts = {
+            budget.available_account_id: "available",
+            budget.reserved_account_id: "reserved",
+            budget.paid_out_account_id: "paid_out",
+        }
+        super().__init__(data, prefix="ledger_", **kwargs)
+        if not can_correct:
+            self.columns.hide("actions")
+
+    def _delta(self, record, kind):
+        moved = [entry.amount_minor for entry in record.entries.all() if self.accounts.get(entry.account_id) == kind]
+        return signed(self.budget.money(sum(moved))) if moved else ""
+
+    def render_available(self, record):
+        return self._delta(record, "available")
+
+    def render_reserved(self, record):
+        return self._delta(record, "reserved")
+
+    def render_paid_out(self, record):
+        return self._delta(record, "paid_out")

@@ -9,7 +9,8 @@ htmx (not boosted) requests, only its `#results` partial.
 The template puts its table in `{% partialdef results inline %}<div id="results">…</div>`, and
 its filter form posts there with hx-get / hx-target="#results". The table gets the person's
 chosen columns, sorting from ?sort= and a page that doesn't count every row
-(core.tables.configure_table).
+(core.tables.configure_table); `counted=True` is for the few lists that show their total (My
+Offers): one COUNT over the filtered rows, and numbered pages.
 """
 
 from django.shortcuts import render
@@ -17,13 +18,15 @@ from django.shortcuts import render
 from .tables import configure_table
 
 
-def list_page(request, template, table_class, filterset_class, queryset, *, per_page=50, context=None):
+def list_page(request, template, table_class, filterset_class, queryset, *, per_page=50, context=None, counted=False,
+              status=200):
     filterset = filterset_class(request.GET, queryset=queryset, request=request) if filterset_class else None
     table = table_class(filterset.qs if filterset is not None else queryset)
-    configure_table(table, request, per_page=per_page)
+    configure_table(table, request, per_page=per_page, counted=counted)
     partial = request.htmx and not request.htmx.boosted
     return render(
         request,
         f"{template}#results" if partial else template,
         {"table": table, "filterset": filterset, **(context or {})},
+        status=status,
     )

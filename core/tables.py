@@ -93,8 +93,9 @@ def paginate_table(table, request, *, per_page: int, paginator_class=Paginator):
     return table
 
 
-def configure_table(table, request, *, per_page: int = 50):
-    """Chosen columns, ordering and a COUNT-free page from the request's query string."""
+def configure_table(table, request, *, per_page: int = 50, counted: bool = False):
+    """Chosen columns, ordering and a page from the request's query string: COUNT-free unless
+    `counted` (a list that shows its total)."""
     if isinstance(table, ConfigurableTable):
         table.show_chosen(request.user)
-    return paginate_table(table, request, per_page=per_page, paginator_class=LazyPaginator)
+    return paginate_table(table, request, per_page=per_page, paginator_class=Paginator if counted else LazyPaginator)

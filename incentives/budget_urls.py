@@ -9,4 +9,5 @@ urlpatterns = [
     path("budgets/<int:pk>/", views.budget_detail, name="detail"),
     path("budgets/<int:pk>/fund/", views.budget_fund, name="fund"),
     path("budgets/<int:pk>/withdraw/", views.budget_withdraw, name="withdraw"),
+    path("budgets/<int:pk>/ledger/<int:transaction_pk>/correct/", views.budget_correct, name="correct"),
 ]

@@ -2,13 +2,15 @@ import django_tables2 as tables
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from core.tables import ConfigurableTable
+
 from .models import Distribution, LinkTemplate, Offer
 from .selectors import offer_menu
 
 NUMBER = {"td": {"class": "num"}, "th": {"class": "num"}}
 
 
-class OfferTable(tables.Table):
+class OfferTable(ConfigurableTable):
     # Links out of the boosted results area must be plain links (htmx would swap only #results).
     id = tables.Column(linkify=("offers:detail", [tables.A("pk")]), verbose_name="ID", attrs={"a": {"hx-boost": "false"}})
     recipient = tables.Column(
@@ -50,7 +52,7 @@ class OfferTable(tables.Table):
         return render_to_string("offers/_row_menu.html", {"offer": record, "items": offer_menu(record, link_url=link)})
 
 
-class LinkTemplateTable(tables.Table):
+class LinkTemplateTable(ConfigurableTable):
     name = tables.Column(linkify=("offers:link_template_edit", [tables.A("pk")]))
     program = tables.Column(accessor="program__name", verbose_name="Program")
     incentive_type = tables.Column(verbose_name="Type")
@@ -69,7 +71,7 @@ class LinkTemplateTable(tables.Table):
         return record.value_display
 
 
-class DistributionTable(tables.Table):
+class DistributionTable(ConfigurableTable):
     distributed_on = tables.DateColumn(format="Y-m-d", verbose_name="Date")
     amount = tables.Column(accessor="amount_minor", attrs=NUMBER)
     method = tables.Column()

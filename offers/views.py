@@ -8,7 +8,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from core.csv import csv_response
 from core.errors import DomainError
-from core.tables import configure_table, paginate_table
+from core.lists import list_page
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
 from . import selectors, services
@@ -84,11 +84,10 @@ def program_detail(request, pk):
 def offer_list(request):
     setup = selectors.provider_setup(organization=request.organization)
     offers = selectors.offer_list(organization=request.organization)
-    filterset = OfferFilterSet(request.GET, queryset=offers, request=request)
-    table = OfferTable(filterset.qs)
-    paginate_table(table, request, per_page=PER_PAGE)  # the page says how many offers match
-    template = _fragment(request, "offers/offer_list.html", "results")
-    return render(request, template, {"table": table, "filterset": filterset, "setup": setup})
+    return list_page(  # counted: the page says how many offers match
+        request, "offers/offer_list.html", OfferTable, OfferFilterSet, offers, per_page=PER_PAGE, counted=True,
+        context={"setup": setup},
+    )
 
 
 def _ready_or_redirect(request):
@@ -222,10 +221,12 @@ def offer_distributions(request, pk):
             else:
                 messages.success(request, f"Recorded {form.cleaned_data['amount']} for offer #{offer.pk}.")
                 return redirect("offers:distributions", pk=offer.pk)
-    table = DistributionTable(selectors.offer_distributions(offer=offer))
-    context = {"offer": offer, "form": form, "table": table, "totals": selectors.distribution_totals(offer=offer),
+    context = {"offer": offer, "form": form, "totals": selectors.distribution_totals(offer=offer),
                "can_record": offer.status in services.DISTRIBUTABLE}
-    return render(request, "offers/offer_distributions.html", context)
+    return list_page(
+        request, "offers/offer_distributions.html", DistributionTable, None, selectors.offer_distributions(offer=offer),
+        per_page=PER_PAGE, context=context,
+    )
 
 
 @provider_required
@@ -258,10 +259,11 @@ def link_template_list(request):
             template = services.link_template_save(organization=request.organization, **form.template_fields())
             messages.success(request, f"Link template “{template}” created.")
             return redirect("offers:link_templates")
-    table = LinkTemplateTable(selectors.link_template_list(organization=request.organization))
-    configure_table(table, request, per_page=PER_PAGE)
-    setup = selectors.provider_setup(organization=request.organization)
-    return render(request, "offers/link_template_list.html", {"form": form, "table": table, "setup": setup})
+    return list_page(
+        request, "offers/link_template_list.html", LinkTemplateTable, None,
+        selectors.link_template_list(organization=request.organization), per_page=PER_PAGE,
+        context={"form": form, "setup": selectors.provider_setup(organization=request.organization)},
+    )
 
 
 @provider_required

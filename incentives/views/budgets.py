@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django_tables2.paginators import LazyPaginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -7,22 +7,25 @@ from django.views.decorators.vary import vary_on_headers
 
 from core.errors import DomainError
 from core.once import once
-from core.tables import configure_table
+from core.lists import list_page
+from core.tables import paginate_table
 from tenancy.access import get_for_org_or_404, manager_required, organization_required
 
 from budgets import selectors, services
 from budgets.charts import funds_chart
 from budgets.forms import BudgetForm, MoneyMovementForm
 from budgets.models import Budget
-from budgets.tables import BudgetTable
+from budgets.models import LedgerTransaction
+from budgets.tables import BudgetTable, LedgerTable
 
 from .recipients import recipients_context, render_results, wants_results
 
 
 @organization_required
 def budget_list(request):
-    table = configure_table(BudgetTable(selectors.budget_list_with_counts(organization=request.organization)), request)
-    return render(request, "budgets/budget_list.html", {"table": table})
+    return list_page(
+        request, "budgets/budget_list.html", BudgetTable, None, selectors.budget_list_with_counts(organization=request.organization)
+    )
 
 
 @manager_required
@@ -44,9 +47,11 @@ def budget_detail(request, pk):
     context = recipients_context(request, budget=budget)
     if wants_results(request):
         return render_results(request, context)
-    # The ledger pages with its own parameter: `page` belongs to the recipients table.
-    transactions = Paginator(selectors.budget_transactions(budget=budget), 25).get_page(request.GET.get("ledger_page"))
-    selectors.with_budget_deltas(transactions, budget=budget)
+    # The ledger pages with its own parameter (ledger_page): `page` belongs to the recipients table.
+    ledger = LedgerTable(
+        selectors.budget_transactions(budget=budget), budget=budget, can_correct=request.membership.is_manager
+    )
+    paginate_table(ledger, request, per_page=25, paginator_class=LazyPaginator)
     series = selectors.budget_funds_series(budget=budget)
     return render(
         request,
@@ -54,7 +59,7 @@ def budget_detail(request, pk):
         {
             **context,
             "budget": budget,
-            "transactions": transactions,
+            "ledger": ledger,
             "chart": funds_chart(series, currency=budget.currency, today=timezone.localdate()),
             "fund_form": MoneyMovementForm(budget=budget, prefix="fund"),
             "withdraw_form": MoneyMovementForm(budget=budget, prefix="withdraw"),
@@ -93,3 +98,20 @@ def budget_withdraw(request, pk):
     return _move_money(
         request, pk, prefix="withdraw", service=services.budget_withdraw, done="Withdrew {amount} from {budget}."
     )
+
+
+@manager_required
+@require_POST
+def budget_correct(request, pk, transaction_pk):
+    """Reverse a fund or withdrawal, with the reason; the original stays in the ledger."""
+    budget = get_for_org_or_404(Budget.objects.with_accounts(), request, pk=pk)
+    original = get_for_org_or_404(LedgerTransaction.objects.filter(budget=budget), request, pk=transaction_pk)
+    try:
+        with once(request) as first:
+            if first:
+                services.ledger_reverse(transaction_to_undo=original, actor=request.user, reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Corrected {original}: its opposite is posted{'' if first else ' (once)'}.")
+    return redirect("budgets:detail", pk=budget.pk)
