@@ -2,18 +2,19 @@
 another organization's endpoint or delivery a 404)."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.lists import list_page
 from tenancy.access import get_for_org_or_404, manager_required
 
 from . import services, signing
 from .events import EVENT_TYPES
 from .forms import EndpointForm, ReplaySinceForm
 from .models import WebhookDelivery, WebhookEndpoint
+from .tables import DeliveryFilterSet, DeliveryTable
 
 # The endpoint whose secret the next visit of its secret page shows: once, right after registering.
 SECRET_SESSION_KEY = "webhooks.show_secret_of"
@@ -60,15 +61,13 @@ def endpoint_secret(request, pk):
 @manager_required
 def endpoint_detail(request, pk):
     endpoint = get_for_org_or_404(WebhookEndpoint.objects.select_related("created_by"), request, pk=pk)
-    deliveries = WebhookDelivery.objects.for_org(request.organization).filter(endpoint=endpoint).select_related("event")
-    status = request.GET.get("status")
-    if status in WebhookDelivery.Status.values:
-        deliveries = deliveries.filter(status=status)
-    page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
-    return render(request, "webhooks/endpoint_detail.html", {
-        "endpoint": endpoint, "page": page, "status": status, "statuses": WebhookDelivery.Status.choices,
-        "replay_form": ReplaySinceForm(),
-    })
+    deliveries = (
+        WebhookDelivery.objects.for_org(request.organization).filter(endpoint=endpoint).select_related("event", "endpoint")
+    )
+    return list_page(
+        request, "webhooks/endpoint_detail.html", DeliveryTable, DeliveryFilterSet, deliveries,
+        context={"endpoint": endpoint, "replay_form": ReplaySinceForm()},
+    )
 
 
 def _act(request, pk, action, done: str):
