@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("organization/settings/webhooks/", include("webhooks.urls")),
+    path("organization/settings/api-keys/", include("api.page_urls")),
     path("organization/", include("tenancy.urls")),
     path("incentives/", include("incentives.budget_urls")),
     path("incentives/", include("incentives.recipient_urls")),

@@ -66,6 +66,7 @@ class OrganizationPolicyForm(forms.ModelForm):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
         max_length=100,
+        error_messages={"required": "Give the key a name."},
         help_text="What uses this key, e.g. “CRM sync”.",
         widget=forms.TextInput(attrs={"placeholder": "New key's name, e.g. CRM sync", "aria-label": "New API key's name"}),
     )

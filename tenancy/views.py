@@ -1,12 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import services
-from .access import get_for_org_or_404, manager_required
-from .forms import ApiKeyForm, OrganizationPolicyForm
+from .access import manager_required
+from .forms import OrganizationPolicyForm
 from .middleware import SESSION_KEY
 from .models import ApiKey
 
@@ -35,31 +34,5 @@ def organization_settings(request):
     return render(
         request,
         "tenancy/settings.html",
-        {
-            "form": form,
-            "api_key_form": ApiKeyForm(),
-            "api_keys": ApiKey.objects.for_org(request.organization).select_related("created_by"),
-        },
+        {"form": form, "api_keys": ApiKey.objects.for_org(request.organization).active().count()},
     )
-
-
-@never_cache  # the page shows the new key once: no browser or proxy may keep a copy
-@manager_required
-@require_POST
-def api_key_create(request):
-    form = ApiKeyForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Give the key a name.")
-        return redirect("tenancy:settings")
-    key, raw = services.api_key_create(
-        organization=request.organization, name=form.cleaned_data["name"], actor=request.user
-    )
-    return render(request, "tenancy/api_key_created.html", {"key": key, "raw": raw})
-
-
-@manager_required
-@require_POST
-def api_key_revoke(request, pk):
-    key = services.api_key_revoke(key=get_for_org_or_404(ApiKey, request, pk=pk))
-    messages.success(request, f"API key “{key.name}” is revoked.")
-    return redirect("tenancy:settings")
