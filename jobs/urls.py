@@ -4,5 +4,6 @@ from . import views
 
 app_name = "jobs"
 urlpatterns = [
+    path("", views.job_list, name="list"),
     path("<int:pk>/", views.job_detail, name="detail"),
 ]

@@ -2,11 +2,19 @@ from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
 from core import system
+from core.lists import list_page
 from tenancy.access import get_for_org_or_404, manager_required, organization_required
 
 from . import selectors
 from .kinds import KINDS
 from .models import BackgroundJob
+from .tables import JobFilterSet, JobTable
+
+
+@organization_required
+def job_list(request):
+    jobs = BackgroundJob.objects.for_org(request.organization).defer("ids", "summary").select_related("created_by")
+    return list_page(request, "jobs/job_list.html", JobTable, JobFilterSet, jobs)
 
 
 @organization_required

@@ -104,3 +104,24 @@ def test_a_jobs_actor_keeps_their_own_rights(organization, owner, study):
     tasks.job_run(job.pk)
     job.refresh_from_db()
     assert (job.done_count, job.summary["skipped"]) == (0, {"in studies you don't own": 2})
+
+
+# session, user, membership, saved columns, the page of jobs with who started them
+QUERIES_JOB_LIST = 5
+
+
+@pytest.mark.parametrize("count", [2, 60])
+def test_the_jobs_list_filters_and_makes_a_constant_number_of_queries(client_for, organization, researcher, owner, outsider, count, django_assert_num_queries):
+    for n in range(count):
+        start(organization, researcher if n % 2 else owner, [n], kind="incentives_resend" if n == 0 else "incentives_cancel")
+    BackgroundJob.objects.filter(kind="incentives_resend").update(status="done")
+    start(outsider.memberships.get().organization, outsider, [1])
+    client = client_for(researcher)
+    with django_assert_num_queries(QUERIES_JOB_LIST):
+        page = client.get(reverse("jobs:list")).content.decode()
+    assert page.count("<progress ") == min(count, 50)
+    done = client.get(reverse("jobs:list"), {"status": "done"}, HTTP_HX_REQUEST="true").content.decode()
+    assert done.count("<progress ") == 1 and "Resending incentives" in done and "<html" not in done
+    mine = client.get(reverse("jobs:list"), {"mine": "true"}).content.decode()
+    assert mine.count("<progress ") == min(count // 2, 50)
+    assert "Bulk jobs" in page  # in the user menu

@@ -1,0 +1,53 @@
+"""The Bulk jobs list: its filters and its table (core.lists.list_page)."""
+
+import django_filters
+import django_tables2 as tables
+
+from core.tables import ConfigurableTable
+
+from .kinds import KINDS
+from .models import BackgroundJob
+
+
+class JobFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=BackgroundJob.Status.choices, empty_label="Any status")
+    kind = django_filters.ChoiceFilter(
+        choices=[(kind, title) for kind, (title, _, _) in KINDS.items()], empty_label="Any job", label="Job"
+    )
+    mine = django_filters.BooleanFilter(method="started_by_me", label="Started by me", widget=django_filters.widgets.BooleanWidget())
+
+    class Meta:
+        model = BackgroundJob
+        fields = ["status", "kind"]
+
+    def started_by_me(self, queryset, name, value):
+        return queryset.filter(created_by=self.request.user) if value else queryset
+
+
+class JobTable(ConfigurableTable):
+    id = tables.Column(linkify=("jobs:detail", [tables.A("pk")]), verbose_name="Job", order_by=("pk",))
+    kind = tables.Column(verbose_name="What", order_by=("kind", "pk"))
+    status = tables.TemplateColumn(
+        '<span class="badge badge-{{ record.status }}">{{ record.get_status_display }}</span>', order_by=("status", "pk")
+    )
+    progress = tables.TemplateColumn(
+        '<progress value="{{ record.processed }}" max="{{ record.total|default:1 }}" aria-label="{{ record.percent }}%"></progress>'
+        ' <small>{{ record.processed }} of {{ record.total }}: {{ record.done_count }} done, {{ record.skipped_count }} skipped,'
+        ' {{ record.failed_count }} failed</small>',
+        orderable=False,
+    )
+    created_by = tables.Column(verbose_name="Started by", default="system", order_by=("created_by__email", "pk"))
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Started", order_by=("created_at", "pk"))
+    finished_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Finished", default="—", order_by=("finished_at", "pk"))
+
+    default_columns = ("id", "kind", "status", "progress", "created_by", "created_at", "finished_at")
+
+    class Meta:
+        empty_text = "No bulk jobs yet: bulk cancels and resends of many incentives run here."
+        order_by = ("-created_at",)
+
+    def render_id(self, value):
+        return f"#{value}"
+
+    def render_kind(self, value):
+        return KINDS[value][0] if value in KINDS else value
