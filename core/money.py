@@ -114,13 +114,6 @@ class Money:
     def __mul__(self, count: int) -> "Money":
         return Money(self.amount_minor * count, self.currency)
 
-    def split(self, parts: int) -> list["Money"]:
-        """Shares that differ by at most one minor unit and add up to exactly this amount."""
-        if parts < 1:
-            raise MoneyError("Split into at least one part.")
-        base, extra = divmod(self.amount_minor, parts)
-        return [Money(base + (1 if i < extra else 0), self.currency) for i in range(parts)]
-
 
 def format_money(amount_minor: int, currency: str) -> str:
     return str(Money(amount_minor, currency))
