@@ -57,6 +57,18 @@ class ConfigurableTable(tables.Table):
         """(name, label, shown) for the column chooser."""
         return [(name, label, self.columns[name].visible) for name, label in self.choosable_columns()]
 
+    @property
+    def shown(self) -> str:
+        """What the page shows, without counting every match: "3", or "26–50" and more."""
+        page = getattr(self, "page", None)
+        if page is None:
+            return ""
+        rows = len(page.object_list)
+        if page.number == 1 and not page.has_next():
+            return str(rows)
+        first = (page.number - 1) * self.paginator.per_page + 1
+        return f"{first}–{first + rows - 1}" if rows else "none"
+
     def show_chosen(self, user) -> None:
         chosen = set(self.chosen_columns(user))
         for name, _ in self.choosable_columns():
@@ -93,9 +105,8 @@ def paginate_table(table, request, *, per_page: int, paginator_class=Paginator):
     return table
 
 
-def configure_table(table, request, *, per_page: int = 50, counted: bool = False):
-    """Chosen columns, ordering and a page from the request's query string: COUNT-free unless
-    `counted` (a list that shows its total)."""
+def configure_table(table, request, *, per_page: int = 50):
+    """Chosen columns, ordering and a COUNT-free page from the request's query string."""
     if isinstance(table, ConfigurableTable):
         table.show_chosen(request.user)
-    return paginate_table(table, request, per_page=per_page, paginator_class=Paginator if counted else LazyPaginator)
+    return paginate_table(table, request, per_page=per_page, paginator_class=LazyPaginator)

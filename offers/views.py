@@ -84,8 +84,8 @@ def program_detail(request, pk):
 def offer_list(request):
     setup = selectors.provider_setup(organization=request.organization)
     offers = selectors.offer_list(organization=request.organization)
-    return list_page(  # counted: the page says how many offers match
-        request, "offers/offer_list.html", OfferTable, OfferFilterSet, offers, per_page=PER_PAGE, counted=True,
+    return list_page(
+        request, "offers/offer_list.html", OfferTable, OfferFilterSet, offers, per_page=PER_PAGE,
         context={"setup": setup},
     )
 

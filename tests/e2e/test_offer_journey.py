@@ -81,10 +81,11 @@ def test_link_offer_from_template_to_widget(page, browser, live_server, demo, lo
 
     # A distribution is recorded, then the offer is completed.
     page.get_by_role("link", name="Distributions").click()
-    page.get_by_label("Amount (USD)").fill("40.00")
-    page.get_by_label("Method").select_option("gift_card")
-    page.get_by_label("Reference").fill("GC-4040")
-    page.get_by_role("button", name="Record distribution").click()
+    record = page.locator("form", has=page.get_by_role("button", name="Record distribution"))
+    record.get_by_label("Amount (USD)").fill("40.00")
+    record.get_by_label("Method").select_option("gift_card")
+    record.get_by_label("Reference").fill("GC-4040")
+    record.get_by_role("button", name="Record distribution").click()
     expect(page.locator("#distributed-total")).to_have_text("$40.00")
     expect(page.get_by_role("cell", name="GC-4040")).to_be_visible()
     page.get_by_role("link", name="Details").click()

@@ -398,3 +398,21 @@ def test_save_and_send_is_one_transaction_a_refused_send_keeps_the_draft_as_it_w
     assert "The mail server is not configured." in text(response)
     offer.refresh_from_db()
     assert (offer.status, offer.amount_minor) == (Status.DRAFT, 2500) and offer.message != "Edited"
+
+
+def test_my_offers_says_which_offers_the_page_shows_without_counting_them_all(client_for, owner, offer_factory, django_assert_num_queries):
+    for _ in range(30):
+        offer_factory()
+    client = client_for(owner)
+    first = client.get(LIST).content.decode()
+    assert "Offers 1–25 of more" in first
+    assert re.search(r"Offers 26–30\s", client.get(LIST, {"page": 2}).content.decode())
+    one = client.get(LIST, {"q": f"#{Offer.objects.order_by('pk').first().pk}"}).content.decode()
+    assert re.search(r"offer-count\">1 offer\s", one)
+    assert "SELECT COUNT(" not in " ".join(q["sql"].upper() for q in _captured(client))
+
+
+def _captured(client):
+    with CaptureQueriesContext(connection) as queries:
+        client.get(LIST)
+    return queries.captured_queries
