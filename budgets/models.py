@@ -28,12 +28,15 @@ class LedgerAccount(TenantModel):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     currency = models.CharField(max_length=3)
     name = models.CharField(max_length=250)
+    # The cached balance the conditional UPDATE guards. An external-funding account keeps none
+    # (always 0: it may go negative, so a cache would protect nothing and serialise every write
+    # of the organization on its row); its balance is the sum of its entries.
     balance_minor = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="external") | Q(balance_minor__gte=0),
+                condition=Q(kind="external", balance_minor=0) | (~Q(kind="external") & Q(balance_minor__gte=0)),
                 name="ledger_account_balance_not_negative",
             ),
             models.UniqueConstraint(

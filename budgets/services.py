@@ -58,6 +58,9 @@ def ledger_post(
 
     Accounts are updated in id order (so concurrent posts can't deadlock) by a conditional
     UPDATE that refuses to take an account below zero; that refusal is InsufficientFunds.
+    An external-funding account gets its entries but no balance update: it may go negative, so a
+    cached balance would guard nothing and only make every fund, withdrawal and reward of the
+    organization queue for its one row (its balance is the sum of its entries when wanted).
     """
     if sum(amount for _, amount in postings) != 0:
         raise LedgerError("A ledger transaction must sum to zero.")
@@ -67,8 +70,10 @@ def ledger_post(
         raise LedgerError("A ledger transaction stays inside one organization.")
     with transaction.atomic():
         for account, amount in sorted(postings, key=lambda posting: posting[0].pk):
+            if account.kind == LedgerAccount.Kind.EXTERNAL:
+                continue
             rows = LedgerAccount.objects.filter(pk=account.pk)
-            if amount < 0 and account.kind != LedgerAccount.Kind.EXTERNAL:
+            if amount < 0:
                 rows = rows.filter(balance_minor__gte=-amount)
             if rows.update(balance_minor=F("balance_minor") + amount) != 1:
                 raise InsufficientFunds(f"{account} holds less than {Money(-amount, account.currency)}.")

@@ -43,7 +43,22 @@ def test_withdraw_returns_money_to_external_funding(budget, owner):
     refreshed(budget)
     external = LedgerAccount.objects.get(organization=budget.organization, kind="external", currency="USD")
     assert budget.available_minor == 60_000
-    assert external.balance_minor == -60_000
+    assert sum(external.entries.values_list("amount_minor", flat=True)) == -60_000  # its balance: its entries
+    assert external.balance_minor == 0  # and no cached figure for every write to queue on
+
+
+def test_funds_withdrawals_and_rewards_never_update_the_external_accounts_row(budget, owner):
+    """The external account may go negative, so a cached balance on it would guard nothing and
+    serialise the organization's writes (issue 12 item 9): none of them UPDATEs its row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    external = LedgerAccount.objects.get(organization=budget.organization, kind="external", currency="USD")
+    with CaptureQueriesContext(connection) as queries:
+        services.budget_fund(budget=budget, amount=usd(1_000), actor=owner)
+        services.budget_withdraw(budget=budget, amount=usd(500), actor=owner)
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "budgets_ledgeraccount"')]
+    assert len(updates) == 2 and all(f'"id" = {external.pk}' not in sql for sql in updates)
 
 
 def test_reserving_more_than_available_is_refused_with_figures_and_changes_nothing(budget, owner):
