@@ -120,6 +120,19 @@ def test_the_outbox_page_lists_only_this_organizations_emails(client_for, owner,
     assert client.get(reverse("core:outbox_html", args=[theirs.pk])).status_code == 404
 
 
+@pytest.mark.parametrize("emails", [2, 60])
+def test_the_outbox_page_makes_a_constant_number_of_queries(client_for, owner, organization, emails, django_assert_num_queries):
+    OutboundEmail.objects.bulk_create(
+        OutboundEmail(organization=organization, purpose="t", from_name="A", to_email=f"p{n}@example.test", subject=f"Listed {n}", text_body="b")
+        for n in range(emails)
+    )
+    client = client_for(owner)
+    # session, user, membership, saved columns, the page of emails, beat's banner
+    with django_assert_num_queries(6):
+        page = client.get(reverse("core:outbox")).content.decode()
+    assert page.count(">Listed ") == min(emails, 50)
+
+
 def test_researchers_cannot_read_the_outbox(client_for, researcher):
     assert client_for(researcher).get(reverse("core:outbox")).status_code == 403
 
