@@ -14,14 +14,16 @@ class JobFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         choices=[(kind, title) for kind, (title, _, _) in KINDS.items()], empty_label="Any job", label="Job"
     )
-    mine = django_filters.BooleanFilter(method="started_by_me", label="Started by me", widget=django_filters.widgets.BooleanWidget())
+    started_by = django_filters.ChoiceFilter(
+        choices=[("me", "Me")], method="started_by_me", empty_label="Anyone", label="Started by"
+    )
 
     class Meta:
         model = BackgroundJob
         fields = ["status", "kind"]
 
     def started_by_me(self, queryset, name, value):
-        return queryset.filter(created_by=self.request.user) if value else queryset
+        return queryset.filter(created_by=self.request.user) if value == "me" else queryset
 
 
 class JobTable(ConfigurableTable):

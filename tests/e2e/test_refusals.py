@@ -90,3 +90,32 @@ def test_redeeming_more_than_is_available_says_so(page, live_server, demo, log_i
     row.get_by_role("spinbutton").or_(row.get_by_role("textbox")).first.fill(str(Money(10**9, "USD").plain()))
     row.get_by_role("button", name="Redeem").click()
     expect(page.get_by_role("alert")).to_contain_text(re.compile("available|left"))
+
+
+def test_correcting_a_fund_asks_then_posts_its_opposite_or_says_why_not(page, live_server, demo, log_in):
+    """The ledger's Correct…: a reason, the confirm dialog, then both rows; a fund whose money
+    has been sent since is refused on screen with the figures."""
+    from budgets import services
+
+    budget = Budget.objects.with_accounts().get(name="Customer interviews 2026")
+    services.budget_fund(budget=budget, amount=Money(1_500, "USD"), actor=None, memo="typo top-up")
+    log_in("owner@acme.test")
+    page.goto(f"{live_server.url}/incentives/budgets/{budget.pk}/")
+    row = page.get_by_role("row").filter(has_text="typo top-up")
+    row.get_by_text("Correct…").click()
+    row.get_by_label("Why is it wrong?").fill("typed 15 for 1.50")
+    row.get_by_role("button", name=re.compile("Reverse #")).click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_contain_text("The original stays in the ledger")
+    dialog.get_by_role("button", name="Post the correction").click()
+    expect(page.locator("#messages")).to_contain_text("its opposite is posted")
+    expect(page.get_by_role("row").filter(has_text="typed 15 for 1.50")).to_contain_text("Corrects #")
+    assert Budget.objects.with_accounts().get(pk=budget.pk).available_minor == budget.available_minor  # as before the typo
+
+    first = budget.transactions.filter(kind="fund").order_by("pk").first()  # the demo's $5,000, partly sent since
+    row = page.get_by_role("row").filter(has_text=first.memo)
+    row.get_by_text("Correct…").click()
+    row.get_by_label("Why is it wrong?").fill("all of it")
+    row.get_by_role("button", name=re.compile("Reverse #")).click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Post the correction").click()
+    expect(page.locator("#messages").get_by_role("alert")).to_contain_text("reversing this fund needs $5,000.00")

@@ -122,6 +122,6 @@ def test_the_jobs_list_filters_and_makes_a_constant_number_of_queries(client_for
     assert page.count("<progress ") == min(count, 50)
     done = client.get(reverse("jobs:list"), {"status": "done"}, HTTP_HX_REQUEST="true").content.decode()
     assert done.count("<progress ") == 1 and "Resending incentives" in done and "<html" not in done
-    mine = client.get(reverse("jobs:list"), {"mine": "true"}).content.decode()
+    mine = client.get(reverse("jobs:list"), {"started_by": "me"}).content.decode()
     assert mine.count("<progress ") == min(count // 2, 50)
     assert "Bulk jobs" in page  # in the user menu
