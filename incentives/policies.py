@@ -8,10 +8,11 @@
   reminders, resends by hand included;
 - expiry: an incentive unclaimed `unclaimed_expire_after_days` after sending becomes
   `expired` (DESIGN.md's status for the organization's policy; `cancelled` is a person's act)
-  and its money returns to the budget (through incentive_expire, so a claim racing it has one
-  winner).
+  and its money returns to the budget (services.bulk.incentives_expire_many: one conditional
+  UPDATE and one release per budget for each batch of 500, so a claim racing it has one winner).
 
-Both run as the system (actor None) and act row by row, each row its own transaction.
+Both run as the system (actor None). Reminders go row by row, each its own transaction (each
+sends an email); expiry batch by batch, each batch its own transaction.
 """
 
 import datetime
@@ -24,7 +25,8 @@ from core.errors import DomainError
 from tenancy.models import Organization
 
 from .models import Incentive
-from .services import incentive_expire, incentive_remind
+from .services import incentive_remind
+from .services.bulk import incentives_expire_many
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -80,7 +82,16 @@ def incentives_remind_due(*, now: datetime.datetime | None = None) -> int:
 
 
 def incentives_expire_unclaimed_due(*, now: datetime.datetime | None = None) -> int:
-    """Expire every organization's incentives unclaimed past its period; returns how many."""
+    """Expire every organization's incentives unclaimed past its period, set-based: one
+    transaction (a conditional UPDATE and one release per budget) per batch of ids; returns how many."""
     now = now or timezone.now()
-    organizations = Organization.objects.filter(unclaimed_expire_after_days__isnull=False)
-    return sum(_apply(incentives_due_expiry(organization=org, now=now), incentive_expire) for org in organizations)
+    expired = 0
+    for organization in Organization.objects.filter(unclaimed_expire_after_days__isnull=False):
+        due = incentives_due_expiry(organization=organization, now=now).order_by("pk")
+        last_pk = 0
+        while ids := list(due.filter(pk__gt=last_pk).values_list("pk", flat=True)[:BATCH]):
+            expired += incentives_expire_many(
+                organization=organization, ids=ids, reason="unclaimed past the organization's period"
+            )
+            last_pk = ids[-1]
+    return expired

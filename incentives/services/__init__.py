@@ -300,37 +300,6 @@ def incentive_cancel(*, incentive: Incentive, actor) -> bool:
     )
 
 
-@retry_on_conflict
-@transaction.atomic
-def incentive_expire(*, incentive: Incentive, actor=None) -> bool:
-    """Expire an unclaimed incentive under the organization's policy (unclaimed too long);
-    its money returns to the budget at once and its link says it has expired.
-
-    Returns False when it had expired already; a claimed or cancelled one raises
-    IncentiveError and changes nothing.
-    """
-    _check_actor(study=incentive.study, actor=actor)
-    return _release(
-        incentive=incentive, to_status=Status.EXPIRED, stamp="expired_at", actor=actor,
-        memo="Expired: unclaimed past the organization's period",
-    )
-
-
-@transaction.atomic
-def incentives_expire_for_study(*, study: Study, actor) -> int:
-    """Expire the study's unclaimed incentives (the study closed and claims after closing are
-    not allowed); returns how many expired."""
-    count = 0
-    unclaimed = Incentive.objects.for_org(study.organization).unclaimed().filter(study=study)
-    # Locked first, in id order: one claimed meanwhile drops out instead of failing the close.
-    for incentive in unclaimed.select_related("participant").select_for_update(of=("self",)).order_by("pk"):
-        count += _release(
-            incentive=incentive, to_status=Status.EXPIRED, stamp="expired_at", actor=actor,
-            memo="Expired: the study closed",
-        )
-    return count
-
-
 @transaction.atomic
 def incentive_remind(*, incentive: Incentive, actor) -> bool:
     """Email an unclaimed incentive's participant again, with the same claim link; counts it.

@@ -196,23 +196,23 @@ def _count_skipped(result: BulkResult, *, organization, ids, changed: set[int], 
             result.skip(SKIP_REASONS["reminded"])
 
 
-@retry_on_conflict
-@transaction.atomic
-def incentives_cancel_many(*, organization, ids, actor) -> BulkResult:
-    """Cancel the unclaimed incentives among `ids`; their money returns to their budgets, in
-    one release per budget. Claimed, expired and already cancelled ones are skipped and
-    counted, never cancelled; a claim racing the cancel has one winner (the conditional
-    UPDATE), and cancelling again does nothing more."""
-    result = BulkResult()
+EXPIRY_CHUNK = 1_000
+
+
+def _release_many(*, organization, ids, actor, to_status: str, memo: str) -> tuple[list[tuple], set | None]:
+    """Unclaimed -> cancelled or expired for the chunk's incentives the actor may change, by one
+    conditional UPDATE; their participants back in the Done group; their money back to their
+    budgets in one release per budget (budgets in id order); one webhook event each. Returns
+    the rows changed and the actor's studies (None: all)."""
     managed = managed_study_ids(organization=organization, actor=actor)
     now = timezone.now()
+    stamp = {Status.CANCELLED: "cancelled_at", Status.EXPIRED: "expired_at"}[to_status]
     rows = _update_returning(
         organization=organization, ids=ids, managed=managed,
-        assignments="status = %s, cancelled_at = %s", params=[Status.CANCELLED, now],
+        assignments=f"status = %s, {stamp} = %s", params=[to_status, now],
     )
-    _count_skipped(result, organization=organization, ids=ids, changed={row[0] for row in rows}, managed=managed)
     if not rows:
-        return result
+        return rows, managed
     by_budget = defaultdict(list)
     for pk, budget_id, amount_minor, _, _ in rows:
         by_budget[budget_id].append((pk, amount_minor))
@@ -229,12 +229,48 @@ def incentives_cancel_many(*, organization, ids, actor) -> BulkResult:
             amount=budget.money(sum(amount for _, amount in cancelled)),
             actor=actor,
             reference=f"incentive:{cancelled[0][0]}" if len(cancelled) == 1 else "incentives:bulk",
-            memo=f"Cancelled {len(cancelled)} incentive{'s' if len(cancelled) != 1 else ''}",
+            memo=memo.format(n=len(cancelled), s="s" if len(cancelled) != 1 else ""),
         )
         Incentive.objects.filter(pk__in=[pk for pk, _ in cancelled]).update(release_transaction=release)
-    emit_many(organization, "incentive.cancelled", _payloads([row[0] for row in rows]))
+    emit_many(organization, f"incentive.{to_status}", _payloads([row[0] for row in rows]))
+    return rows, managed
+
+
+@retry_on_conflict
+@transaction.atomic
+def incentives_cancel_many(*, organization, ids, actor) -> BulkResult:
+    """Cancel the unclaimed incentives among `ids`; their money returns to their budgets, in
+    one release per budget. Claimed, expired and already cancelled ones are skipped and
+    counted, never cancelled; a claim racing the cancel has one winner (the conditional
+    UPDATE), and cancelling again does nothing more."""
+    result = BulkResult()
+    rows, managed = _release_many(
+        organization=organization, ids=ids, actor=actor, to_status=Status.CANCELLED, memo="Cancelled {n} incentive{s}"
+    )
+    _count_skipped(result, organization=organization, ids=ids, changed={row[0] for row in rows}, managed=managed)
     result.done = len(rows)
     return result
+
+
+@transaction.atomic
+def incentives_expire_many(*, organization, ids, actor=None, reason: str) -> int:
+    """Expire the unclaimed incentives among `ids` (the organization's period passed, or their
+    study closed), set-based like a bulk cancel; their links then say they expired. A claim
+    racing it has one winner; returns how many expired."""
+    rows, _ = _release_many(
+        organization=organization, ids=ids, actor=actor, to_status=Status.EXPIRED, memo=f"Expired {{n}} incentive{{s}}: {reason}"
+    )
+    return len(rows)
+
+
+def incentives_expire_for_study(*, study: Study, actor) -> int:
+    """Expire the study's unclaimed incentives (it closed, and claims after closing are not
+    allowed), inside the close's transaction, chunk by chunk; returns how many expired."""
+    ids = list(Incentive.objects.for_org(study.organization).unclaimed().filter(study=study).order_by("pk").values_list("pk", flat=True))
+    return sum(
+        incentives_expire_many(organization=study.organization, ids=ids[i : i + EXPIRY_CHUNK], actor=actor, reason="the study closed")
+        for i in range(0, len(ids), EXPIRY_CHUNK)
+    )
 
 
 def _payloads(ids):

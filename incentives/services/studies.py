@@ -12,7 +12,8 @@ from studies.models import Study
 from studies.services import require_study_manager
 
 from ..models import Incentive
-from . import incentives_expire_for_study, study_lock
+from . import study_lock
+from .bulk import incentives_expire_for_study
 
 
 @transaction.atomic

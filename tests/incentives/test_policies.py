@@ -17,6 +17,7 @@ from incentives.tokens import claim_token
 
 from .factories_recipients import make_incentive, make_incentives
 
+EXPIRY_STATEMENTS = 16
 pytestmark = pytest.mark.django_db
 Status = Incentive.Status
 START = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)
@@ -125,12 +126,27 @@ def test_incentives_unclaimed_past_the_period_expire_and_their_money_returns(org
 
     expired = Incentive.objects.filter(pk__in=[i.pk for i in old])
     assert [(i.status, i.expired_at, i.cancelled_at) for i in expired] == [("expired", clock.now, None)] * 3
-    assert LedgerTransaction.objects.filter(kind="release", reference__in=[f"incentive:{i.pk}" for i in old]).count() == 3
+    release = LedgerTransaction.objects.get(kind="release", memo__startswith="Expired")  # one for the three
+    assert release.memo == "Expired 3 incentives: unclaimed past the organization's period"
+    assert set(expired.values_list("release_transaction", flat=True)) == {release.pk}
     assert Incentive.objects.get(pk=claimed.pk).status == "claimed"
     assert Incentive.objects.get(pk=recent.pk).status == "unclaimed"
     budget.available_account.refresh_from_db()
     assert budget.available_account.balance_minor == before + 3_000
     assert ledger_problems() == []
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_expiry_is_set_based_the_same_statements_for_few_or_many(organization, study, budget, clock, count, django_assert_num_queries):
+    organization.unclaimed_expire_after_days = 30
+    organization.save()
+    make_incentives(study, count, sent_at=START, amount_minor=100)
+    clock.at(31)
+    # 16 for 3 or 60: the organizations, the batch's ids, one UPDATE ... RETURNING, participants
+    # back in Done, the budgets, one release (accounts, transaction, entries), the release
+    # links, the webhook payloads, the next (empty) batch, and the transaction's savepoints
+    with django_assert_num_queries(EXPIRY_STATEMENTS):
+        assert policies.incentives_expire_unclaimed_due() == count
 
 
 def test_an_expired_link_says_it_has_expired(client, organization, study, clock):

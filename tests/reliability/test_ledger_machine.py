@@ -22,6 +22,7 @@ from budgets.models import Budget, LedgerAccount, LedgerTransaction
 from budgets.selectors import ledger_problems
 from core.money import Money
 from incentives import services as incentive_services
+from incentives.services import bulk as incentive_bulk
 from incentives.models import Incentive
 from rewards import services as reward_services
 from rewards.models import Advocate, Reward, RewardBalance
@@ -201,7 +202,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(pk=budgets)
     def expire(self, pk):
         self.step()
-        expired = incentive_services.incentives_expire_for_study(study=self.studies[pk], actor=None)
+        expired = incentive_bulk.incentives_expire_for_study(study=self.studies[pk], actor=None)
         unclaimed = [i for i, (status, budget, _) in self.incentive.items() if status == "unclaimed" and budget == pk]
         assert expired == len(unclaimed)
         for incentive in unclaimed:

@@ -33,6 +33,7 @@ from core.ratelimit import SLOTS
 from core.money import Money
 from core.tokens import TOKEN_BYTES, token_hash
 from incentives import services as incentive_services
+from incentives.services import bulk as incentive_bulk
 from incentives.models import Incentive
 from incentives.tokens import claim_token
 from offers import services as offer_services
@@ -143,7 +144,7 @@ def test_expired_and_cancelled_links_answer_410_with_a_page_that_says_why(client
     owner = User.objects.get(email="owner@acme.test")
     cancelled = Incentive.objects.for_org(acme).filter(status="cancelled").first()
     study = Study.objects.for_org(acme).get(name="Checkout usability test")
-    incentive_services.incentives_expire_for_study(study=study, actor=owner)
+    incentive_bulk.incentives_expire_for_study(study=study, actor=owner)
     expired = Incentive.objects.for_org(acme).filter(status="expired").first()
     offers = Offer.objects.for_org(acme)
     cancelled_offer = offer_services.offer_transition(

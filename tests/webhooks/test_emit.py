@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.money import Money
-from incentives.services import incentive_cancel, incentive_claim, incentive_expire
+from incentives.services import incentive_cancel, incentive_claim
+from incentives.services.bulk import incentives_expire_many
 from offers import services as offer_services
 from offers.models import Offer
 from rewards import services as reward_services
@@ -82,7 +83,7 @@ def test_incentives_tell_sent_claimed_paid_cancelled_and_expired(organization, b
     first, second, third = send_to(study, 3, actor=researcher)
     incentive_claim(incentive=first, payout_method="gift_card", payout_details={})
     incentive_cancel(incentive=second, actor=researcher)
-    incentive_expire(incentive=third)
+    incentives_expire_many(organization=organization, ids=[third.pk], reason="test")
 
     assert types(organization) == ["incentive.sent"] * 3 + [
         "incentive.claimed", "incentive.paid", "incentive.cancelled", "incentive.expired"
