@@ -1,6 +1,6 @@
 """Every movement of money. Callers never touch balances or entries themselves."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from core.errors import DomainError
@@ -54,10 +54,14 @@ def ledger_post(
     budget: Budget | None = None,
     reverses: LedgerTransaction | None = None,
 ) -> LedgerTransaction:
-    """Write one balanced transaction and move the cached balances, all or nothing.
+    """Write one balanced transaction and move the cached balances, all or nothing, in two
+    statements (the ledger's hot path: fewer round trips, locks held for less time).
 
-    Accounts are updated in id order (so concurrent posts can't deadlock) by a conditional
-    UPDATE that refuses to take an account below zero; that refusal is InsufficientFunds.
+    1. One UPDATE moves every account's balance: it locks the accounts in id order first (so
+       concurrent posts can't deadlock) and changes them only if none would go below zero; when
+       one would, it changes nothing and that refusal is InsufficientFunds.
+    2. One INSERT writes the transaction and its entries.
+
     An external-funding account gets its entries but no balance update: it may go negative, so a
     cached balance would guard nothing and only make every fund, withdrawal and reward of the
     organization queue for its one row (its balance is the sum of its entries when wanted).
@@ -68,30 +72,78 @@ def ledger_post(
         raise LedgerError("A ledger transaction can't mix currencies.")
     if any(account.organization_id != organization.pk for account, _ in postings):
         raise LedgerError("A ledger transaction stays inside one organization.")
-    with transaction.atomic():
-        for account, amount in sorted(postings, key=lambda posting: posting[0].pk):
-            if account.kind == LedgerAccount.Kind.EXTERNAL:
-                continue
-            rows = LedgerAccount.objects.filter(pk=account.pk)
-            if amount < 0:
-                rows = rows.filter(balance_minor__gte=-amount)
-            if rows.update(balance_minor=F("balance_minor") + amount) != 1:
-                raise InsufficientFunds(f"{account} holds less than {Money(-amount, account.currency)}.")
-        txn = LedgerTransaction.objects.create(
-            organization=organization,
-            kind=kind,
-            budget=budget,
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_label=actor_label or actor_label_for(actor),
-            reference=reference,
-            memo=memo,
-            reverses=reverses,
-        )
-        LedgerEntry.objects.bulk_create(
-            LedgerEntry(organization=organization, transaction=txn, account=account, amount_minor=amount)
-            for account, amount in postings
-        )
+    txn = LedgerTransaction(
+        organization=organization,
+        kind=kind,
+        budget=budget,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=actor_label or actor_label_for(actor),
+        reference=reference,
+        memo=memo,
+        reverses=reverses,
+    )
+    cached = [(account, amount) for account, amount in postings if account.kind != LedgerAccount.Kind.EXTERNAL]
+    # No savepoint: nothing is caught inside, and a refusal leaves the accounts as they were.
+    with transaction.atomic(savepoint=False):
+        short = _move_balances(cached)
+        if short is None:
+            _insert_transaction(txn, postings)
+    if short is not None:
+        raise InsufficientFunds(f"{short} holds less than {Money(-dict(cached)[short], short.currency)}.")
     return txn
+
+
+def _move_balances(postings: list[tuple[LedgerAccount, int]]) -> LedgerAccount | None:
+    """Add each amount to its account's balance in one statement, or change nothing and return
+    an account that would go below zero."""
+    if not postings:
+        return None
+    table = LedgerAccount._meta.db_table
+    values = ", ".join(["(%s::bigint, %s::bigint)"] * len(postings))
+    sql = f"""
+        WITH posting (id, amount) AS (VALUES {values}),
+        locked AS (
+            SELECT account.id, account.balance_minor, posting.amount FROM {table} account
+            JOIN posting ON posting.id = account.id ORDER BY account.id FOR UPDATE OF account
+        ),
+        short AS (SELECT id FROM locked WHERE balance_minor + amount < 0 ORDER BY id LIMIT 1)
+        UPDATE {table} account SET balance_minor = account.balance_minor + locked.amount
+        FROM locked WHERE account.id = locked.id AND NOT EXISTS (SELECT 1 FROM short)
+        RETURNING account.id
+    """
+    params = [value for account, amount in postings for value in (account.pk, amount)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        moved = cursor.rowcount
+    if moved == len(postings):
+        return None
+    balances = dict(LedgerAccount.objects.filter(pk__in=[account.pk for account, _ in postings]).values_list("pk", "balance_minor"))
+    if moved or len(balances) != len(postings):  # an account that isn't there: a bug, never a shortfall
+        raise LedgerError("A ledger account of this transaction does not exist.")
+    return next(account for account, amount in postings if balances[account.pk] + amount < 0)
+
+
+def _insert_transaction(txn: LedgerTransaction, postings: list[tuple[LedgerAccount, int]]) -> None:
+    """Insert the transaction and its entries in one statement; `txn` gets its id."""
+    fields = [field for field in LedgerTransaction._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    values = [field.get_db_prep_save(field.pre_save(txn, True), connection) for field in fields]
+    entries = ", ".join(["(%s::bigint, %s::bigint)"] * len(postings))
+    sql = f"""
+        WITH txn AS (
+            INSERT INTO {quote(LedgerTransaction._meta.db_table)} ({", ".join(quote(field.column) for field in fields)})
+            VALUES ({", ".join(["%s"] * len(fields))}) RETURNING id
+        )
+        INSERT INTO {quote(LedgerEntry._meta.db_table)} (organization_id, transaction_id, account_id, amount_minor)
+        SELECT %s, txn.id, entry.account_id, entry.amount FROM txn, (VALUES {entries}) AS entry (account_id, amount)
+        RETURNING transaction_id
+    """
+    params = [*values, txn.organization_id, *[value for account, amount in postings for value in (account.pk, amount)]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        txn.pk = cursor.fetchone()[0]
+    txn._state.adding = False
+    txn._state.db = connection.alias
 
 
 def external_account(*, organization: Organization, currency: str) -> LedgerAccount:

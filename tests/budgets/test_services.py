@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
 from budgets import services
-from budgets.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from budgets.models import Budget, LedgerAccount, LedgerEntry, LedgerTransaction
 from budgets.selectors import ledger_problems
 from core.money import Money, MoneyError
 
@@ -57,8 +57,20 @@ def test_funds_withdrawals_and_rewards_never_update_the_external_accounts_row(bu
     with CaptureQueriesContext(connection) as queries:
         services.budget_fund(budget=budget, amount=usd(1_000), actor=owner)
         services.budget_withdraw(budget=budget, amount=usd(500), actor=owner)
-    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "budgets_ledgeraccount"')]
-    assert len(updates) == 2 and all(f'"id" = {external.pk}' not in sql for sql in updates)
+    updates = [q["sql"] for q in queries.captured_queries if 'UPDATE "budgets_ledgeraccount"' in q["sql"] or "UPDATE budgets_ledgeraccount" in q["sql"]]
+    assert len(updates) == 2 and all(f"({external.pk}::bigint" not in sql for sql in updates)
+    external.refresh_from_db()
+    assert external.balance_minor == 0
+
+
+def test_a_movement_is_two_statements_one_for_the_balances_one_for_the_records(budget, owner, django_assert_num_queries):
+    """The ledger's hot path (issue 17 item 6): a reserve moves two balances in one UPDATE and
+    writes the transaction with its entries in one INSERT."""
+    budget = Budget.objects.with_accounts().select_related("organization").get(pk=budget.pk)
+    with django_assert_num_queries(2):
+        txn = services.budget_reserve(budget=budget, amount=usd(1_000), actor=owner)
+    assert sorted(txn.entries.values_list("amount_minor", flat=True)) == [-1_000, 1_000]
+    assert txn.created_at is not None and LedgerTransaction.objects.get(pk=txn.pk).kind == "reserve"
 
 
 def test_reserving_more_than_available_is_refused_with_figures_and_changes_nothing(budget, owner):

@@ -17,7 +17,7 @@ from incentives.tokens import claim_token
 
 from .factories_recipients import make_incentive, make_incentives
 
-EXPIRY_STATEMENTS = 16
+EXPIRY_STATEMENTS = 12
 pytestmark = pytest.mark.django_db
 Status = Incentive.Status
 START = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)
@@ -142,8 +142,8 @@ def test_expiry_is_set_based_the_same_statements_for_few_or_many(organization, s
     organization.save()
     make_incentives(study, count, sent_at=START, amount_minor=100)
     clock.at(31)
-    # 16 for 3 or 60: the organizations, the batch's ids, one UPDATE ... RETURNING, participants
-    # back in Done, the budgets, one release (accounts, transaction, entries), the release
+    # 12 for 3 or 60: the organizations, the batch's ids, one UPDATE ... RETURNING, participants
+    # back in Done, the budgets, one release (one UPDATE, one INSERT), the release
     # links, the webhook payloads, the next (empty) batch, and the transaction's savepoints
     with django_assert_num_queries(EXPIRY_STATEMENTS):
         assert policies.incentives_expire_unclaimed_due() == count

@@ -49,6 +49,12 @@ def ledger_kinds(incentives) -> dict[int, list[str]]:
     references = {f"incentive:{incentive.pk}": incentive.pk for incentive in incentives}
     for reference, kind in LedgerTransaction.objects.filter(reference__in=references).values_list("reference", "kind"):
         kinds[references[reference]].append(kind)
+    # A set-based release (bulk cancel, expiry) is one transaction for many, linked from each.
+    linked = Incentive.objects.filter(pk__in=references.values(), release_transaction__isnull=False).exclude(
+        release_transaction__reference__in=references
+    )
+    for pk, kind in linked.values_list("pk", "release_transaction__kind"):
+        kinds[pk].append(kind)
     return kinds
 
 
