@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
+from audit.context import identify_api_key
 from core.errors import DomainError
 from core.money import MoneyError
 from tenancy.services import api_key_authenticate
@@ -19,7 +20,10 @@ class ApiKeyAuth(HttpBearer):
     """`Authorization: Bearer <key>`: the key's organization is the only one the request sees."""
 
     def authenticate(self, request, token):
-        return api_key_authenticate(token)
+        key = api_key_authenticate(token)
+        if key is not None:
+            identify_api_key(key)  # the audit log's actor for this request
+        return key
 
 
 api = NinjaAPI(

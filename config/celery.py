@@ -60,3 +60,18 @@ def _beat_sent(sender=None, **kwargs):
 def _job_done(sender=None, **kwargs):
     if sender is not None and (names := _jobs_of(sender.name)):
         _record(names=names, done=True)
+
+
+# --- The audit log's actor: each task (beat's jobs included) by its name (audit/context.py) ---
+@signals.task_prerun.connect
+def _audit_task_started(task_id=None, task=None, **kwargs):
+    from audit.context import task_started
+
+    task_started(task_id, task.name)
+
+
+@signals.task_postrun.connect
+def _audit_task_finished(task_id=None, **kwargs):
+    from audit.context import task_finished
+
+    task_finished(task_id)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("incentives/", include("incentives.recipient_urls")),
     path("jobs/", include("jobs.urls")),
     path("system/", include("jobs.system_urls")),
+    path("organization/audit/", include("audit.urls")),
     path("studies/", include("incentives.study_urls")),
     path("", include("incentives.urls")),
     path("", include("offers.urls")),  # /provider/... and the public /offer/, /offer-link/, /widget/ pages
