@@ -18,6 +18,7 @@ import ipaddress
 import threading
 
 import pghistory
+from django.db import connection
 
 from core.ratelimit import client_ip
 
@@ -52,6 +53,19 @@ def acting(kind, label, *, user=None, api_key=None, ip=""):
         _local.fields = outer
         if outer is not None:
             pghistory.context(**outer)  # the enclosing actor again
+        else:
+            _forget()
+
+
+def _forget() -> None:
+    """The settings pghistory made are local to the transaction: when the block ends inside
+    one that goes on (a test's, a caller's atomic block), later changes must not be the
+    block's actor's."""
+    if connection.in_atomic_block and not connection.needs_rollback:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pghistory.context_metadata', '', true), set_config('pghistory.context_id', '', true)"
+            )
 
 
 def identify(kind, label, *, user=None, api_key=None) -> None:

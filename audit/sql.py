@@ -13,7 +13,7 @@ Migrations call `install(...)` for each table they start tracking and `uninstall
 """
 
 FUNCTION = r"""
-CREATE OR REPLACE FUNCTION audit_visible(r jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION audit_visible(r jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE STRICT AS $$
     SELECT COALESCE(jsonb_object_agg(key, CASE WHEN key ~ '(_nonce|_hash)$' AND value <> 'null'::jsonb
                                               THEN '"[hidden]"'::jsonb ELSE value END), '{}'::jsonb)
     FROM jsonb_each(r)

@@ -38,6 +38,7 @@ def test_a_demo_walk_leaves_one_row_per_change_with_its_actor_and_address(
     organization, owner, researcher, budget, study, offer_factory, account, advocates
 ):
     done = add_participants(study, 2, StudyParticipant.Status.INCENTIVE_NOT_SENT)
+    places = [StudyParticipant.objects.get(study=study, participant=person) for person in done]
     as_owner = lambda: acting(ActorKind.USER, owner.email, user=owner.pk, ip=OWNER_IP)  # noqa: E731
     as_researcher = lambda: acting(ActorKind.USER, researcher.email, user=researcher.pk, ip=RESEARCHER_IP)  # noqa: E731
     mark = dict(owner=(ActorKind.USER, owner.email, OWNER_IP), researcher=(ActorKind.USER, researcher.email, RESEARCHER_IP))
@@ -59,7 +60,7 @@ def test_a_demo_walk_leaves_one_row_per_change_with_its_actor_and_address(
     first, second = send.incentives
     assert {r[:3] for r in rows if r[0] != "budgets.ledgertransaction"} == {
         ("incentives.incentive", first.pk, "created"), ("incentives.incentive", second.pk, "created"),
-        ("studies.studyparticipant", done[0].pk, "incentive_sent"), ("studies.studyparticipant", done[1].pk, "incentive_sent"),
+        ("studies.studyparticipant", places[0].pk, "incentive_sent"), ("studies.studyparticipant", places[1].pk, "incentive_sent"),
     }
     assert sum(r[0] == "budgets.ledgertransaction" for r in rows) == 1  # one reserve for the whole send
     assert {r[3:] for r in rows} == {mark["researcher"]}
@@ -79,7 +80,7 @@ def test_a_demo_walk_leaves_one_row_per_change_with_its_actor_and_address(
 
     rows = changes_of(cancel)
     assert {r[:3] for r in rows if r[0] != "budgets.ledgertransaction"} == {
-        ("incentives.incentive", second.pk, "cancelled"), ("studies.studyparticipant", done[1].pk, "incentive_not_sent"),
+        ("incentives.incentive", second.pk, "cancelled"), ("studies.studyparticipant", places[1].pk, "incentive_not_sent"),
     }
     assert sum(r[0] == "budgets.ledgertransaction" for r in rows) == 1  # the release
     assert {r[3:] for r in rows} == {mark["owner"]}
