@@ -8,17 +8,19 @@
 - management commands: manage.py opens `acting(COMMAND, "manage.py <name>")`.
 
 It rides on django-pghistory's context: inside `pghistory.context(...)` every write statement is
-preceded by `set_config('pghistory.context_metadata', <json>, true)`, local to the transaction,
-which `audit_record()` reads (audit/sql.py). Nested `acting` blocks (a task run inline by a test,
-a command calling a service) act as the inner actor and give the outer one back on leaving.
+preceded by `set_config('pghistory.context_metadata', <json>, true)` in the same round trip (no
+query of its own), local to the transaction, which `audit_record()` reads (audit/sql.py); each
+block has an id, so one request's or task's changes can be told apart. Nested `acting` blocks (a
+task run inline by a test, a command calling a service) act as the inner actor and give the
+outer one back on leaving.
 """
 
 import contextlib
 import ipaddress
 import threading
+import uuid
 
 import pghistory
-from django.db import connection
 
 from core.ratelimit import client_ip
 
@@ -41,31 +43,32 @@ def _fields(kind, label, *, user=None, api_key=None, ip=None) -> dict:
     return fields
 
 
+# What the database sees outside every block: no actor (the trigger records SYSTEM).
+NOBODY = {"actor_kind": "", "actor": "", "user": None, "api_key": None, "ip": "", "block": None}
+
+
+def _open_for_thread() -> None:
+    """pghistory's context, opened once per thread and never closed: from then on every write
+    statement of the thread carries the current actor, NOBODY between blocks. (Closing it would
+    leave the last block's settings in force until its transaction ends, e.g. a test's.)"""
+    if getattr(_local, "open", None) is None:
+        _local.open = pghistory.context(**NOBODY)  # held: collecting it would close it
+        _local.open.__enter__()
+
+
 @contextlib.contextmanager
 def acting(kind, label, *, user=None, api_key=None, ip=""):
-    """Changes inside the block are made by this actor."""
+    """Changes inside the block are made by this actor; a block nested in another acts as
+    the inner actor and gives the outer one back on leaving."""
+    _open_for_thread()
     outer = getattr(_local, "fields", None)
-    _local.fields = _fields(kind, label, user=user, api_key=api_key, ip=ip)
+    _local.fields = {**_fields(kind, label, user=user, api_key=api_key, ip=ip), "block": str(uuid.uuid4())}
+    pghistory.context(**_local.fields)
     try:
-        with pghistory.context(**_local.fields):
-            yield
+        yield
     finally:
         _local.fields = outer
-        if outer is not None:
-            pghistory.context(**outer)  # the enclosing actor again
-        else:
-            _forget()
-
-
-def _forget() -> None:
-    """The settings pghistory made are local to the transaction: when the block ends inside
-    one that goes on (a test's, a caller's atomic block), later changes must not be the
-    block's actor's."""
-    if connection.in_atomic_block and not connection.needs_rollback:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('pghistory.context_metadata', '', true), set_config('pghistory.context_id', '', true)"
-            )
+        pghistory.context(**(outer or NOBODY))
 
 
 def identify(kind, label, *, user=None, api_key=None) -> None:

@@ -59,8 +59,8 @@ BEGIN
         action, object_type, object_id, object_repr, parent_type, parent_id, before, after
     ) VALUES (
         (this_row->>org_column)::bigint, now(), txid_current(),
-        NULLIF(current_setting('pghistory.context_id', true), '')::uuid,
-        COALESCE(ctx->>'actor_kind', 'system'), COALESCE(ctx->>'actor', ''),
+        (ctx->>'block')::uuid,
+        COALESCE(NULLIF(ctx->>'actor_kind', ''), 'system'), COALESCE(ctx->>'actor', ''),
         (ctx->>'user')::bigint, (ctx->>'api_key')::bigint, COALESCE(ctx->>'ip', ''),
         verb, object_type, (this_row->>'id')::bigint,
         left(COALESCE(this_row->>'name', this_row->>'title', this_row->>'email', this_row->>'url',
