@@ -1,6 +1,7 @@
 """The Audit page's filters: actor, object type, action, a date range, and one object's history."""
 
 import datetime
+import functools
 
 import django_filters
 from django import forms
@@ -21,6 +22,7 @@ def object_type_choices() -> list[tuple[str, str]]:
     return sorted(((t, type_label(t)) for t in types), key=lambda choice: choice[1])
 
 
+@functools.cache
 def action_choices() -> list[tuple[str, str]]:
     """created, updated, deleted and every status a tracked model has, in words."""
     actions = {"created": "Created", "updated": "Updated", "deleted": "Deleted"}

@@ -7,6 +7,7 @@ from django.utils.http import urlencode
 
 from core.tables import ConfigurableTable
 
+from .filters import action_choices
 from .models import AuditEvent
 
 SHOWN_CHARS = 80
@@ -40,6 +41,9 @@ class AuditTable(ConfigurableTable):
 
     def render_actor(self, value, record):
         return format_html('{}<br><small class="muted">{}</small>', value or "—", record.get_actor_kind_display())
+
+    def render_action(self, value):
+        return dict(action_choices()).get(value, value)
 
     def render_ip_address(self, value):
         return value or "—"
