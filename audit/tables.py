@@ -25,7 +25,7 @@ def history_url(object_key: str) -> str:
 class AuditTable(ConfigurableTable):
     occurred_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="When", order_by=("id",))
     actor = tables.Column(verbose_name="Who", orderable=False)
-    ip_address = tables.Column(verbose_name="From", orderable=False)
+    ip_address = tables.Column(verbose_name="Address", orderable=False)
     action = tables.Column(verbose_name="What", orderable=False)
     object = tables.Column(accessor="object_id", verbose_name="Object", orderable=False)
     changes = tables.Column(accessor="pk", verbose_name="Before → after", orderable=False)
