@@ -43,32 +43,24 @@ def _fields(kind, label, *, user=None, api_key=None, ip=None) -> dict:
     return fields
 
 
-# What the database sees outside every block: no actor (the trigger records SYSTEM).
-NOBODY = {"actor_kind": "", "actor": "", "user": None, "api_key": None, "ip": "", "block": None}
-
-
-def _open_for_thread() -> None:
-    """pghistory's context, opened once per thread and never closed: from then on every write
-    statement of the thread carries the current actor, NOBODY between blocks. (Closing it would
-    leave the last block's settings in force until its transaction ends, e.g. a test's.)"""
-    if getattr(_local, "open", None) is None:
-        _local.open = pghistory.context(**NOBODY)  # held: collecting it would close it
-        _local.open.__enter__()
-
-
 @contextlib.contextmanager
 def acting(kind, label, *, user=None, api_key=None, ip=""):
     """Changes inside the block are made by this actor; a block nested in another acts as
-    the inner actor and gives the outer one back on leaving."""
-    _open_for_thread()
+    the inner actor and gives the outer one back on leaving.
+
+    The settings are local to the transaction: a block that ends inside a transaction that
+    goes on leaves them in force until it ends. Only a test does that (services own their
+    transactions, and requests, tasks and commands start outside any), so nothing else can
+    be recorded as the block's actor."""
     outer = getattr(_local, "fields", None)
     _local.fields = {**_fields(kind, label, user=user, api_key=api_key, ip=ip), "block": str(uuid.uuid4())}
-    pghistory.context(**_local.fields)
     try:
-        yield
+        with pghistory.context(**_local.fields):  # nested: only updates the open one
+            yield
     finally:
         _local.fields = outer
-        pghistory.context(**(outer or NOBODY))
+        if outer is not None:
+            pghistory.context(**outer)
 
 
 def identify(kind, label, *, user=None, api_key=None) -> None:
