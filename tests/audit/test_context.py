@@ -3,6 +3,9 @@ a Celery task (beat's jobs), a management command."""
 
 import contextlib
 import datetime
+import time
+
+import pytest
 
 from django.test import Client
 from django.urls import reverse
@@ -90,3 +93,18 @@ def test_an_address_that_is_no_address_is_left_empty(organization):
     with acting(ActorKind.PUBLIC, "Public page", ip="unknown"):
         Participant.objects.create(organization=organization, name="Ada", email="ada@example.test")
     assert last_event("studies.participant").ip_address == ""
+
+
+@pytest.mark.queue
+def test_a_real_workers_task_is_named_by_its_task(celery_worker, organization, account, advocates):
+    """The prerun/postrun signals run in the worker's own thread, around the task."""
+    now = timezone.now()
+    reward = make_reward(account, advocate=advocates[0], now=now - datetime.timedelta(minutes=2), available_at=now - datetime.timedelta(minutes=1))
+    rewards_release_due.delay()
+    deadline = time.monotonic() + 30
+    while not AuditEvent.objects.filter(object_type="rewards.reward", object_id=reward.pk, action="available").exists():
+        assert time.monotonic() < deadline, "the worker did not release the reward"
+        time.sleep(0.2)
+    event = AuditEvent.objects.get(object_type="rewards.reward", object_id=reward.pk, action="available")
+    assert (event.actor_kind, event.actor) == (ActorKind.TASK, "rewards.tasks.rewards_release_due")
+    assert event.context_id is not None
