@@ -27,8 +27,15 @@ def unique_name(form: forms.ModelForm, what: str) -> str:
 class ProviderProfileForm(forms.ModelForm):
     class Meta:
         model = ProviderProfile
-        fields = ["display_name", "contact_email", "website", "description", "no_response_after_days"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        fields = ["display_name", "contact_email", "website", "description", "no_response_after_days", "notify"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "notify": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["notify"].required = False
+
+    def clean_notify(self):
+        return self.cleaned_data["notify"] or ProviderProfile.Notify.EACH
 
 
 class ProgramForm(forms.ModelForm):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.ratelimit import client_ip, rate_limited
 
-from . import selectors, services
+from . import notifications, selectors, services
 from .forms import JoinForm, MessageForm, TransitionForm
 from .models import Offer, OfferMember, ProviderProfile
 from .transitions import EXPIRABLE, Party, Status
@@ -155,6 +155,21 @@ def recipient_messages(request, token):
             form = MessageForm()
     context = {"offer": offer, "thread": offer.messages.all(), "form": form, "post_url": request.path, "viewer": "recipient"}
     return render(request, "offers/_thread.html", context)
+
+
+@public("offer")
+def unsubscribe(request, token):
+    """The signed link in update emails: stop (or restart) non-essential updates of one offer.
+    A GET only asks (mail scanners follow links); the button posts."""
+    member = notifications.member_for_unsubscribe(token)
+    if member is None:
+        raise Http404("No such link.")
+    if request.method == "POST":
+        services.offer_member_updates(member=member, wanted=request.POST.get("updates") == "on")
+        member.refresh_from_db()
+    context = {"member": member, "offer": member.offer, "provider_name": notifications.provider_name(member.organization),
+               "done": request.method == "POST"}
+    return render(request, "offers/unsubscribe.html", context)
 
 
 @public("offer-link")

@@ -5,20 +5,19 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from core.db import retry_on_conflict
 from core.errors import DomainError
 from core.money import Money
-from core.services import outbound_email_queue
-from core.tokens import PLACEHOLDER, derive_token, new_nonce, plausible, secret_link_ref, token_hash
+from core.tokens import derive_token, new_nonce, plausible, token_hash
 from webhooks.events import emit
 from webhooks.payloads import offer_data, offer_message_data
 
+from . import notifications
 from .models import (
-    LINK_PURPOSE, MEMBER_PURPOSE, WIDGET_PURPOSE, Distribution, IncentiveProgram, LinkTemplate, Message, Offer, OfferEvent,
+    value_text, LINK_PURPOSE, MEMBER_PURPOSE, WIDGET_PURPOSE, Distribution, IncentiveProgram, LinkTemplate, Message, Offer, OfferEvent,
     OfferMember, ProviderProfile,
 )
 from .transitions import AWAITING_RECIPIENT, EXPIRABLE, TERMS_CHANGING, Party, Status, TransitionNotAllowed, check_transition
@@ -41,8 +40,7 @@ def new_secret(purpose: str) -> tuple[str, str]:
     return nonce, token_hash(derive_token(purpose, nonce))
 
 
-# The kind of secret link (core.tokens) a member's email carries: "offer-member:<pk>".
-MEMBER_LINK = "offer-member"
+MEMBER_LINK = notifications.MEMBER_LINK
 
 
 def member_url(pk: int) -> str:
@@ -50,8 +48,7 @@ def member_url(pk: int) -> str:
     return absolute(reverse("offers:recipient", args=[OfferMember.objects.get(pk=pk).token]))
 
 
-def absolute(path: str) -> str:
-    return settings.SITE_URL + path
+absolute = notifications.absolute
 
 
 # --- Provider setup ---------------------------------------------------------------------
@@ -206,11 +203,13 @@ def offer_transition(
     for name, value in changes.items():
         setattr(offer, name, value)
     note = "\n".join(part for part in (note.strip(), _terms_note(offer, to_status)) if part)
-    OfferEvent.objects.create(
-        organization=offer.organization, offer=offer, actor_kind=actor_kind, actor=actor,
+    event = OfferEvent.objects.create(
+        organization=offer.organization, offer=offer, actor_kind=actor_kind, actor=actor, member=member,
         actor_label=_actor_label(actor_kind, actor, member), from_status=source, to_status=to_status, note=note,
     )
-    _after_transition(offer, source, to_status, member, actor_kind, transition.label, note)
+    offer.last_event = event
+    _after_transition(offer, source, to_status, member)
+    notifications.after_event(offer, event, member=member)
     emit(offer.organization, "offer.status_changed", offer_data(offer, from_status=source))
     return offer
 
@@ -228,15 +227,16 @@ def _side_changes(offer, to_status, terms, note, acknowledgement_name, member) -
             raise TransitionNotAllowed(f"This offer's value is {kind}; propose {kind}.")
     if to_status == Status.COUNTER:
         fields = _terms_fields(terms)
-        changes.update(proposed_amount_minor=fields["amount_minor"], proposed_percent=fields["percent"])
+        changes.update(proposed_amount_minor=fields["amount_minor"], proposed_percent=fields["percent"], proposed_by=member)
     if to_status == Status.PARTIAL_GRANTED:
-        changes.update(_terms_fields(terms), proposed_amount_minor=None, proposed_percent=None)
+        _check_partial(offer, terms)
+        changes.update(_terms_fields(terms), proposed_amount_minor=None, proposed_percent=None, proposed_by=None)
         changes.pop("currency", None)
     if to_status == Status.APPROVED and offer.status == Status.COUNTER:
         changes.update(amount_minor=offer.proposed_amount_minor, percent=offer.proposed_percent,
-                       proposed_amount_minor=None, proposed_percent=None)
+                       proposed_amount_minor=None, proposed_percent=None, proposed_by=None)
     if to_status == Status.REJECTED and offer.status == Status.COUNTER:
-        changes.update(proposed_amount_minor=None, proposed_percent=None)
+        changes.update(proposed_amount_minor=None, proposed_percent=None, proposed_by=None)
     if to_status == Status.OFFERED and offer.sent_at is None:
         changes["sent_at"] = timezone.now()
     if to_status == Status.ACKNOWLEDGED:
@@ -248,6 +248,23 @@ def _side_changes(offer, to_status, terms, note, acknowledgement_name, member) -
     return changes
 
 
+def _check_partial(offer, terms) -> None:
+    """A partial grant is above zero and below what it answers: the counter being answered,
+    or else the offer's value."""
+    asked_minor, asked_percent = offer.amount_minor, offer.percent
+    if offer.status == Status.COUNTER:
+        asked_minor, asked_percent = offer.proposed_amount_minor, offer.proposed_percent
+    granted, asked = (terms.amount_minor, asked_minor) if isinstance(terms, Money) else (terms, asked_percent)
+    what = "the counter of" if offer.status == Status.COUNTER else "the offer of"
+    shown = value_text(asked_minor, asked_percent, offer.currency)
+    if granted <= 0:
+        raise TransitionNotAllowed("A partial grant must be above zero.")
+    if asked is not None and granted >= asked:
+        raise TransitionNotAllowed(
+            f"A partial grant must be below {what} {shown}; to give all of it, approve instead."
+        )
+
+
 def _terms_note(offer, to_status) -> str:
     if to_status == Status.COUNTER:
         return f"Proposed {offer.proposed_display} instead of {offer.value_display}."
@@ -256,20 +273,13 @@ def _terms_note(offer, to_status) -> str:
     return ""
 
 
-def _after_transition(offer, source, target, member, actor_kind, label, note) -> None:
+def _after_transition(offer, source, target, member) -> None:
     if target == Status.OFFERED and offer.delivery == Offer.Delivery.EMAIL:
         _email_offer_to_recipient(offer)
     if target == Status.PRE_CLAIMED and member is not None:
         OfferMember.objects.filter(pk=member.pk).update(status=OfferMember.Status.CLAIMED)
     if target == Status.REJECTED and member is not None:
         OfferMember.objects.filter(pk=member.pk).update(status=OfferMember.Status.DECLINED)
-    if actor_kind == Party.RECIPIENT:
-        _notify_provider(
-            offer,
-            subject=f"Offer #{offer.pk}: {label} by {member.name if member else 'the recipient'}",
-            text=f"Offer #{offer.pk} went from {Status(source).label} to {Status(target).label}.\n\n{note}".strip(),
-            purpose="offer_recipient_action",
-        )
 
 
 def _email_offer_to_recipient(offer: Offer) -> None:
@@ -286,32 +296,8 @@ def _email_offer_to_recipient(offer: Offer) -> None:
 
 def _email_member_link(offer, member, *, purpose) -> None:
     """The member's personal link is put in at delivery (see core.tokens), never stored."""
-    provider = ProviderProfile.objects.for_org(offer.organization).first()
-    context = {"offer": offer, "member": member, "provider": provider, "url": PLACEHOLDER}
-    outbound_email_queue(
-        organization=offer.organization,
-        purpose=purpose,
-        reference=f"offer:{offer.pk}",
-        secret_link=secret_link_ref(MEMBER_LINK, member.pk),
-        to_email=member.email,
-        to_name=member.name,
-        from_name=provider.display_name if provider else None,
-        subject=f"{provider or offer.organization} offers you {offer.value_display} ({offer.get_incentive_type_display()})",
-        text_body=render_to_string("offers/email/offer.txt", context),
-        html_body=render_to_string("offers/email/offer.html", context),
-    )
-
-
-def _notify_provider(offer, *, subject, text, purpose) -> None:
-    provider = ProviderProfile.objects.for_org(offer.organization).first()
-    if provider is None:
-        return
-    url = absolute(reverse("offers:detail", args=[offer.pk]))
-    outbound_email_queue(
-        organization=offer.organization, purpose=purpose, reference=f"offer:{offer.pk}",
-        to_email=provider.contact_email, to_name=provider.display_name, subject=subject,
-        text_body=f"{text}\n\nOpen the offer: {url}\n",
-    )
+    subject = f"{notifications.provider_name(offer.organization)} offers you {offer.value_display} ({offer.get_incentive_type_display()})"
+    notifications.email_member(offer, member, purpose=purpose, subject=subject, template="offer")
 
 
 @transaction.atomic
@@ -387,29 +373,52 @@ def offer_member_leave(*, member: OfferMember) -> None:
     Offer.objects.filter(pk=member.offer_id).update(last_activity_at=timezone.now())
 
 
+@transaction.atomic
+def offer_member_updates(*, member: OfferMember, wanted: bool) -> None:
+    """A member stops (or restarts) non-essential update emails about this offer."""
+    OfferMember.objects.filter(pk=member.pk).update(updates_unsubscribed_at=None if wanted else timezone.now())
+
+
 # --- Messages ---------------------------------------------------------------------------
 
 
+# One limit for every text a recipient reads in the thread (the offer's message, thread
+# messages), shown as a counter by the forms.
+MESSAGE_LIMIT = 5000
+
+
 @transaction.atomic
-def message_post(*, offer: Offer, body: str, user=None, member: OfferMember | None = None, to_status: str = "") -> Message:
+def message_post(
+    *, offer: Offer, body: str, user=None, member: OfferMember | None = None, to_status: str = "",
+    to_member: OfferMember | None = None,
+) -> Message:
     """A message in the offer's thread; a provider may change the status with it.
 
-    A recipient's message is emailed to the provider (through the outbox).
+    A recipient writes in their own thread with the provider (a group's members don't read
+    each other's); the provider writes to one member's thread (`to_member`) or to every
+    member. A status change goes to every member, with the message as its note. Whoever the
+    message is for is emailed (through the outbox).
     """
     body = body.strip()
     if not body:
         raise OfferError("Write a message first.")
+    if len(body) > MESSAGE_LIMIT:
+        raise OfferError(f"A message is at most {MESSAGE_LIMIT:,} characters; this one has {len(body):,}.")
+    if to_member is not None and to_member.offer_id != offer.pk:
+        raise OfferError("That person is not a member of this offer.")
     kind = Party.RECIPIENT if member is not None else Party.PROVIDER
+    event = None
     if to_status and kind == Party.PROVIDER:
-        offer_transition(offer=offer, to_status=to_status, actor_kind=kind, actor=user, note=body)
+        offer = offer_transition(offer=offer, to_status=to_status, actor_kind=kind, actor=user, note=body)
+        event, to_member = offer.last_event, None
     message = Message.objects.create(
         organization=offer.organization, offer=offer, sender_kind=kind, sender_user=user, sender_member=member,
         sender_label=member.name if member else str(user), body=body,
+        thread_member=member if member is not None else to_member, event=event,
     )
     Offer.objects.filter(pk=offer.pk).update(last_activity_at=timezone.now())
-    if member is not None:
-        subject = f"Offer #{offer.pk}: new message from {member.name}"
-        _notify_provider(offer, subject=subject, text=body, purpose="offer_message")
+    if event is None:  # a status change told its own news, with this message as its note
+        notifications.after_message(offer, message)
     emit(offer.organization, "offer.message", offer_message_data(message))
     return message
 

@@ -33,6 +33,7 @@ urlpatterns = [
     path("offer/<str:token>/leave/", public_views.recipient_leave, name="recipient_leave"),
     path("offer/<str:token>/messages/", public_views.recipient_messages, name="recipient_messages"),
     path("offer-link/<str:token>/", public_views.shared_link, name="link"),
+    path("offer-updates/<str:token>/", public_views.unsubscribe, name="unsubscribe"),
     path("widget/<str:token>.js", public_views.widget_script, name="widget_script"),
     path("widget/<str:token>/", public_views.widget_frame, name="widget_frame"),
 ]
