@@ -214,6 +214,26 @@ def offer_transition(
     return offer
 
 
+# The provider's grants: approving what is asked, granting part of it, confirming approval.
+GRANTS = frozenset({Status.APPROVED, Status.PARTIAL_GRANTED, Status.APPROVED_CONFIRMED})
+
+
+def offer_grant(*, offer: Offer, actor, to_status: str, terms: Money | Decimal | None = None, note: str = "") -> Offer:
+    """The one place a provider grants an offer (all or part of it): wrap this to make grants
+    wait for an approval."""
+    if to_status not in GRANTS:
+        raise TransitionNotAllowed(f"{Status(to_status).label} is not a grant.")
+    return offer_transition(offer=offer, to_status=to_status, actor_kind=Party.PROVIDER, actor=actor, terms=terms, note=note)
+
+
+def provider_move(*, offer: Offer, actor, to_status: str, note: str = "", terms=None, acknowledgement_name: str = "") -> Offer:
+    """A provider's status change from a page: grants go through offer_grant."""
+    if to_status in GRANTS:
+        return offer_grant(offer=offer, actor=actor, to_status=to_status, terms=terms, note=note)
+    return offer_transition(offer=offer, to_status=to_status, actor_kind=Party.PROVIDER, actor=actor, note=note,
+                            terms=terms, acknowledgement_name=acknowledgement_name)
+
+
 def _side_changes(offer, to_status, terms, note, acknowledgement_name, member) -> dict:
     """Fields a transition changes besides the status; refuses a missing value or name."""
     changes = {}
@@ -409,7 +429,7 @@ def message_post(
     kind = Party.RECIPIENT if member is not None else Party.PROVIDER
     event = None
     if to_status and kind == Party.PROVIDER:
-        offer = offer_transition(offer=offer, to_status=to_status, actor_kind=kind, actor=user, note=body)
+        offer = provider_move(offer=offer, actor=user, to_status=to_status, note=body)
         event, to_member = offer.last_event, None
     message = Message.objects.create(
         organization=offer.organization, offer=offer, sender_kind=kind, sender_user=user, sender_member=member,

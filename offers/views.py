@@ -19,7 +19,6 @@ from .forms import (
 )
 from .models import IncentiveProgram, LinkTemplate, Offer, ProviderProfile
 from .tables import DistributionTable, LinkTemplateTable, OfferTable
-from .transitions import Party
 
 PER_PAGE = 25
 
@@ -162,10 +161,9 @@ def offer_transition(request, pk):
             messages.error(request, " ".join(errors))
         return redirect("offers:detail", pk=offer.pk)
     try:
-        services.offer_transition(
-            offer=offer, to_status=form.cleaned_data["to_status"], actor_kind=Party.PROVIDER, actor=request.user,
-            note=form.cleaned_data["note"], terms=form.cleaned_data["terms"],
-            acknowledgement_name=form.cleaned_data["acknowledgement_name"],
+        services.provider_move(
+            offer=offer, to_status=form.cleaned_data["to_status"], actor=request.user, note=form.cleaned_data["note"],
+            terms=form.cleaned_data["terms"], acknowledgement_name=form.cleaned_data["acknowledgement_name"],
         )
     except DomainError as error:
         messages.error(request, error.message)
