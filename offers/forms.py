@@ -8,7 +8,7 @@ from budgets.forms import COMMON_CURRENCIES
 from core.forms import AmountField
 from core.money import Money, MoneyError, check_currency, require_positive
 
-from .models import Distribution, IncentiveProgram, IncentiveType, LinkTemplate, Offer, ProviderProfile
+from .models import MESSAGE_LIMIT, Distribution, IncentiveProgram, IncentiveType, LinkTemplate, Offer, OfferMember, ProviderProfile
 from .transitions import TERMS_CHANGING, Status
 
 CURRENCY_CHOICES = [(c, c) for c in COMMON_CURRENCIES]
@@ -237,14 +237,25 @@ class JoinForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label="Message")
-    to_status = forms.ChoiceField(required=False, label="And change the status to")
+    """A thread message; the provider's may change the status, and in a group goes to one
+    member's private thread or to everyone."""
 
-    def __init__(self, *args, choices=(), **kwargs):
+    to_member = forms.ModelChoiceField(
+        queryset=OfferMember.objects.none(), required=False, empty_label="Everyone in the group", label="To",
+    )
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=MESSAGE_LIMIT, label="Message")
+    to_status = forms.ChoiceField(required=False, label="And change the status to (tells everyone)")
+
+    def __init__(self, *args, choices=(), members=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["body"].widget.attrs["data-counter"] = ""
         self.fields["to_status"].choices = [("", "Keep the status")] + list(choices)
         if not choices:
             del self.fields["to_status"]
+        if members is None:
+            del self.fields["to_member"]
+        else:
+            self.fields["to_member"].queryset = members
 
 
 class DistributionForm(forms.Form):

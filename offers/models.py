@@ -22,6 +22,9 @@ from .transitions import EXPIRABLE, Party, Status
 MEMBER_PURPOSE = "offers.member"
 LINK_PURPOSE = "offers.link"
 WIDGET_PURPOSE = "offers.widget"
+# One limit for every text a recipient reads in the thread: the offer's message, thread
+# messages, transition notes (the forms show a counter).
+MESSAGE_LIMIT = 5000
 
 
 class IncentiveType(models.TextChoices):

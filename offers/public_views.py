@@ -72,7 +72,10 @@ def _closed(request, offer: Offer):
     """A 410 page when the offer is over for recipients (expired, cancelled), else None."""
     expired = offer.status == Status.EXPIRED or (offer.status in EXPIRABLE and offer.expires_on < timezone.localdate())
     if expired or offer.status == Status.CANCELLED:
-        return render(request, "offers/public_closed.html", {"offer": offer, "expired": expired}, status=410)
+        last = offer.events.filter(to_status=offer.status).order_by("-created_at", "-pk").first()
+        context = {"offer": offer, "expired": expired, "note": last.note if last and not expired else "",
+                   "provider_name": notifications.provider_name(offer.organization)}
+        return render(request, "offers/public_closed.html", context, status=410)
     return None
 
 
@@ -85,7 +88,9 @@ def _recipient_page(request, member: OfferMember, token: str, *, error: str = ""
         "error": error,
         "actions": [] if member.status == OfferMember.Status.DECLINED else selectors.recipient_actions(offer),
         "progress": selectors.group_progress(offer=offer) if offer.is_group else None,
-        "thread": offer.messages.all(),
+        "thread": selectors.thread(offer, member=member),
+        "standing": selectors.recipient_standing(offer, member),
+        "provider_name": notifications.provider_name(offer.organization),
         "message_form": MessageForm(),
         "post_url": reverse("offers:recipient_messages", args=[token]),
         "can_group_claim": (
@@ -153,7 +158,7 @@ def recipient_messages(request, token):
             form.add_error(None, refusal.message)
         else:
             form = MessageForm()
-    context = {"offer": offer, "thread": offer.messages.all(), "form": form, "post_url": request.path, "viewer": "recipient"}
+    context = {"offer": offer, "thread": selectors.thread(offer, member=member), "form": form, "post_url": request.path}
     return render(request, "offers/_thread.html", context)
 
 
@@ -195,6 +200,7 @@ def shared_link(request, token):
         else:
             status = 400
     context = {"offer": offer, "form": form, "error": error, "open": offer.open_to_join(),
+               "provider_name": notifications.provider_name(offer.organization),
                "progress": selectors.group_progress(offer=offer) if offer.is_group else None}
     return render(request, "offers/shared_link.html", context, status=status)
 

@@ -17,7 +17,7 @@ from webhooks.payloads import offer_data, offer_message_data
 
 from . import notifications
 from .models import (
-    value_text, LINK_PURPOSE, MEMBER_PURPOSE, WIDGET_PURPOSE, Distribution, IncentiveProgram, LinkTemplate, Message, Offer, OfferEvent,
+    MESSAGE_LIMIT, value_text, LINK_PURPOSE, MEMBER_PURPOSE, WIDGET_PURPOSE, Distribution, IncentiveProgram, LinkTemplate, Message, Offer, OfferEvent,
     OfferMember, ProviderProfile,
 )
 from .transitions import AWAITING_RECIPIENT, EXPIRABLE, TERMS_CHANGING, Party, Status, TransitionNotAllowed, check_transition
@@ -400,11 +400,6 @@ def offer_member_updates(*, member: OfferMember, wanted: bool) -> None:
 
 
 # --- Messages ---------------------------------------------------------------------------
-
-
-# One limit for every text a recipient reads in the thread (the offer's message, thread
-# messages), shown as a counter by the forms.
-MESSAGE_LIMIT = 5000
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from .filters import OfferFilterSet
 from .forms import (
     DistributionForm, LinkTemplateForm, MessageForm, OfferForm, ProgramForm, ProviderProfileForm, TransitionForm,
 )
-from .models import IncentiveProgram, LinkTemplate, Offer, ProviderProfile
+from .models import IncentiveProgram, LinkTemplate, Offer, OfferMember, ProviderProfile
 from .tables import DistributionTable, LinkTemplateTable, OfferTable
 
 PER_PAGE = 25
@@ -175,26 +175,30 @@ def offer_transition(request, pk):
 # --- Messages, members, distributions, widget -------------------------------------------
 
 
+def _message_form(offer, data=None):
+    choices = [(t.target, t.label) for t in selectors.provider_actions(offer)]
+    members = offer.members.exclude(status=OfferMember.Status.DECLINED) if offer.is_group else None
+    return MessageForm(data, choices=choices, members=members)
+
+
 @provider_required
 def offer_messages(request, pk):
     offer = _offer(request, pk)
-    choices = [(t.target, t.label) for t in selectors.provider_actions(offer)]
-    form = MessageForm(request.POST or None, choices=choices)
+    form = _message_form(offer, request.POST or None)
     if request.method == "POST":
         require_writer(request)
         if form.is_valid():
             try:
                 services.message_post(
                     offer=offer, body=form.cleaned_data["body"], user=request.user,
-                    to_status=form.cleaned_data.get("to_status", ""),
+                    to_status=form.cleaned_data.get("to_status", ""), to_member=form.cleaned_data.get("to_member"),
                 )
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 offer.refresh_from_db()
-                choices = [(t.target, t.label) for t in selectors.provider_actions(offer)]
-                form = MessageForm(choices=choices)
-    context = {"offer": offer, "form": form, "thread": offer.messages.all(), "post_url": request.path}
+                form = _message_form(offer)
+    context = {"offer": offer, "form": form, "thread": selectors.thread(offer), "post_url": request.path}
     return render(request, _fragment(request, "offers/offer_messages.html", "thread"), context)
 
 
