@@ -264,6 +264,10 @@ class DistributionForm(forms.Form):
     method = forms.ChoiceField(choices=Distribution.Method.choices)
     reference = forms.CharField(max_length=200, required=False, help_text="e.g. the gift card number or transfer id")
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    overage_reason = forms.CharField(
+        max_length=500, required=False, label="Reason for the overage",
+        help_text="Only to give more than the offer's value in all: say why.",
+    )
 
     def __init__(self, *args, offer: Offer, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
+from core.money import Money
+
 from .models import Distribution, IncentiveProgram, LinkTemplate, Message, Offer, OfferEvent, OfferMember, ProviderProfile
 from .notifications import provider_name
 from .transitions import Party, Status, transitions_from
@@ -30,7 +32,9 @@ def link_template_list(*, organization):
 
 
 def offer_distributions(*, offer: Offer):
-    return Distribution.objects.for_org(offer.organization).filter(offer=offer).select_related("recorded_by")
+    return Distribution.objects.for_org(offer.organization).filter(offer=offer).select_related(
+        "recorded_by", "reversal", "reverses"
+    )
 
 
 def distribution_export_rows(*, organization, offer: Offer | None = None):
@@ -42,12 +46,27 @@ def distribution_export_rows(*, organization, offer: Offer | None = None):
         yield [
             d.offer_id, d.offer.program.name, d.offer.recipient_display, d.distributed_on.isoformat(),
             d.amount.plain(), d.currency, d.get_method_display(), d.reference, d.note, str(d.recorded_by or ""),
+            d.pk, d.reverses_id or "", d.reason, d.overage_reason,
         ]
 
 
 DISTRIBUTION_HEADER = [
     "Offer", "Program", "Recipient", "Date", "Amount", "Currency", "Method", "Reference", "Note", "Recorded by",
+    "Record", "Corrects record", "Correction reason", "Overage reason",
 ]
+
+
+def distribution_totals_by_program(*, organization) -> dict:
+    """What was given, corrections subtracted: per program and currency, and overall per currency."""
+    rows = (
+        Distribution.objects.for_org(organization).values("offer__program_id", "currency")
+        .annotate(total=Sum("amount_minor")).order_by("currency")
+    )
+    by_program, overall = {}, {}
+    for row in rows:
+        by_program.setdefault(row["offer__program_id"], []).append(Money(row["total"], row["currency"]))
+        overall[row["currency"]] = overall.get(row["currency"], 0) + row["total"]
+    return {"by_program": by_program, "overall": [Money(total, currency) for currency, total in overall.items()]}
 
 
 def distribution_totals(*, offer: Offer) -> dict:

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -441,11 +442,22 @@ def message_post(
 # --- Distributions ----------------------------------------------------------------------
 
 
+def _distributed_minor(offer: Offer) -> int:
+    """What is recorded as given for the offer, corrections subtracted."""
+    return Distribution.objects.filter(offer=offer).aggregate(total=Sum("amount_minor"))["total"] or 0
+
+
 @transaction.atomic
 def distribution_record(
-    *, offer: Offer, actor, amount: Money, distributed_on: date, method: str, reference: str = "", note: str = ""
+    *, offer: Offer, actor, amount: Money, distributed_on: date, method: str, reference: str = "", note: str = "",
+    overage_reason: str = "",
 ) -> Distribution:
-    """Record what was given for an offer (accounting only: no ledger movement)."""
+    """Record what was given for an offer (accounting only: no ledger movement).
+
+    The total recorded stays within the offer's value unless the provider confirms the
+    overage with a reason. The offer row is locked, so two records can't both fit the rest.
+    """
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
     if offer.status not in DISTRIBUTABLE:
         raise OfferError(f"This offer is {offer.get_status_display()}; record distributions once its claim is confirmed.")
     if amount.currency != offer.currency:
@@ -454,12 +466,47 @@ def distribution_record(
         raise OfferError("The amount must be greater than zero.")
     if distributed_on > timezone.localdate():
         raise OfferError("A distribution can't be dated in the future.")
+    overage_reason = overage_reason.strip()
+    if offer.amount_minor is not None:
+        recorded = _distributed_minor(offer)
+        over = recorded + amount.amount_minor - offer.amount_minor
+        if over > 0 and not overage_reason:
+            raise OfferError(
+                f"Offer #{offer.pk} is worth {offer.value_display} and {Money(recorded, offer.currency)} is recorded "
+                f"already: {amount} more is {Money(over, offer.currency)} over. To give more than the offer's value, "
+                "say why in “Reason for the overage”.",
+                "distribution_overage",
+            )
+        if over <= 0:
+            overage_reason = ""
     distribution = Distribution.objects.create(
         organization=offer.organization, offer=offer, amount_minor=amount.amount_minor, currency=amount.currency,
         distributed_on=distributed_on, method=method, reference=reference.strip(), note=note.strip(), recorded_by=actor,
+        overage_reason=overage_reason[:500],
     )
     Offer.objects.filter(pk=offer.pk).update(last_activity_at=timezone.now())
     return distribution
+
+
+@transaction.atomic
+def distribution_reverse(*, distribution: Distribution, actor, reason: str) -> Distribution:
+    """Correct a recorded distribution by a reversing record (its negative amount, dated
+    today, with the reason); the original stays as it was. Each is reversed at most once."""
+    reason = reason.strip()
+    if not reason:
+        raise OfferError("Say why this distribution is corrected.")
+    Offer.objects.select_for_update().filter(pk=distribution.offer_id).first()
+    if distribution.reverses_id is not None:
+        raise OfferError("This record is a correction itself; record a new distribution instead.")
+    if Distribution.objects.filter(reverses=distribution).exists():
+        raise OfferError(f"The distribution of {distribution.amount} on {distribution.distributed_on:%Y-%m-%d} is corrected already.")
+    reversal = Distribution.objects.create(
+        organization=distribution.organization, offer_id=distribution.offer_id, amount_minor=-distribution.amount_minor,
+        currency=distribution.currency, distributed_on=timezone.localdate(), method=distribution.method,
+        reference=distribution.reference, reverses=distribution, reason=reason[:500], recorded_by=actor,
+    )
+    Offer.objects.filter(pk=distribution.offer_id).update(last_activity_at=timezone.now())
+    return reversal
 
 
 # --- System (Celery beat) ---------------------------------------------------------------

@@ -18,6 +18,11 @@ urlpatterns = [
     path("provider/incentive-offers/<int:pk>/messages/", views.offer_messages, name="messages"),
     path("provider/incentive-offers/<int:pk>/members/", views.offer_members, name="members"),
     path("provider/incentive-offers/<int:pk>/distributions/", views.offer_distributions, name="distributions"),
+    path(
+        "provider/incentive-offers/<int:pk>/distributions/<int:distribution_pk>/correct/",
+        views.distribution_reverse,
+        name="distribution_reverse",
+    ),
     path("provider/incentive-offers/<int:pk>/widget/", views.widget_embed, name="widget_embed"),
     path("provider/incentive-offers/link-templates/", views.link_template_list, name="link_templates"),
     path("provider/incentive-offers/link-templates/<int:pk>/", views.link_template_edit, name="link_template_edit"),

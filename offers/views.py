@@ -9,6 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 from core.csv import csv_response
 from core.errors import DomainError
 from core.lists import list_page
+from core.once import once
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
 from . import selectors, services
@@ -17,7 +18,7 @@ from .filters import OfferFilterSet
 from .forms import (
     DistributionForm, LinkTemplateForm, MessageForm, OfferForm, ProgramForm, ProviderProfileForm, TransitionForm,
 )
-from .models import IncentiveProgram, LinkTemplate, Offer, OfferMember, ProviderProfile
+from .models import Distribution, IncentiveProgram, LinkTemplate, Offer, OfferMember, ProviderProfile
 from .tables import DistributionTable, LinkTemplateTable, OfferTable
 
 PER_PAGE = 25
@@ -58,8 +59,11 @@ def program_list(request):
             program = services.program_save(organization=request.organization, **form.cleaned_data)
             messages.success(request, f"Program “{program}” created.")
             return redirect("offers:programs")
-    programs = selectors.program_list(organization=request.organization)
-    return render(request, "offers/program_list.html", {"form": form, "programs": programs})
+    programs = list(selectors.program_list(organization=request.organization))
+    totals = selectors.distribution_totals_by_program(organization=request.organization)
+    for program in programs:
+        program.distributed = totals["by_program"].get(program.pk, [])
+    return render(request, "offers/program_list.html", {"form": form, "programs": programs, "totals": totals})
 
 
 @provider_required
@@ -217,11 +221,14 @@ def offer_distributions(request, pk):
         require_writer(request)
         if form.is_valid():
             try:
-                services.distribution_record(offer=offer, actor=request.user, **form.cleaned_data)
+                with once(request) as first:
+                    if first:
+                        services.distribution_record(offer=offer, actor=request.user, **form.cleaned_data)
             except DomainError as error:
-                form.add_error(None, error.message)
+                form.add_error("overage_reason" if error.code == "distribution_overage" else None, error.message)
             else:
-                messages.success(request, f"Recorded {form.cleaned_data['amount']} for offer #{offer.pk}.")
+                said = f"Recorded {form.cleaned_data['amount']} for offer #{offer.pk}."
+                messages.success(request, said if first else f"Done already, once: {said}")
                 return redirect("offers:distributions", pk=offer.pk)
     context = {"offer": offer, "form": form, "totals": selectors.distribution_totals(offer=offer),
                "can_record": offer.status in services.DISTRIBUTABLE}
@@ -229,6 +236,24 @@ def offer_distributions(request, pk):
         request, "offers/offer_distributions.html", DistributionTable, None, selectors.offer_distributions(offer=offer),
         per_page=PER_PAGE, context=context,
     )
+
+
+@provider_required
+@require_POST
+def distribution_reverse(request, pk, distribution_pk):
+    """The "Correct" action: a reversing record with a reason; the original stays."""
+    offer = _offer(request, pk)
+    require_writer(request)
+    distribution = get_for_org_or_404(Distribution.objects.filter(offer=offer), request, pk=distribution_pk)
+    try:
+        with once(request) as first:
+            if first:
+                services.distribution_reverse(distribution=distribution, actor=request.user, reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Corrected: the distribution of {distribution.amount} is reversed; it stays in the history.")
+    return redirect("offers:distributions", pk=offer.pk)
 
 
 @provider_required
