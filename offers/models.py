@@ -298,6 +298,8 @@ class OfferMember(TenantModel):
     email = models.EmailField()
     token_nonce = models.CharField(max_length=64, unique=True)
     token_hash = models.CharField(max_length=64, unique=True)
+    # The hash of the link "Offer again" replaced: that link says so instead of "not found".
+    replaced_hash = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.JOINED)
     joined_at = models.DateTimeField(auto_now_add=True)
     # Set from the signed link in every update email: only essential emails are sent then.

@@ -51,6 +51,8 @@ def public(scope: str, *, per_minute: int = 60, cacheable: bool = False):
                     response = view(request, *args, **kwargs)
                 except Http404:  # rendered here, so an unknown token's page has these headers too
                     response = render(request, "404.html", status=404)
+                except LinkReplaced:
+                    response = render(request, "offers/public_replaced.html", status=410)
             response["Referrer-Policy"] = "no-referrer"
             if not cacheable or response.status_code != 200:
                 patch_cache_control(response, no_store=True, private=True)
@@ -61,9 +63,15 @@ def public(scope: str, *, per_minute: int = 60, cacheable: bool = False):
     return decorate
 
 
+class LinkReplaced(Exception):
+    """A personal link that "Offer again" replaced with a new one."""
+
+
 def _member(token: str) -> OfferMember:
     member = services.offer_member_by_token(token)
     if member is None:
+        if services.offer_member_by_replaced_token(token) is not None:
+            raise LinkReplaced
         raise Http404("No such offer.")
     return member
 
@@ -177,6 +185,27 @@ def unsubscribe(request, token):
     return render(request, "offers/unsubscribe.html", context)
 
 
+# Who took a single shareable link is recognised by a signed cookie, so reopening the link
+# takes them back to their offer instead of saying someone else took it.
+TAKER_COOKIE = "offer_link_{pk}"
+TAKER_SALT = "offers.link-taker"
+TAKER_MAX_AGE = 180 * 24 * 3600
+
+
+def _taker(request, offer: Offer) -> OfferMember | None:
+    pk = request.get_signed_cookie(TAKER_COOKIE.format(pk=offer.pk), default=None, salt=TAKER_SALT, max_age=TAKER_MAX_AGE)
+    return offer.members.filter(pk=pk).first() if pk and pk.isdigit() else None
+
+
+def link_state(offer: Offer, progress: dict | None) -> str:
+    """One sentence for a link that takes nobody now, consistent with the progress shown."""
+    if offer.is_group:
+        if offer.status not in offer.join_statuses:
+            return f"This group offer is {offer.get_status_display()}: it takes no new members."
+        return f"This group is full. All {progress['max']} places are taken."
+    return "This offer has been taken by someone else already."
+
+
 @public("offer-link")
 def shared_link(request, token):
     """A shareable link: anyone may read the offer and join it as its recipient (or a member)."""
@@ -185,6 +214,8 @@ def shared_link(request, token):
         raise Http404("No such offer.")
     if (closed := _closed(request, offer)) is not None:
         return closed
+    if (taker := _taker(request, offer)) is not None:
+        return redirect("offers:recipient", token=taker.token)
     form = JoinForm(request.POST or None)
     error, status = "", 200
     if request.method == "POST":
@@ -192,16 +223,22 @@ def shared_link(request, token):
             return render(request, "429.html", status=429)
         if form.is_valid():
             try:
-                _, raw = services.offer_join(offer=offer, **form.cleaned_data)
+                member, raw = services.offer_join(offer=offer, **form.cleaned_data)
             except DomainError as refusal:
                 error, status = refusal.message, 409
             else:
-                return redirect("offers:recipient", token=raw)
+                response = redirect("offers:recipient", token=raw)
+                response.set_signed_cookie(
+                    TAKER_COOKIE.format(pk=offer.pk), str(member.pk), salt=TAKER_SALT, max_age=TAKER_MAX_AGE,
+                    path=request.path, httponly=True, samesite="Lax", secure=request.is_secure(),
+                )
+                return response
         else:
             status = 400
+    progress = selectors.group_progress(offer=offer) if offer.is_group else None
     context = {"offer": offer, "form": form, "error": error, "open": offer.open_to_join(),
                "provider_name": notifications.provider_name(offer.organization),
-               "progress": selectors.group_progress(offer=offer) if offer.is_group else None}
+               "progress": progress, "state": link_state(offer, progress)}
     return render(request, "offers/shared_link.html", context, status=status)
 
 

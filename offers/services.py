@@ -310,8 +310,8 @@ def _email_offer_to_recipient(offer: Offer) -> None:
         offer=offer, email=offer.recipient_email,
         defaults={"organization": offer.organization, "name": offer.recipient_name, "token_nonce": nonce, "token_hash": hashed},
     )
-    if not created:
-        OfferMember.objects.filter(pk=member.pk).update(token_nonce=nonce, token_hash=hashed)
+    if not created:  # the old link's hash is kept only to say it was replaced
+        OfferMember.objects.filter(pk=member.pk).update(token_nonce=nonce, token_hash=hashed, replaced_hash=member.token_hash)
     _email_member_link(offer, member, purpose="offer_sent")
 
 
@@ -357,6 +357,12 @@ def offer_member_by_token(raw: str) -> OfferMember | None:
     if not plausible(raw):
         return None
     return OfferMember.objects.select_related("offer__program").filter(token_hash=token_hash(raw)).first()
+
+
+def offer_member_by_replaced_token(raw: str) -> OfferMember | None:
+    if not plausible(raw):
+        return None
+    return OfferMember.objects.filter(replaced_hash=token_hash(raw)).first()
 
 
 def offer_by_link_token(raw: str) -> Offer | None:

@@ -117,3 +117,47 @@ def test_each_member_has_a_private_thread_and_the_provider_can_write_to_everyone
     assert "to everyone in the group" in max_page
     provider_page = html.unescape(provider.get(url).content.decode())
     assert all(t in provider_page for t in ("Kim's private question", "Just for Kim", "Hello all of you"))
+
+
+def test_a_group_link_after_a_member_left_and_the_offer_moved_on_says_one_thing(client, offer_factory):
+    offer, (kim, _max, noa) = group_of(offer_factory)
+    services.offer_member_leave(member=noa)
+    recipient_move(offer, Status.APPROVED, kim)
+    kim.refresh_from_db()
+    services.offer_member_claim(member=kim)  # Pre Claimed: the group takes nobody new
+    text = html.unescape(client.get(reverse("offers:link", args=[offer.link_token])).content.decode())
+    assert "2 of 3 joined" in text and "This group offer is Pre Claimed: it takes no new members." in text
+    assert "This group is full" not in text
+
+
+def test_the_person_who_took_a_single_link_is_recognised_when_they_reopen_it(client, client_for, owner, offer_factory):
+    offer = offer_factory(delivery=Offer.Delivery.LINK)
+    url = reverse("offers:link", args=[offer.link_token])
+    joined = client.post(url, {"name": "Ann", "email": "ann@example.test"})
+    member = offer.members.get()
+    assert joined["Location"] == reverse("offers:recipient", args=[member.token])
+    again = client.get(url)
+    assert again.status_code == 302 and again["Location"] == joined["Location"]
+    from django.test import Client
+    stranger = Client().get(url).content.decode()
+    assert "taken by someone else" in stranger
+    detail = client_for(owner).get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    assert "Copy Link and Share" not in detail and "Taken by Ann" in detail
+
+
+def test_a_forged_taker_cookie_is_ignored(client, offer_factory):
+    offer = offer_factory(delivery=Offer.Delivery.LINK)
+    url = reverse("offers:link", args=[offer.link_token])
+    Client = type(client)
+    Client().post(url, {"name": "Ann", "email": "ann@example.test"})
+    client.cookies[f"offer_link_{offer.pk}"] = str(offer.members.get().pk)
+    assert client.get(url).status_code == 200
+
+
+def test_an_offered_again_link_says_it_was_replaced(client, offer_in, owner):
+    offer = offer_in(Status.NO_RESPONSE)
+    old = offer.members.get().token
+    provider_move(offer, Status.OFFERED, owner)
+    response = client.get(reverse("offers:recipient", args=[old]))
+    assert response.status_code == 410 and "This link was replaced" in response.content.decode()
+    assert client.get(reverse("offers:recipient", args=[offer.members.get().token])).status_code == 200
