@@ -280,3 +280,7 @@ class DistributionForm(forms.Form):
         if day > timezone.localdate():
             raise forms.ValidationError("A distribution can't be dated in the future.")
         return day
+
+
+class ExpiryForm(forms.Form):
+    expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="New expiry date")

@@ -98,6 +98,7 @@ def _recipient_page(request, member: OfferMember, token: str, *, error: str = ""
         "progress": selectors.group_progress(offer=offer) if offer.is_group else None,
         "thread": selectors.thread(offer, member=member),
         "standing": selectors.recipient_standing(offer, member),
+        "no_response_on": services.no_response_on(offer),
         "provider_name": notifications.provider_name(offer.organization),
         "message_form": MessageForm(),
         "post_url": reverse("offers:recipient_messages", args=[token]),

@@ -150,6 +150,34 @@ def offer_update(*, offer: Offer, actor, value: Money | Decimal, currency: str =
     return _assign_and_save(locked, changes)
 
 
+@transaction.atomic
+def offer_extend_expiry(*, offer: Offer, actor, expires_on: date) -> Offer:
+    """Give an open offer a later expiry date; the timeline says so and the recipients are told."""
+    locked = Offer.objects.select_for_update().get(pk=offer.pk)
+    if locked.status not in EXPIRABLE:
+        raise OfferError(f"This offer is {locked.get_status_display()}; only an open offer's expiry can be extended.")
+    if expires_on <= max(locked.expires_on, timezone.localdate()):
+        raise OfferError(f"Choose a date after {max(locked.expires_on, timezone.localdate()):%B %-d, %Y}.")
+    Offer.objects.filter(pk=locked.pk).update(expires_on=expires_on, last_activity_at=timezone.now())
+    locked.expires_on = expires_on
+    note = f"Expiry extended to {expires_on:%B %-d, %Y}."
+    OfferEvent.objects.create(
+        organization=locked.organization, offer=locked, actor_kind=Party.PROVIDER, actor=actor, actor_label=str(actor),
+        from_status=locked.status, to_status=locked.status, note=note,
+    )
+    notifications.tell_members(locked, headline=f"{notifications.provider_name(locked.organization)} extended your offer: "
+                               f"it now expires on {expires_on:%B %-d, %Y}.", essential_update=False)
+    return locked
+
+
+def no_response_on(offer: Offer) -> date | None:
+    """When an offer waiting on the recipient will count as No Response (beat, hourly)."""
+    if offer.status not in AWAITING_RECIPIENT:
+        return None
+    profile = ProviderProfile.objects.for_org(offer.organization).first()
+    return timezone.localdate(offer.last_activity_at + timedelta(days=profile.no_response_after_days)) if profile else None
+
+
 def _actor_label(actor_kind: str, actor, member: OfferMember | None) -> str:
     if member is not None:
         return member.name

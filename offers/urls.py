@@ -15,6 +15,7 @@ urlpatterns = [
     path("provider/incentive-offers/<int:pk>/", views.offer_detail, name="detail"),
     path("provider/incentive-offers/<int:pk>/edit/", views.offer_edit, name="edit"),
     path("provider/incentive-offers/<int:pk>/status/", views.offer_transition, name="transition"),
+    path("provider/incentive-offers/<int:pk>/expiry/", views.offer_extend_expiry, name="extend_expiry"),
     path("provider/incentive-offers/<int:pk>/messages/", views.offer_messages, name="messages"),
     path("provider/incentive-offers/<int:pk>/members/", views.offer_members, name="members"),
     path("provider/incentive-offers/<int:pk>/distributions/", views.offer_distributions, name="distributions"),

@@ -16,10 +16,11 @@ from . import selectors, services
 from .access import provider_required
 from .filters import OfferFilterSet
 from .forms import (
-    DistributionForm, LinkTemplateForm, MessageForm, OfferForm, ProgramForm, ProviderProfileForm, TransitionForm,
+    DistributionForm, ExpiryForm, LinkTemplateForm, MessageForm, OfferForm, ProgramForm, ProviderProfileForm, TransitionForm,
 )
 from .models import Distribution, IncentiveProgram, LinkTemplate, Offer, OfferMember, ProviderProfile
 from .tables import DistributionTable, LinkTemplateTable, OfferTable
+from .transitions import EXPIRABLE
 
 PER_PAGE = 25
 
@@ -150,6 +151,9 @@ def offer_detail(request, pk):
         "totals": selectors.distribution_totals(offer=offer),
         "link_url": request.build_absolute_uri(reverse("offers:link", args=[offer.link_token])) if offer.link_token else "",
         "editable": offer.status in services.EDITABLE[offer.delivery] and not offer.members_taken(),
+        "no_response_on": services.no_response_on(offer),
+        "can_extend": offer.status in EXPIRABLE,
+        "expiry_form": ExpiryForm(),
     }
     return render(request, "offers/offer_detail.html", context)
 
@@ -173,6 +177,24 @@ def offer_transition(request, pk):
         messages.error(request, error.message)
     else:
         messages.success(request, f"Offer #{offer.pk} is now {offer.get_status_display()}.")
+    return redirect("offers:detail", pk=offer.pk)
+
+
+@provider_required
+@require_POST
+def offer_extend_expiry(request, pk):
+    offer = _offer(request, pk)
+    require_writer(request)
+    form = ExpiryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the new expiry date.")
+        return redirect("offers:detail", pk=offer.pk)
+    try:
+        offer = services.offer_extend_expiry(offer=offer, actor=request.user, expires_on=form.cleaned_data["expires_on"])
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Offer #{offer.pk} now expires on {offer.expires_on:%B %-d, %Y}.")
     return redirect("offers:detail", pk=offer.pk)
 
 

@@ -161,3 +161,29 @@ def test_an_offered_again_link_says_it_was_replaced(client, offer_in, owner):
     response = client.get(reverse("offers:recipient", args=[old]))
     assert response.status_code == 410 and "This link was replaced" in response.content.decode()
     assert client.get(reverse("offers:recipient", args=[offer.members.get().token])).status_code == 200
+
+
+def test_the_offer_pages_say_when_it_expires_and_when_it_counts_as_no_response(client, client_for, owner, offer_in):
+    from datetime import timedelta
+    from django.utils import timezone
+    offer = offer_in(Status.OFFERED)
+    no_response = timezone.localdate(offer.last_activity_at + timedelta(days=14))
+    detail = client_for(owner).get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    assert f"Expires on {offer.expires_on:%Y-%m-%d}" in detail and f"No Response on {no_response:%Y-%m-%d}" in detail
+    assert f"Answer by {no_response:%B %-d, %Y}" in page(client, offer.members.get())
+
+
+def test_the_provider_extends_an_open_offers_expiry_and_the_recipient_is_told(client_for, owner, offer_in):
+    from datetime import timedelta
+    from core.models import OutboundEmail
+    offer = offer_in(Status.OFFERED)
+    later = offer.expires_on + timedelta(days=30)
+    client = client_for(owner)
+    client.post(reverse("offers:extend_expiry", args=[offer.pk]), {"expires_on": later.isoformat()})
+    offer.refresh_from_db()
+    assert offer.expires_on == later and offer.events.filter(note__startswith="Expiry extended").exists()
+    assert OutboundEmail.objects.filter(purpose="offer_update", subject__contains="extended your offer").count() == 1
+    response = client.post(reverse("offers:extend_expiry", args=[offer.pk]), {"expires_on": "2020-01-01"}, follow=True)
+    assert "Choose a date after" in response.content.decode()
+    offer.refresh_from_db()
+    assert offer.expires_on == later
