@@ -136,14 +136,27 @@ def offer_from_template(*, template: LinkTemplate, actor) -> Offer:
 EDITABLE = {Offer.Delivery.EMAIL: {Status.DRAFT}, Offer.Delivery.LINK: {Status.DRAFT, Status.OFFERED}}
 
 
+def edit_refusal(offer: Offer) -> str:
+    """Why this offer can't be edited, or "" if it can: a draft can; a shareable link until
+    somebody joins it; an email offer once sent cannot (its recipient has it)."""
+    if offer.status in EDITABLE[offer.delivery]:
+        if offer.delivery == Offer.Delivery.LINK and offer.members_taken():
+            return "Someone has joined through this link already, so its terms can't be edited any more."
+        return ""
+    if offer.delivery == Offer.Delivery.EMAIL and offer.status != Status.DRAFT:
+        return (f"This offer was sent to {offer.recipient_display} and is {offer.get_status_display()}: only drafts "
+                "of email offers can be edited. Use its actions or messages instead.")
+    return f"This offer is {offer.get_status_display()}; it can't be edited any more."
+
+
 @transaction.atomic
 def offer_update(*, offer: Offer, actor, value: Money | Decimal, currency: str = "USD", **fields) -> Offer:
     """Change a draft, or a link offer nobody has answered yet (status Offered)."""
     locked = Offer.objects.select_for_update().get(pk=offer.pk)
-    if locked.status not in EDITABLE[locked.delivery] or fields.get("delivery", locked.delivery) != locked.delivery:
-        raise OfferError(f"This offer is {locked.get_status_display()}; it can't be edited any more.")
-    if locked.delivery == Offer.Delivery.LINK and locked.members_taken():
-        raise OfferError("Someone has joined through this link already; it can't be edited any more.")
+    if refusal := edit_refusal(locked):
+        raise OfferError(refusal)
+    if fields.get("delivery", locked.delivery) != locked.delivery:
+        raise OfferError("An offer's delivery can't be changed; cancel it and create a new one.")
     if not fields.get("is_group"):
         fields["max_members"] = 1
     changes = {**fields, "currency": currency, **_terms_fields(value), "last_activity_at": timezone.now()}

@@ -125,6 +125,9 @@ def offer_create(request):
 def offer_edit(request, pk):
     offer = _offer(request, pk)
     require_writer(request)
+    if refusal := services.edit_refusal(offer):  # said before any form is shown
+        messages.info(request, refusal)
+        return redirect("offers:detail", pk=offer.pk)
     form = OfferForm(request.POST or None, organization=request.organization, initial=OfferForm.initial_from_offer(offer))
     if request.method == "POST" and form.is_valid():
         try:
@@ -150,7 +153,7 @@ def offer_detail(request, pk):
         "progress": selectors.group_progress(offer=offer),
         "totals": selectors.distribution_totals(offer=offer),
         "link_url": request.build_absolute_uri(reverse("offers:link", args=[offer.link_token])) if offer.link_token else "",
-        "editable": offer.status in services.EDITABLE[offer.delivery] and not offer.members_taken(),
+        "editable": not services.edit_refusal(offer),
         "no_response_on": services.no_response_on(offer),
         "can_extend": offer.status in EXPIRABLE,
         "expiry_form": ExpiryForm(),

@@ -247,7 +247,7 @@ def test_an_offered_link_offer_can_be_edited(client_for, owner, offer_factory, p
 def test_a_sent_email_offer_cannot_be_edited(client_for, owner, offer_factory, program):
     offer = offer_factory()
     response = client_for(owner).post(reverse("offers:edit", args=[offer.pk]), offer_form(program=program.pk, value="99"), follow=True)
-    assert "can't be edited any more" in text(response)
+    assert "only drafts of email offers can be edited" in text(response)
     assert Offer.objects.get(pk=offer.pk).amount_minor == 2500
 
 
@@ -416,3 +416,22 @@ def _captured(client):
     with CaptureQueriesContext(connection) as queries:
         client.get(LIST)
     return queries.captured_queries
+
+
+def test_an_offer_that_cant_be_edited_says_why_before_any_form(client_for, owner, offer_in, offer_factory):
+    client = client_for(owner)
+    acknowledged = offer_in(Status.ACKNOWLEDGED)
+    response = client.get(reverse("offers:edit", args=[acknowledged.pk]), follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("offers:detail", args=[acknowledged.pk])
+    assert "Send Incentive Offer" not in page and "is Acknowledged: only drafts of email offers can be edited" in page
+    sent = offer_factory()  # an email offer, Offered
+    page = client.get(reverse("offers:edit", args=[sent.pk]), follow=True).content.decode()
+    assert "only drafts of email offers can be edited" in page and 'name="recipient_email"' not in page
+
+
+def test_a_link_offers_edit_form_has_no_recipient_fields_and_saves_changes(client_for, owner, offer_factory):
+    offer = offer_factory(delivery=Offer.Delivery.LINK)
+    page = client_for(owner).get(reverse("offers:edit", args=[offer.pk])).content.decode()
+    assert 'name="recipient_email"' not in page and 'name="recipient_name"' not in page
+    assert "Save changes" in page and "Send Incentive Offer" not in page
