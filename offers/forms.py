@@ -117,10 +117,53 @@ class OfferForm(TermsMixin, forms.Form):
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Expiry date")
 
-    def __init__(self, *args, organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = IncentiveProgram.objects.for_org(organization).active()
-        self.fields["link_template"].queryset = LinkTemplate.objects.for_org(organization)
+    def __init__(self, data=None, *args, organization, **kwargs):
+        programs = IncentiveProgram.objects.for_org(organization).active()
+        templates = LinkTemplate.objects.for_org(organization).select_related("program")
+        data = self._with_template(data, templates)
+        super().__init__(data, *args, **kwargs)
+        self.fields["program"].queryset = programs
+        self.fields["link_template"].queryset = templates
+        # What the page's script needs to show only what applies (offers.js).
+        self.choices_data = {
+            "programs": {str(p.pk): p.incentive_types for p in programs},
+            "templates": {str(t.pk): self.template_values(t) for t in templates},
+        }
+        # Only types some program allows; the script narrows them to the chosen program's
+        # (and the clean refuses a type the program doesn't allow).
+        offered = {t for p in programs for t in p.incentive_types}
+        self.fields["incentive_type"].widget.choices = [(v, label) for v, label in IncentiveType.choices if v in offered]
+
+    @staticmethod
+    def template_values(template: LinkTemplate) -> dict:
+        """A link template's fields as the form posts them."""
+        return {
+            "program": str(template.program_id), "incentive_type": template.incentive_type, "currency": template.currency,
+            "value": template.value_display if template.percent else template.value.plain(),
+            "is_group": template.is_group, "max_members": str(template.max_members) if template.is_group else "",
+            "message": template.message,
+            "expires_on": (timezone.localdate() + timedelta(days=template.expiry_days)).isoformat(),
+        }
+
+    @classmethod
+    def _with_template(cls, data, templates):
+        """A posted link offer "From link template" takes the template's values for what the
+        form left empty (as "Customise…" prefills them), so choosing one is enough."""
+        chosen = data.get("link_template", "") if data is not None else ""
+        if not chosen.isdigit() or data.get("delivery") != Offer.Delivery.LINK:
+            return data
+        template = templates.filter(pk=chosen).first()
+        if template is None:
+            return data
+        data, values = data.copy(), cls.template_values(template)
+        customised = bool(data.get("value"))
+        for key, value in values.items():
+            if key == "is_group":
+                if value and not customised:
+                    data[key] = "on"
+            elif not data.get(key):
+                data[key] = value
+        return data
 
     def clean_expires_on(self):
         expires_on = self.cleaned_data["expires_on"]
@@ -148,13 +191,9 @@ class OfferForm(TermsMixin, forms.Form):
     def initial_from(cls, *, template: LinkTemplate | None, program: IncentiveProgram | None) -> dict:
         today = timezone.localdate()
         if template is not None:
-            return {
-                "program": template.program, "incentive_type": template.incentive_type, "currency": template.currency,
-                "value": template.value_display if template.percent else template.value.plain(),
-                "is_group": template.is_group, "max_members": template.max_members if template.is_group else None,
-                "delivery": Offer.Delivery.LINK, "link_template": template, "message": template.message,
-                "expires_on": today + timedelta(days=template.expiry_days),
-            }
+            values = cls.template_values(template)
+            return {**values, "program": template.program, "max_members": template.max_members if template.is_group else None,
+                    "delivery": Offer.Delivery.LINK, "link_template": template, "expires_on": today + timedelta(days=template.expiry_days)}
         days = program.default_expiry_days if program else 30
         return {"program": program, "expires_on": today + timedelta(days=days)}
 

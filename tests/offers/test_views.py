@@ -435,3 +435,23 @@ def test_a_link_offers_edit_form_has_no_recipient_fields_and_saves_changes(clien
     page = client_for(owner).get(reverse("offers:edit", args=[offer.pk])).content.decode()
     assert 'name="recipient_email"' not in page and 'name="recipient_name"' not in page
     assert "Save changes" in page and "Send Incentive Offer" not in page
+
+
+def test_choosing_a_link_template_is_enough_to_send_a_link_offer(client_for, owner, program, organization):
+    template = services.link_template_save(
+        organization=organization, name="Booth", program=program, incentive_type="gift_card", amount_minor=1500,
+        currency="USD", percent=None, message="Thanks for visiting", expiry_days=7, is_group=False, max_members=1,
+    )
+    response = client_for(owner).post(reverse("offers:create"), {
+        "delivery": "link", "link_template": template.pk, "entity_type": "person", "stage": "prospect", "send": "1",
+    })
+    offer = Offer.objects.get(link_template=template)
+    assert response.status_code == 302 and offer.status == Status.OFFERED and offer.amount_minor == 1500
+    assert offer.message == "Thanks for visiting"
+
+
+def test_the_create_form_offers_only_what_the_programs_allow_and_hides_group_fields(client_for, owner, program):
+    page = client_for(owner).get(reverse("offers:create")).content.decode()
+    assert 'value="gift_card"' in page and 'value="discount"' in page and 'value="cashback"' not in page
+    assert 'id="offer-form-data"' in page and '"gift_card", "discount"' in page
+    assert '<div data-group-only hidden>' in page
