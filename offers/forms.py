@@ -114,7 +114,7 @@ class OfferForm(TermsMixin, forms.Form):
     link_template = forms.ModelChoiceField(queryset=LinkTemplate.objects.none(), required=False, label="From link template")
     recipient_name = forms.CharField(max_length=200, required=False)
     recipient_email = forms.EmailField(required=False)
-    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}), required=False, max_length=MESSAGE_LIMIT)
     expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Expiry date")
 
     def __init__(self, data=None, *args, organization, **kwargs):
@@ -216,7 +216,7 @@ class LinkTemplateForm(TermsMixin, forms.ModelForm):
         fields = [
             "name", "program", "incentive_type", "currency", "value", "message", "expiry_days", "is_group", "max_members",
         ]
-        widgets = {"message": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"message": forms.Textarea(attrs={"rows": 3, "data-counter": "", "maxlength": MESSAGE_LIMIT})}
         labels = {"is_group": "Group offer", "expiry_days": "Links expire after (days)"}
 
     def __init__(self, *args, organization, **kwargs):
@@ -228,6 +228,12 @@ class LinkTemplateForm(TermsMixin, forms.ModelForm):
 
     def clean_name(self):
         return unique_name(self, "link template")
+
+    def clean_message(self):
+        message = self.cleaned_data["message"]
+        if len(message) > MESSAGE_LIMIT:
+            raise forms.ValidationError(f"At most {MESSAGE_LIMIT:,} characters; this has {len(message):,}.")
+        return message
 
     def _post_clean(self):
         # The model's amount/percent come from `value`, set by the service, not by the form.
@@ -248,7 +254,7 @@ class TransitionForm(forms.Form):
     """A status change with an optional note, and new terms for a counter or partial grant."""
 
     to_status = forms.ChoiceField(choices=Status.choices)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=MESSAGE_LIMIT)
     value = forms.CharField(max_length=30, required=False, label="Value you propose")
     acknowledgement_name = forms.CharField(max_length=100, required=False, label="Name to show")
 
@@ -282,12 +288,11 @@ class MessageForm(forms.Form):
     to_member = forms.ModelChoiceField(
         queryset=OfferMember.objects.none(), required=False, empty_label="Everyone in the group", label="To",
     )
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=MESSAGE_LIMIT, label="Message")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}), max_length=MESSAGE_LIMIT, label="Message")
     to_status = forms.ChoiceField(required=False, label="And change the status to (tells everyone)")
 
     def __init__(self, *args, choices=(), members=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["body"].widget.attrs["data-counter"] = ""
         self.fields["to_status"].choices = [("", "Keep the status")] + list(choices)
         if not choices:
             del self.fields["to_status"]

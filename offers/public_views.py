@@ -19,7 +19,7 @@ from core.ratelimit import client_ip, rate_limited
 
 from . import notifications, selectors, services
 from .forms import JoinForm, MessageForm, TransitionForm
-from .models import Offer, OfferMember, ProviderProfile
+from .models import Offer, OfferMember
 from .transitions import EXPIRABLE, Party, Status
 
 WINDOW_SECONDS = 60
@@ -248,6 +248,7 @@ def shared_link(request, token):
 WIDGET_CSP = {
     "default-src": [CSP.NONE],
     "style-src": [CSP.SELF],
+    "script-src": [CSP.SELF],  # only static/js/widget-frame.js, which reports the card's height
     "img-src": [CSP.SELF],
     "frame-ancestors": ["*"],
     "base-uri": [CSP.NONE],
@@ -274,7 +275,7 @@ def _cacheable(response):
 def widget_frame(request, token):
     """The acknowledgement card: provider, program, the recipient's chosen name and words."""
     offer = _acknowledged(token)
-    provider = ProviderProfile.objects.for_org(offer.organization).first()
+    provider = notifications.provider_name(offer.organization)
     return _cacheable(render(request, "offers/widget.html", {"offer": offer, "provider": provider}))
 
 

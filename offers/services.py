@@ -89,9 +89,15 @@ def _terms_fields(value: Money | Decimal) -> dict:
     return {"amount_minor": None, "percent": value}
 
 
+def _check_message(text: str) -> None:
+    if len(text or "") > MESSAGE_LIMIT:
+        raise OfferError(f"An offer's message is at most {MESSAGE_LIMIT:,} characters; this one has {len(text):,}.")
+
+
 @transaction.atomic
 def offer_create(*, organization, actor, value: Money | Decimal, send: bool, currency: str = "USD", **fields) -> Offer:
     """A new offer, saved as a draft or sent at once ("Send Incentive Offer")."""
+    _check_message(fields.get("message", ""))
     if not fields.get("is_group"):
         fields["max_members"] = 1
     offer = Offer(
@@ -157,6 +163,7 @@ def offer_update(*, offer: Offer, actor, value: Money | Decimal, currency: str =
         raise OfferError(refusal)
     if fields.get("delivery", locked.delivery) != locked.delivery:
         raise OfferError("An offer's delivery can't be changed; cancel it and create a new one.")
+    _check_message(fields.get("message", ""))
     if not fields.get("is_group"):
         fields["max_members"] = 1
     changes = {**fields, "currency": currency, **_terms_fields(value), "last_activity_at": timezone.now()}

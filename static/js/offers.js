@@ -87,3 +87,30 @@ document.addEventListener("DOMContentLoaded", () => {
   const data = offerFormData();
   document.querySelectorAll("form.offer-form").forEach((form) => { showProgramTypes(form, data); showGroupFields(form); });
 });
+
+// A character counter under every text with the one message limit (textarea[data-counter]).
+function updateCounter(field) {
+  const counter = field.nextElementSibling;
+  if (!counter || !counter.classList.contains("char-counter")) return;
+  const limit = Number(field.getAttribute("maxlength"));
+  counter.textContent = `${field.value.length.toLocaleString()} of ${limit.toLocaleString()} characters`;
+  counter.classList.toggle("over", field.value.length >= limit);
+}
+
+function addCounters(root) {
+  root.querySelectorAll("textarea[data-counter][maxlength]").forEach((field) => {
+    if (!(field.nextElementSibling && field.nextElementSibling.classList.contains("char-counter"))) {
+      const counter = document.createElement("small");
+      counter.className = "char-counter muted";
+      counter.setAttribute("aria-live", "polite");
+      field.after(counter);
+    }
+    updateCounter(field);
+  });
+}
+
+document.addEventListener("input", (event) => {
+  if (event.target.matches && event.target.matches("textarea[data-counter]")) updateCounter(event.target);
+});
+document.addEventListener("DOMContentLoaded", () => addCounters(document));
+document.addEventListener("htmx:afterSettle", (event) => addCounters(event.target));

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core.money import Money
 from offers import services
@@ -455,3 +456,16 @@ def test_the_create_form_offers_only_what_the_programs_allow_and_hides_group_fie
     assert 'value="gift_card"' in page and 'value="discount"' in page and 'value="cashback"' not in page
     assert 'id="offer-form-data"' in page and '"gift_card", "discount"' in page
     assert '<div data-group-only hidden>' in page
+
+
+def test_the_offer_message_has_the_thread_messages_limit(client_for, owner, program):
+    from offers.models import MESSAGE_LIMIT
+    client = client_for(owner)
+    long = "x" * (MESSAGE_LIMIT + 1)
+    response = client.post(reverse("offers:create"), offer_form(program=program.pk, message=long))
+    assert response.status_code == 200 and not Offer.objects.exists()
+    assert f'maxlength="{MESSAGE_LIMIT}"' in client.get(reverse("offers:create")).content.decode()
+    with pytest.raises(services.OfferError, match="at most 5,000 characters"):
+        services.offer_create(organization=program.organization, actor=owner, value=Money(100, "USD"), send=False,
+                              program=program, incentive_type="gift_card", delivery="link", message=long,
+                              expires_on=timezone.localdate())
