@@ -2,7 +2,9 @@
 // card is, so the frame fits its text instead of clipping it.
 (function () {
   function send() {
-    parent.postMessage({ gratiaWidgetHeight: Math.ceil(document.documentElement.scrollHeight) }, "*");
+    var card = document.querySelector(".ack-card");  // the page's own height is at least the frame's
+    var height = card ? card.getBoundingClientRect().bottom + 4 : document.body.scrollHeight;
+    parent.postMessage({ gratiaWidgetHeight: Math.ceil(height) }, "*");
   }
   window.addEventListener("load", send);
   window.addEventListener("resize", send);
