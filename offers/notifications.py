@@ -2,8 +2,8 @@
 
 Recipients (each group member who hasn't left) get an email for every status change the
 provider or the system makes and for every provider message, with their personal link (put
-in at delivery, never stored) and a signed link that stops non-essential updates of this
-offer. An email is written in the same transaction as the event or message it reports, and
+in at delivery, never stored) and the link that stops non-essential updates of this offer
+(the personal link's /updates/ page: derived from the member's nonce like it, never stored). An email is written in the same transaction as the event or message it reports, and
 only there: a change made once is told once, a refused or rolled-back change tells nothing.
 
 The provider's contact address is told when a recipient acts or writes: at once, or in a
@@ -13,7 +13,6 @@ daily digest (ProviderProfile.notify; `offers_provider_digest` runs in beat).
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,7 +26,6 @@ from .transitions import FINAL, Party, Status, transitions_from
 
 # The kind of secret link (core.tokens) a member's email carries: "offer-member:<pk>".
 MEMBER_LINK = "offer-member"
-UNSUBSCRIBE_SALT = "offers.updates-unsubscribe"
 DIGEST_EVERY = timedelta(days=1)
 
 # What a recipient is told of a change, by its new status ("{provider}" and "{value}" filled in).
@@ -63,18 +61,6 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def unsubscribe_token(member: OfferMember) -> str:
-    return signing.dumps(member.pk, salt=UNSUBSCRIBE_SALT)
-
-
-def member_for_unsubscribe(token: str) -> OfferMember | None:
-    try:
-        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        return None
-    return OfferMember.objects.select_related("offer").filter(pk=pk).first() if isinstance(pk, int) else None
-
-
 def _members(offer: Offer, *, exclude: OfferMember | None = None, only: OfferMember | None = None):
     if only is not None:
         return [only]
@@ -86,8 +72,9 @@ def email_member(offer: Offer, member: OfferMember, *, purpose: str, subject: st
     """One email to one member, with their personal link (put in at delivery)."""
     name = provider_name(offer.organization)
     context = {
-        "offer": offer, "member": member, "provider": name, "url": PLACEHOLDER,
-        "unsubscribe_url": absolute(reverse("offers:unsubscribe", args=[unsubscribe_token(member)])), **context,
+        # The personal link is put in at delivery; its /updates/ page stops non-essential updates.
+        "offer": offer, "member": member, "provider": name, "url": PLACEHOLDER, "unsubscribe_url": PLACEHOLDER + "updates/",
+        **context,
     }
     outbound_email_queue(
         organization=offer.organization, purpose=purpose, reference=f"offer:{offer.pk}",

@@ -172,17 +172,15 @@ def recipient_messages(request, token):
 
 
 @public("offer")
-def unsubscribe(request, token):
-    """The signed link in update emails: stop (or restart) non-essential updates of one offer.
+def recipient_updates(request, token):
+    """Linked from every update email: stop (or restart) non-essential updates of this offer.
     A GET only asks (mail scanners follow links); the button posts."""
-    member = notifications.member_for_unsubscribe(token)
-    if member is None:
-        raise Http404("No such link.")
+    member = _member(token)
     if request.method == "POST":
         services.offer_member_updates(member=member, wanted=request.POST.get("updates") == "on")
         member.refresh_from_db()
     context = {"member": member, "offer": member.offer, "provider_name": notifications.provider_name(member.organization),
-               "done": request.method == "POST"}
+               "done": request.method == "POST", "token": token}
     return render(request, "offers/unsubscribe.html", context)
 
 

@@ -38,8 +38,8 @@ urlpatterns = [
     path("offer/<str:token>/act/", public_views.recipient_act, name="recipient_act"),
     path("offer/<str:token>/leave/", public_views.recipient_leave, name="recipient_leave"),
     path("offer/<str:token>/messages/", public_views.recipient_messages, name="recipient_messages"),
+    path("offer/<str:token>/updates/", public_views.recipient_updates, name="recipient_updates"),
     path("offer-link/<str:token>/", public_views.shared_link, name="link"),
-    path("offer-updates/<str:token>/", public_views.unsubscribe, name="unsubscribe"),
     path("widget/<str:token>.js", public_views.widget_script, name="widget_script"),
     path("widget/<str:token>/", public_views.widget_frame, name="widget_frame"),
 ]
