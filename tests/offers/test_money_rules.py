@@ -119,3 +119,19 @@ def test_totals_show_per_program_and_overall(client_for, owner, offer_in):
     record(offer_in(Status.COMPLETED), owner, 550)
     page = client_for(owner).get(reverse("offers:programs")).content.decode()
     assert 'id="distributed-overall">$15.50' in page
+
+
+def test_the_distributions_page_takes_as_many_queries_for_many_records_as_for_few(client_for, owner, offer_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    offer = offer_in(Status.CLAIMED)
+    client, url = client_for(owner), reverse("offers:distributions", args=[offer.pk])
+    services.distribution_reverse(distribution=record(offer, owner, 100), actor=owner, reason="typo")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(4):
+        services.distribution_reverse(distribution=record(offer, owner, 100), actor=owner, reason="typo")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert len(many) == len(few) and page.count("Correction of #") == 5

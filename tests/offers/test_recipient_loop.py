@@ -187,3 +187,20 @@ def test_the_provider_extends_an_open_offers_expiry_and_the_recipient_is_told(cl
     assert "Choose a date after" in response.content.decode()
     offer.refresh_from_db()
     assert offer.expires_on == later
+
+
+def test_the_thread_takes_as_many_queries_for_a_long_timeline_as_for_a_short_one(client, client_for, owner, offer_factory):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    offer, (kim, max_, _noa) = group_of(offer_factory)
+    provider = client_for(owner)
+    url = reverse("offers:messages", args=[offer.pk])
+    with CaptureQueriesContext(connection) as few:
+        provider.get(url)
+    for member in (kim, max_):
+        services.message_post(offer=offer, body="A question", member=member)
+        services.message_post(offer=offer, body="An answer", user=owner, to_member=member)
+    services.message_post(offer=offer, body="Tell me", user=owner, to_status=Status.NEEDS_INFO)
+    with CaptureQueriesContext(connection) as many:
+        page = provider.get(url).content.decode()
+    assert len(many) == len(few) and page.count("A question") == 2 and "Needs Info</span>" in page
