@@ -435,6 +435,9 @@ def offer_member_claim(*, member: OfferMember) -> Offer:
         if member.status != OfferMember.Status.JOINED:
             raise OfferError(f"You have {member.get_status_display().lower()} already.")
         OfferMember.objects.filter(pk=member.pk).update(status=OfferMember.Status.CLAIMED)
+        notifications.notify_provider(offer, subject=f"Offer #{offer.pk}: {member.name} claimed their share",
+                                      text=f"{member.name} claimed their share of group offer #{offer.pk}.",
+                                      purpose="offer_recipient_action")
         return offer
     return offer_transition(offer=offer, to_status=Status.PRE_CLAIMED, actor_kind=Party.RECIPIENT, member=member)
 
@@ -446,6 +449,8 @@ def offer_member_leave(*, member: OfferMember) -> None:
         raise OfferError(f"You have {member.get_status_display().lower()} already.")
     OfferMember.objects.filter(pk=member.pk, status=OfferMember.Status.JOINED).update(status=OfferMember.Status.DECLINED)
     Offer.objects.filter(pk=member.offer_id).update(last_activity_at=timezone.now())
+    notifications.notify_provider(member.offer, subject=f"Offer #{member.offer_id}: {member.name} left the group",
+                                  text=f"{member.name} left group offer #{member.offer_id}.", purpose="offer_recipient_action")
 
 
 @transaction.atomic

@@ -141,3 +141,16 @@ def test_a_provider_on_the_digest_gets_one_email_a_day_of_what_recipients_did(of
     assert notifications.provider_digests(now=tomorrow + timedelta(hours=1)) == 0  # one a day
     digest = to_provider.get(purpose="offer_provider_digest")
     assert "Robin Recipient → Approved" in digest.text_body and "message from Robin Recipient: Thanks!" in digest.text_body
+
+
+def test_the_provider_hears_when_a_member_claims_their_share_or_leaves(offer_factory):
+    offer, (kim, max_, noa) = group_of(offer_factory)
+    services.offer_transition(offer=offer, to_status=Status.APPROVED, actor_kind=Party.RECIPIENT, member=kim)
+    kim.refresh_from_db()
+    services.offer_member_claim(member=kim)
+    max_.refresh_from_db()
+    services.offer_member_claim(member=max_)
+    noa.refresh_from_db()
+    services.offer_member_leave(member=noa)
+    subjects = list(OutboundEmail.objects.filter(to_email="rewards@acme.test").values_list("subject", flat=True))
+    assert any("Max claimed their share" in s for s in subjects) and any("Noa left the group" in s for s in subjects)
