@@ -228,6 +228,8 @@ CELERY_BEAT_SCHEDULE = {
     "offers-expire": {"task": "offers.tasks.offers_expire", "schedule": 3600.0},
     # Offers waiting on the recipient longer than the provider's setting become No Response (hourly).
     "offers-mark-no-response": {"task": "offers.tasks.offers_mark_no_response", "schedule": 3600.0},
+    # Providers who chose a digest get one email a day of what recipients did (checked hourly).
+    "offers-provider-digest": {"task": "offers.tasks.offers_provider_digest", "schedule": 3600.0},
     # Scheduled rewards become available within a minute of their pending period's end;
     # rewards past their expiry date expire. Both find their rows in the database.
     "rewards-release-due": {"task": "rewards.tasks.rewards_release_due", "schedule": 60.0},

@@ -10,7 +10,7 @@ from core.money import Money
 
 from . import services
 from .models import IncentiveProgram, IncentiveType, LinkTemplate, Offer, ProviderProfile
-from .transitions import TERMS_CHANGING, TRANSITIONS, Party, Status
+from .transitions import TRANSITIONS, Party, Status
 
 PROGRAMS = [
     (
@@ -47,7 +47,11 @@ def walk_to(offer: Offer, target: str, provider_user) -> Offer:
         if step.target == Status.ACKNOWLEDGED:
             actor_kind = Party.RECIPIENT
         member = offer.members.first() if actor_kind == Party.RECIPIENT else None
-        terms = Money(offer.amount_minor + 1000, offer.currency) if step.target in TERMS_CHANGING else None
+        terms = None
+        if step.target == Status.COUNTER:
+            terms = Money(offer.amount_minor + 1000, offer.currency)
+        if step.target == Status.PARTIAL_GRANTED:  # below what it answers
+            terms = Money((offer.proposed_amount_minor or offer.amount_minor) // 2, offer.currency)
         note = "Thanks a lot, this made my week!" if step.target == Status.ACKNOWLEDGED else ""
         offer = services.offer_transition(
             offer=offer, to_status=step.target, actor_kind=actor_kind, member=member,

@@ -8,7 +8,7 @@ from budgets.forms import COMMON_CURRENCIES
 from core.forms import AmountField
 from core.money import Money, MoneyError, check_currency, require_positive
 
-from .models import Distribution, IncentiveProgram, IncentiveType, LinkTemplate, Offer, ProviderProfile
+from .models import MESSAGE_LIMIT, Distribution, IncentiveProgram, IncentiveType, LinkTemplate, Offer, OfferMember, ProviderProfile
 from .transitions import TERMS_CHANGING, Status
 
 CURRENCY_CHOICES = [(c, c) for c in COMMON_CURRENCIES]
@@ -27,8 +27,15 @@ def unique_name(form: forms.ModelForm, what: str) -> str:
 class ProviderProfileForm(forms.ModelForm):
     class Meta:
         model = ProviderProfile
-        fields = ["display_name", "contact_email", "website", "description", "no_response_after_days"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        fields = ["display_name", "contact_email", "website", "description", "no_response_after_days", "notify"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "notify": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["notify"].required = False
+
+    def clean_notify(self):
+        return self.cleaned_data["notify"] or ProviderProfile.Notify.EACH
 
 
 class ProgramForm(forms.ModelForm):
@@ -107,13 +114,56 @@ class OfferForm(TermsMixin, forms.Form):
     link_template = forms.ModelChoiceField(queryset=LinkTemplate.objects.none(), required=False, label="From link template")
     recipient_name = forms.CharField(max_length=200, required=False)
     recipient_email = forms.EmailField(required=False)
-    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}), required=False, max_length=MESSAGE_LIMIT)
     expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Expiry date")
 
-    def __init__(self, *args, organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = IncentiveProgram.objects.for_org(organization).active()
-        self.fields["link_template"].queryset = LinkTemplate.objects.for_org(organization)
+    def __init__(self, data=None, *args, organization, **kwargs):
+        programs = IncentiveProgram.objects.for_org(organization).active()
+        templates = LinkTemplate.objects.for_org(organization).select_related("program")
+        data = self._with_template(data, templates)
+        super().__init__(data, *args, **kwargs)
+        self.fields["program"].queryset = programs
+        self.fields["link_template"].queryset = templates
+        # What the page's script needs to show only what applies (offers.js).
+        self.choices_data = {
+            "programs": {str(p.pk): p.incentive_types for p in programs},
+            "templates": {str(t.pk): self.template_values(t) for t in templates},
+        }
+        # Only types some program allows; the script narrows them to the chosen program's
+        # (and the clean refuses a type the program doesn't allow).
+        offered = {t for p in programs for t in p.incentive_types}
+        self.fields["incentive_type"].widget.choices = [(v, label) for v, label in IncentiveType.choices if v in offered]
+
+    @staticmethod
+    def template_values(template: LinkTemplate) -> dict:
+        """A link template's fields as the form posts them."""
+        return {
+            "program": str(template.program_id), "incentive_type": template.incentive_type, "currency": template.currency,
+            "value": template.value_display if template.percent else template.value.plain(),
+            "is_group": template.is_group, "max_members": str(template.max_members) if template.is_group else "",
+            "message": template.message,
+            "expires_on": (timezone.localdate() + timedelta(days=template.expiry_days)).isoformat(),
+        }
+
+    @classmethod
+    def _with_template(cls, data, templates):
+        """A posted link offer "From link template" takes the template's values for what the
+        form left empty (as "Customise…" prefills them), so choosing one is enough."""
+        chosen = data.get("link_template", "") if data is not None else ""
+        if not chosen.isdigit() or data.get("delivery") != Offer.Delivery.LINK:
+            return data
+        template = templates.filter(pk=chosen).first()
+        if template is None:
+            return data
+        data, values = data.copy(), cls.template_values(template)
+        customised = bool(data.get("value"))
+        for key, value in values.items():
+            if key == "is_group":
+                if value and not customised:
+                    data[key] = "on"
+            elif not data.get(key):
+                data[key] = value
+        return data
 
     def clean_expires_on(self):
         expires_on = self.cleaned_data["expires_on"]
@@ -141,13 +191,9 @@ class OfferForm(TermsMixin, forms.Form):
     def initial_from(cls, *, template: LinkTemplate | None, program: IncentiveProgram | None) -> dict:
         today = timezone.localdate()
         if template is not None:
-            return {
-                "program": template.program, "incentive_type": template.incentive_type, "currency": template.currency,
-                "value": template.value_display if template.percent else template.value.plain(),
-                "is_group": template.is_group, "max_members": template.max_members if template.is_group else None,
-                "delivery": Offer.Delivery.LINK, "link_template": template, "message": template.message,
-                "expires_on": today + timedelta(days=template.expiry_days),
-            }
+            values = cls.template_values(template)
+            return {**values, "program": template.program, "max_members": template.max_members if template.is_group else None,
+                    "delivery": Offer.Delivery.LINK, "link_template": template, "expires_on": today + timedelta(days=template.expiry_days)}
         days = program.default_expiry_days if program else 30
         return {"program": program, "expires_on": today + timedelta(days=days)}
 
@@ -170,7 +216,7 @@ class LinkTemplateForm(TermsMixin, forms.ModelForm):
         fields = [
             "name", "program", "incentive_type", "currency", "value", "message", "expiry_days", "is_group", "max_members",
         ]
-        widgets = {"message": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"message": forms.Textarea(attrs={"rows": 3, "data-counter": "", "maxlength": MESSAGE_LIMIT})}
         labels = {"is_group": "Group offer", "expiry_days": "Links expire after (days)"}
 
     def __init__(self, *args, organization, **kwargs):
@@ -182,6 +228,12 @@ class LinkTemplateForm(TermsMixin, forms.ModelForm):
 
     def clean_name(self):
         return unique_name(self, "link template")
+
+    def clean_message(self):
+        message = self.cleaned_data["message"]
+        if len(message) > MESSAGE_LIMIT:
+            raise forms.ValidationError(f"At most {MESSAGE_LIMIT:,} characters; this has {len(message):,}.")
+        return message
 
     def _post_clean(self):
         # The model's amount/percent come from `value`, set by the service, not by the form.
@@ -202,7 +254,7 @@ class TransitionForm(forms.Form):
     """A status change with an optional note, and new terms for a counter or partial grant."""
 
     to_status = forms.ChoiceField(choices=Status.choices)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=MESSAGE_LIMIT)
     value = forms.CharField(max_length=30, required=False, label="Value you propose")
     acknowledgement_name = forms.CharField(max_length=100, required=False, label="Name to show")
 
@@ -230,14 +282,24 @@ class JoinForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label="Message")
-    to_status = forms.ChoiceField(required=False, label="And change the status to")
+    """A thread message; the provider's may change the status, and in a group goes to one
+    member's private thread or to everyone."""
 
-    def __init__(self, *args, choices=(), **kwargs):
+    to_member = forms.ModelChoiceField(
+        queryset=OfferMember.objects.none(), required=False, empty_label="Everyone in the group", label="To",
+    )
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}), max_length=MESSAGE_LIMIT, label="Message")
+    to_status = forms.ChoiceField(required=False, label="And change the status to (tells everyone)")
+
+    def __init__(self, *args, choices=(), members=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_status"].choices = [("", "Keep the status")] + list(choices)
         if not choices:
             del self.fields["to_status"]
+        if members is None:
+            del self.fields["to_member"]
+        else:
+            self.fields["to_member"].queryset = members
 
 
 class DistributionForm(forms.Form):
@@ -246,6 +308,10 @@ class DistributionForm(forms.Form):
     method = forms.ChoiceField(choices=Distribution.Method.choices)
     reference = forms.CharField(max_length=200, required=False, help_text="e.g. the gift card number or transfer id")
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    overage_reason = forms.CharField(
+        max_length=500, required=False, label="Reason for the overage",
+        help_text="Only to give more than the offer's value in all: say why.",
+    )
 
     def __init__(self, *args, offer: Offer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -258,3 +324,7 @@ class DistributionForm(forms.Form):
         if day > timezone.localdate():
             raise forms.ValidationError("A distribution can't be dated in the future.")
         return day
+
+
+class ExpiryForm(forms.Form):
+    expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="New expiry date")

@@ -22,6 +22,9 @@ from .transitions import EXPIRABLE, Party, Status
 MEMBER_PURPOSE = "offers.member"
 LINK_PURPOSE = "offers.link"
 WIDGET_PURPOSE = "offers.widget"
+# One limit for every text a recipient reads in the thread: the offer's message, thread
+# messages, transition notes (the forms show a counter).
+MESSAGE_LIMIT = 5000
 
 
 class IncentiveType(models.TextChoices):
@@ -60,6 +63,17 @@ class ProviderProfile(TenantModel):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="An offer waiting on the recipient this many days becomes No Response.",
     )
+
+    class Notify(models.TextChoices):
+        EACH = "each", "An email for each answer or message"
+        DIGEST = "digest", "One digest email a day"
+
+    notify = models.CharField(
+        max_length=10, choices=Notify.choices, default=Notify.EACH, verbose_name="Tell us about recipients' answers",
+        help_text="When a recipient acts or writes, the contact address gets an email at once, or a daily digest.",
+    )
+    # The digest covers what recipients did after this moment (beat moves it forward).
+    digest_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -202,6 +216,8 @@ class Offer(OfferTerms, TenantModel):
     # A counter's proposed terms, until the provider accepts or answers it.
     proposed_amount_minor = models.BigIntegerField(null=True, blank=True)
     proposed_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    # Which group member proposed the counter (pages say "You proposed" only to them).
+    proposed_by = models.ForeignKey("OfferMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # The shareable link's and the acknowledgement widget's tokens: like every token, only a
     # nonce and the token's SHA-256 are stored; the provider's pages derive the link again.
     link_nonce = models.CharField(max_length=64, unique=True, null=True, blank=True)
@@ -282,8 +298,12 @@ class OfferMember(TenantModel):
     email = models.EmailField()
     token_nonce = models.CharField(max_length=64, unique=True)
     token_hash = models.CharField(max_length=64, unique=True)
+    # The hash of the link "Offer again" replaced: that link says so instead of "not found".
+    replaced_hash = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.JOINED)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # Set from the signed link in every update email: only essential emails are sent then.
+    updates_unsubscribed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["joined_at", "id"]
@@ -302,6 +322,8 @@ class OfferEvent(TenantModel):
     append-only (a database trigger refuses UPDATE and DELETE, as for the ledger)."""
 
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="events")
+    # The group member who acted (a recipient's event), so answers are attributed per member.
+    member = models.ForeignKey(OfferMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_kind = models.CharField(max_length=10, choices=Party.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField(max_length=200)
@@ -331,6 +353,12 @@ class Message(TenantModel):
     sender_member = models.ForeignKey(OfferMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sender_label = models.CharField(max_length=200)
     body = models.TextField()
+    # Whose private thread it is in (a group member's); empty: to every member.
+    thread_member = models.ForeignKey(
+        OfferMember, null=True, blank=True, on_delete=models.CASCADE, related_name="thread_messages"
+    )
+    # The status change the provider made with this message (its note is this body).
+    event = models.OneToOneField(OfferEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="message")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -341,7 +369,11 @@ class Message(TenantModel):
 
 
 class Distribution(TenantModel):
-    """Fulfilment recorded for accounting: what was given, when, how. Not a ledger movement."""
+    """Fulfilment recorded for accounting: what was given, when, how. Not a ledger movement.
+
+    Append-only (a database trigger refuses UPDATE and DELETE): a mistake is corrected by a
+    reversing record (`reverses`, the negative amount, a reason); the original stays.
+    """
 
     class Method(models.TextChoices):
         GIFT_CARD = "gift_card", "Gift card"
@@ -358,12 +390,25 @@ class Distribution(TenantModel):
     method = models.CharField(max_length=20, choices=Method.choices)
     reference = models.CharField(max_length=200, blank=True)
     note = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    # A correction: the record it reverses (at most one reversal each), and why.
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    # Set when the provider confirmed giving more than the offer's value, saying why.
+    overage_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-distributed_on", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="distribution_amount_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True, amount_minor__gt=0) | Q(reverses__isnull=False, amount_minor__lt=0),
+                name="distribution_amount_sign",
+            ),
+        ]
+        triggers = [pgtrigger.Protect(name="distribution_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self):
         return f"{self.amount} on {self.distributed_on}"

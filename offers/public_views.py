@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.ratelimit import client_ip, rate_limited
 
-from . import selectors, services
+from . import notifications, selectors, services
 from .forms import JoinForm, MessageForm, TransitionForm
-from .models import Offer, OfferMember, ProviderProfile
+from .models import Offer, OfferMember
 from .transitions import EXPIRABLE, Party, Status
 
 WINDOW_SECONDS = 60
@@ -51,6 +51,8 @@ def public(scope: str, *, per_minute: int = 60, cacheable: bool = False):
                     response = view(request, *args, **kwargs)
                 except Http404:  # rendered here, so an unknown token's page has these headers too
                     response = render(request, "404.html", status=404)
+                except LinkReplaced:
+                    response = render(request, "offers/public_replaced.html", status=410)
             response["Referrer-Policy"] = "no-referrer"
             if not cacheable or response.status_code != 200:
                 patch_cache_control(response, no_store=True, private=True)
@@ -61,9 +63,15 @@ def public(scope: str, *, per_minute: int = 60, cacheable: bool = False):
     return decorate
 
 
+class LinkReplaced(Exception):
+    """A personal link that "Offer again" replaced with a new one."""
+
+
 def _member(token: str) -> OfferMember:
     member = services.offer_member_by_token(token)
     if member is None:
+        if services.offer_member_by_replaced_token(token) is not None:
+            raise LinkReplaced
         raise Http404("No such offer.")
     return member
 
@@ -72,7 +80,10 @@ def _closed(request, offer: Offer):
     """A 410 page when the offer is over for recipients (expired, cancelled), else None."""
     expired = offer.status == Status.EXPIRED or (offer.status in EXPIRABLE and offer.expires_on < timezone.localdate())
     if expired or offer.status == Status.CANCELLED:
-        return render(request, "offers/public_closed.html", {"offer": offer, "expired": expired}, status=410)
+        last = offer.events.filter(to_status=offer.status).order_by("-created_at", "-pk").first()
+        context = {"offer": offer, "expired": expired, "note": last.note if last and not expired else "",
+                   "provider_name": notifications.provider_name(offer.organization)}
+        return render(request, "offers/public_closed.html", context, status=410)
     return None
 
 
@@ -85,7 +96,10 @@ def _recipient_page(request, member: OfferMember, token: str, *, error: str = ""
         "error": error,
         "actions": [] if member.status == OfferMember.Status.DECLINED else selectors.recipient_actions(offer),
         "progress": selectors.group_progress(offer=offer) if offer.is_group else None,
-        "thread": offer.messages.all(),
+        "thread": selectors.thread(offer, member=member),
+        "standing": selectors.recipient_standing(offer, member),
+        "no_response_on": services.no_response_on(offer),
+        "provider_name": notifications.provider_name(offer.organization),
         "message_form": MessageForm(),
         "post_url": reverse("offers:recipient_messages", args=[token]),
         "can_group_claim": (
@@ -153,8 +167,42 @@ def recipient_messages(request, token):
             form.add_error(None, refusal.message)
         else:
             form = MessageForm()
-    context = {"offer": offer, "thread": offer.messages.all(), "form": form, "post_url": request.path, "viewer": "recipient"}
+    context = {"offer": offer, "thread": selectors.thread(offer, member=member), "form": form, "post_url": request.path}
     return render(request, "offers/_thread.html", context)
+
+
+@public("offer")
+def recipient_updates(request, token):
+    """Linked from every update email: stop (or restart) non-essential updates of this offer.
+    A GET only asks (mail scanners follow links); the button posts."""
+    member = _member(token)
+    if request.method == "POST":
+        services.offer_member_updates(member=member, wanted=request.POST.get("updates") == "on")
+        member.refresh_from_db()
+    context = {"member": member, "offer": member.offer, "provider_name": notifications.provider_name(member.organization),
+               "done": request.method == "POST", "token": token}
+    return render(request, "offers/unsubscribe.html", context)
+
+
+# Who took a single shareable link is recognised by a signed cookie, so reopening the link
+# takes them back to their offer instead of saying someone else took it.
+TAKER_COOKIE = "offer_link_{pk}"
+TAKER_SALT = "offers.link-taker"
+TAKER_MAX_AGE = 180 * 24 * 3600
+
+
+def _taker(request, offer: Offer) -> OfferMember | None:
+    pk = request.get_signed_cookie(TAKER_COOKIE.format(pk=offer.pk), default=None, salt=TAKER_SALT, max_age=TAKER_MAX_AGE)
+    return offer.members.filter(pk=pk).first() if pk and pk.isdigit() else None
+
+
+def link_state(offer: Offer, progress: dict | None) -> str:
+    """One sentence for a link that takes nobody now, consistent with the progress shown."""
+    if offer.is_group:
+        if offer.status not in offer.join_statuses:
+            return f"This group offer is {offer.get_status_display()}: it takes no new members."
+        return f"This group is full. All {progress['max']} places are taken."
+    return "This offer has been taken by someone else already."
 
 
 @public("offer-link")
@@ -165,6 +213,8 @@ def shared_link(request, token):
         raise Http404("No such offer.")
     if (closed := _closed(request, offer)) is not None:
         return closed
+    if (taker := _taker(request, offer)) is not None:
+        return redirect("offers:recipient", token=taker.token)
     form = JoinForm(request.POST or None)
     error, status = "", 200
     if request.method == "POST":
@@ -172,15 +222,22 @@ def shared_link(request, token):
             return render(request, "429.html", status=429)
         if form.is_valid():
             try:
-                _, raw = services.offer_join(offer=offer, **form.cleaned_data)
+                member, raw = services.offer_join(offer=offer, **form.cleaned_data)
             except DomainError as refusal:
                 error, status = refusal.message, 409
             else:
-                return redirect("offers:recipient", token=raw)
+                response = redirect("offers:recipient", token=raw)
+                response.set_signed_cookie(
+                    TAKER_COOKIE.format(pk=offer.pk), str(member.pk), salt=TAKER_SALT, max_age=TAKER_MAX_AGE,
+                    path=request.path, httponly=True, samesite="Lax", secure=request.is_secure(),
+                )
+                return response
         else:
             status = 400
+    progress = selectors.group_progress(offer=offer) if offer.is_group else None
     context = {"offer": offer, "form": form, "error": error, "open": offer.open_to_join(),
-               "progress": selectors.group_progress(offer=offer) if offer.is_group else None}
+               "provider_name": notifications.provider_name(offer.organization),
+               "progress": progress, "state": link_state(offer, progress)}
     return render(request, "offers/shared_link.html", context, status=status)
 
 
@@ -189,6 +246,7 @@ def shared_link(request, token):
 WIDGET_CSP = {
     "default-src": [CSP.NONE],
     "style-src": [CSP.SELF],
+    "script-src": [CSP.SELF],  # only static/js/widget-frame.js, which reports the card's height
     "img-src": [CSP.SELF],
     "frame-ancestors": ["*"],
     "base-uri": [CSP.NONE],
@@ -215,7 +273,7 @@ def _cacheable(response):
 def widget_frame(request, token):
     """The acknowledgement card: provider, program, the recipient's chosen name and words."""
     offer = _acknowledged(token)
-    provider = ProviderProfile.objects.for_org(offer.organization).first()
+    provider = notifications.provider_name(offer.organization)
     return _cacheable(render(request, "offers/widget.html", {"offer": offer, "provider": provider}))
 
 

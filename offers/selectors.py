@@ -5,7 +5,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
-from .models import Distribution, IncentiveProgram, LinkTemplate, Offer, OfferMember, ProviderProfile
+from core.money import Money
+
+from .models import Distribution, IncentiveProgram, LinkTemplate, Message, Offer, OfferEvent, OfferMember, ProviderProfile
+from .notifications import provider_name
 from .transitions import Party, Status, transitions_from
 
 
@@ -29,7 +32,9 @@ def link_template_list(*, organization):
 
 
 def offer_distributions(*, offer: Offer):
-    return Distribution.objects.for_org(offer.organization).filter(offer=offer).select_related("recorded_by")
+    return Distribution.objects.for_org(offer.organization).filter(offer=offer).select_related(
+        "recorded_by", "reversal", "reverses"
+    )
 
 
 def distribution_export_rows(*, organization, offer: Offer | None = None):
@@ -41,12 +46,27 @@ def distribution_export_rows(*, organization, offer: Offer | None = None):
         yield [
             d.offer_id, d.offer.program.name, d.offer.recipient_display, d.distributed_on.isoformat(),
             d.amount.plain(), d.currency, d.get_method_display(), d.reference, d.note, str(d.recorded_by or ""),
+            d.pk, d.reverses_id or "", d.reason, d.overage_reason,
         ]
 
 
 DISTRIBUTION_HEADER = [
     "Offer", "Program", "Recipient", "Date", "Amount", "Currency", "Method", "Reference", "Note", "Recorded by",
+    "Record", "Corrects record", "Correction reason", "Overage reason",
 ]
+
+
+def distribution_totals_by_program(*, organization) -> dict:
+    """What was given, corrections subtracted: per program and currency, and overall per currency."""
+    rows = (
+        Distribution.objects.for_org(organization).values("offer__program_id", "currency")
+        .annotate(total=Sum("amount_minor")).order_by("currency")
+    )
+    by_program, overall = {}, {}
+    for row in rows:
+        by_program.setdefault(row["offer__program_id"], []).append(Money(row["total"], row["currency"]))
+        overall[row["currency"]] = overall.get(row["currency"], 0) + row["total"]
+    return {"by_program": by_program, "overall": [Money(total, currency) for currency, total in overall.items()]}
 
 
 def distribution_totals(*, offer: Offer) -> dict:
@@ -96,3 +116,98 @@ def provider_actions(offer: Offer):
 
 def recipient_actions(offer: Offer):
     return transitions_from(offer.status, Party.RECIPIENT)
+
+
+# --- The thread: messages and status changes, one timeline ------------------------------
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    at: object
+    side: str  # provider, recipient, system
+    who: str
+    body: str = ""
+    status: str = ""  # the status an event moved the offer to
+    status_label: str = ""
+    to: str = ""  # whose thread a provider message is in: "everyone", a member's name, or ""
+    is_event: bool = False
+
+
+def _event_entry(event: OfferEvent, *, show_note: bool) -> ThreadEntry:
+    return ThreadEntry(
+        at=event.created_at, side=event.actor_kind, who=event.actor_label, body=event.note if show_note else "",
+        status=event.to_status, status_label=event.get_to_status_display(), is_event=True,
+    )
+
+
+def _message_entry(message: Message, *, group: bool) -> ThreadEntry:
+    to = ""
+    if message.sender_kind == Party.PROVIDER and group:
+        to = message.thread_member.name if message.thread_member_id else "everyone"
+    event = message.event
+    return ThreadEntry(
+        at=message.created_at, side=message.sender_kind, who=message.sender_label, body=message.body, to=to,
+        status=event.to_status if event else "", status_label=event.get_to_status_display() if event else "",
+    )
+
+
+def thread(offer: Offer, *, member: OfferMember | None = None) -> list[ThreadEntry]:
+    """The offer's timeline as its thread: messages and status changes (who, what, when, note).
+
+    The provider (member=None) reads everything. A recipient reads the status changes, their
+    own thread with the provider and the provider's messages to everyone; another member's
+    notes and messages stay between that member and the provider.
+    """
+    messages = Message.objects.for_org(offer.organization).filter(offer=offer).select_related("event", "thread_member")
+    if member is not None:
+        messages = messages.filter(Q(thread_member=member) | Q(thread_member__isnull=True))
+    events = OfferEvent.objects.for_org(offer.organization).filter(offer=offer, message__isnull=True).exclude(
+        to_status=Status.DRAFT
+    )
+    entries = [_message_entry(m, group=offer.is_group) for m in messages]
+    for event in events:
+        own = member is None or event.member_id in (None, member.pk)
+        entries.append(_event_entry(event, show_note=own))
+    return sorted(entries, key=lambda e: e.at)
+
+
+# --- What the recipient reads: where they stand ------------------------------------------
+
+STANDING = {
+    Status.OFFERED: "{provider} offers you {value}. Accept it, propose another value, or reject it.",
+    Status.NEEDS_INFO: "{provider} needs more information from you before deciding.",
+    Status.INFO_PROVIDED: "You sent the information. Waiting for {provider} to decide.",
+    Status.COUNTER: "{proposer} proposed {proposed}. Waiting for {provider} to answer.",
+    Status.APPROVED: "{provider} approved {value}. Claim it when you are ready.",
+    Status.PARTIAL_GRANTED: "{provider} granted {value}. Accept it, propose another value, or reject it.",
+    Status.APPROVED_CONFIRMED: "{value} is confirmed. Claim it when you are ready.",
+    Status.PRE_CLAIMED: "Waiting for {provider} to confirm your claim.",
+    Status.REQUIRES_REVISION: "{provider} asks you to revise your claim and resubmit it.",
+    Status.CLAIMED: "{provider} confirmed your claim and will send you {value}.",
+    Status.COMPLETED: "{provider} has given you {value}. You can acknowledge it below.",
+    Status.ACKNOWLEDGED: "You acknowledged this offer.",
+    Status.REJECTED: "This offer was declined; there is nothing more to do.",
+    Status.CANCELLED: "{provider} cancelled this offer; there is nothing more to do.",
+    Status.EXPIRED: "This offer expired on {expires}; there is nothing more to do.",
+    Status.NO_RESPONSE: "We heard nothing from you in time; {provider} may offer it again.",
+}
+
+
+def recipient_standing(offer: Offer, member: OfferMember) -> dict:
+    """The sentence that says where the recipient stands, and the provider's latest note."""
+    last = offer.events.exclude(to_status=Status.DRAFT).order_by("-created_at", "-pk").first()
+    proposer = "You" if offer.proposed_by_id in (None, member.pk) else offer.proposed_by.name
+    sentence = STANDING[offer.status].format(
+        provider=provider_name(offer.organization), value=offer.value_display, proposed=offer.proposed_display,
+        proposer=proposer, expires=f"{offer.expires_on:%B %-d, %Y}",
+    )
+    if offer.status == Status.REJECTED and last and last.actor_kind == Party.RECIPIENT:
+        sentence = "You rejected this offer; there is nothing more to do."
+    if offer.is_group and member.status == OfferMember.Status.DECLINED and offer.status != Status.REJECTED:
+        sentence = "You left this group offer; it takes no more answers from you."
+    elif offer.is_group and member.status == OfferMember.Status.CLAIMED and offer.status in {Status.PRE_CLAIMED, Status.REQUIRES_REVISION}:
+        sentence = "You claimed your share. " + sentence
+    note = ""
+    if last and last.actor_kind != Party.RECIPIENT and last.to_status == offer.status:
+        note = last.note
+    return {"sentence": sentence, "note": note, "note_by": last.actor_label if note else ""}

@@ -5,20 +5,20 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from core.db import retry_on_conflict
 from core.errors import DomainError
 from core.money import Money
-from core.services import outbound_email_queue
-from core.tokens import PLACEHOLDER, derive_token, new_nonce, plausible, secret_link_ref, token_hash
+from core.tokens import derive_token, new_nonce, plausible, token_hash
 from webhooks.events import emit
 from webhooks.payloads import offer_data, offer_message_data
 
+from . import notifications
 from .models import (
-    LINK_PURPOSE, MEMBER_PURPOSE, WIDGET_PURPOSE, Distribution, IncentiveProgram, LinkTemplate, Message, Offer, OfferEvent,
+    MESSAGE_LIMIT, value_text, LINK_PURPOSE, MEMBER_PURPOSE, WIDGET_PURPOSE, Distribution, IncentiveProgram, LinkTemplate, Message, Offer, OfferEvent,
     OfferMember, ProviderProfile,
 )
 from .transitions import AWAITING_RECIPIENT, EXPIRABLE, TERMS_CHANGING, Party, Status, TransitionNotAllowed, check_transition
@@ -41,8 +41,7 @@ def new_secret(purpose: str) -> tuple[str, str]:
     return nonce, token_hash(derive_token(purpose, nonce))
 
 
-# The kind of secret link (core.tokens) a member's email carries: "offer-member:<pk>".
-MEMBER_LINK = "offer-member"
+MEMBER_LINK = notifications.MEMBER_LINK
 
 
 def member_url(pk: int) -> str:
@@ -50,8 +49,7 @@ def member_url(pk: int) -> str:
     return absolute(reverse("offers:recipient", args=[OfferMember.objects.get(pk=pk).token]))
 
 
-def absolute(path: str) -> str:
-    return settings.SITE_URL + path
+absolute = notifications.absolute
 
 
 # --- Provider setup ---------------------------------------------------------------------
@@ -91,9 +89,15 @@ def _terms_fields(value: Money | Decimal) -> dict:
     return {"amount_minor": None, "percent": value}
 
 
+def _check_message(text: str) -> None:
+    if len(text or "") > MESSAGE_LIMIT:
+        raise OfferError(f"An offer's message is at most {MESSAGE_LIMIT:,} characters; this one has {len(text):,}.")
+
+
 @transaction.atomic
 def offer_create(*, organization, actor, value: Money | Decimal, send: bool, currency: str = "USD", **fields) -> Offer:
     """A new offer, saved as a draft or sent at once ("Send Incentive Offer")."""
+    _check_message(fields.get("message", ""))
     if not fields.get("is_group"):
         fields["max_members"] = 1
     offer = Offer(
@@ -138,18 +142,60 @@ def offer_from_template(*, template: LinkTemplate, actor) -> Offer:
 EDITABLE = {Offer.Delivery.EMAIL: {Status.DRAFT}, Offer.Delivery.LINK: {Status.DRAFT, Status.OFFERED}}
 
 
+def edit_refusal(offer: Offer) -> str:
+    """Why this offer can't be edited, or "" if it can: a draft can; a shareable link until
+    somebody joins it; an email offer once sent cannot (its recipient has it)."""
+    if offer.status in EDITABLE[offer.delivery]:
+        if offer.delivery == Offer.Delivery.LINK and offer.members_taken():
+            return "Someone has joined through this link already, so its terms can't be edited any more."
+        return ""
+    if offer.delivery == Offer.Delivery.EMAIL and offer.status != Status.DRAFT:
+        return (f"This offer was sent to {offer.recipient_display} and is {offer.get_status_display()}: only drafts "
+                "of email offers can be edited. Use its actions or messages instead.")
+    return f"This offer is {offer.get_status_display()}; it can't be edited any more."
+
+
 @transaction.atomic
 def offer_update(*, offer: Offer, actor, value: Money | Decimal, currency: str = "USD", **fields) -> Offer:
     """Change a draft, or a link offer nobody has answered yet (status Offered)."""
     locked = Offer.objects.select_for_update().get(pk=offer.pk)
-    if locked.status not in EDITABLE[locked.delivery] or fields.get("delivery", locked.delivery) != locked.delivery:
-        raise OfferError(f"This offer is {locked.get_status_display()}; it can't be edited any more.")
-    if locked.delivery == Offer.Delivery.LINK and locked.members_taken():
-        raise OfferError("Someone has joined through this link already; it can't be edited any more.")
+    if refusal := edit_refusal(locked):
+        raise OfferError(refusal)
+    if fields.get("delivery", locked.delivery) != locked.delivery:
+        raise OfferError("An offer's delivery can't be changed; cancel it and create a new one.")
+    _check_message(fields.get("message", ""))
     if not fields.get("is_group"):
         fields["max_members"] = 1
     changes = {**fields, "currency": currency, **_terms_fields(value), "last_activity_at": timezone.now()}
     return _assign_and_save(locked, changes)
+
+
+@transaction.atomic
+def offer_extend_expiry(*, offer: Offer, actor, expires_on: date) -> Offer:
+    """Give an open offer a later expiry date; the timeline says so and the recipients are told."""
+    locked = Offer.objects.select_for_update().get(pk=offer.pk)
+    if locked.status not in EXPIRABLE:
+        raise OfferError(f"This offer is {locked.get_status_display()}; only an open offer's expiry can be extended.")
+    if expires_on <= max(locked.expires_on, timezone.localdate()):
+        raise OfferError(f"Choose a date after {max(locked.expires_on, timezone.localdate()):%B %-d, %Y}.")
+    Offer.objects.filter(pk=locked.pk).update(expires_on=expires_on, last_activity_at=timezone.now())
+    locked.expires_on = expires_on
+    note = f"Expiry extended to {expires_on:%B %-d, %Y}."
+    OfferEvent.objects.create(
+        organization=locked.organization, offer=locked, actor_kind=Party.PROVIDER, actor=actor, actor_label=str(actor),
+        from_status=locked.status, to_status=locked.status, note=note,
+    )
+    notifications.tell_members(locked, headline=f"{notifications.provider_name(locked.organization)} extended your offer: "
+                               f"it now expires on {expires_on:%B %-d, %Y}.", essential_update=False)
+    return locked
+
+
+def no_response_on(offer: Offer) -> date | None:
+    """When an offer waiting on the recipient will count as No Response (beat, hourly)."""
+    if offer.status not in AWAITING_RECIPIENT:
+        return None
+    profile = ProviderProfile.objects.for_org(offer.organization).first()
+    return timezone.localdate(offer.last_activity_at + timedelta(days=profile.no_response_after_days)) if profile else None
 
 
 def _actor_label(actor_kind: str, actor, member: OfferMember | None) -> str:
@@ -206,13 +252,35 @@ def offer_transition(
     for name, value in changes.items():
         setattr(offer, name, value)
     note = "\n".join(part for part in (note.strip(), _terms_note(offer, to_status)) if part)
-    OfferEvent.objects.create(
-        organization=offer.organization, offer=offer, actor_kind=actor_kind, actor=actor,
+    event = OfferEvent.objects.create(
+        organization=offer.organization, offer=offer, actor_kind=actor_kind, actor=actor, member=member,
         actor_label=_actor_label(actor_kind, actor, member), from_status=source, to_status=to_status, note=note,
     )
-    _after_transition(offer, source, to_status, member, actor_kind, transition.label, note)
+    offer.last_event = event
+    _after_transition(offer, source, to_status, member)
+    notifications.after_event(offer, event, member=member)
     emit(offer.organization, "offer.status_changed", offer_data(offer, from_status=source))
     return offer
+
+
+# The provider's grants: approving what is asked, granting part of it, confirming approval.
+GRANTS = frozenset({Status.APPROVED, Status.PARTIAL_GRANTED, Status.APPROVED_CONFIRMED})
+
+
+def offer_grant(*, offer: Offer, actor, to_status: str, terms: Money | Decimal | None = None, note: str = "") -> Offer:
+    """The one place a provider grants an offer (all or part of it): wrap this to make grants
+    wait for an approval."""
+    if to_status not in GRANTS:
+        raise TransitionNotAllowed(f"{Status(to_status).label} is not a grant.")
+    return offer_transition(offer=offer, to_status=to_status, actor_kind=Party.PROVIDER, actor=actor, terms=terms, note=note)
+
+
+def provider_move(*, offer: Offer, actor, to_status: str, note: str = "", terms=None, acknowledgement_name: str = "") -> Offer:
+    """A provider's status change from a page: grants go through offer_grant."""
+    if to_status in GRANTS:
+        return offer_grant(offer=offer, actor=actor, to_status=to_status, terms=terms, note=note)
+    return offer_transition(offer=offer, to_status=to_status, actor_kind=Party.PROVIDER, actor=actor, note=note,
+                            terms=terms, acknowledgement_name=acknowledgement_name)
 
 
 def _side_changes(offer, to_status, terms, note, acknowledgement_name, member) -> dict:
@@ -228,15 +296,16 @@ def _side_changes(offer, to_status, terms, note, acknowledgement_name, member) -
             raise TransitionNotAllowed(f"This offer's value is {kind}; propose {kind}.")
     if to_status == Status.COUNTER:
         fields = _terms_fields(terms)
-        changes.update(proposed_amount_minor=fields["amount_minor"], proposed_percent=fields["percent"])
+        changes.update(proposed_amount_minor=fields["amount_minor"], proposed_percent=fields["percent"], proposed_by=member)
     if to_status == Status.PARTIAL_GRANTED:
-        changes.update(_terms_fields(terms), proposed_amount_minor=None, proposed_percent=None)
+        _check_partial(offer, terms)
+        changes.update(_terms_fields(terms), proposed_amount_minor=None, proposed_percent=None, proposed_by=None)
         changes.pop("currency", None)
     if to_status == Status.APPROVED and offer.status == Status.COUNTER:
         changes.update(amount_minor=offer.proposed_amount_minor, percent=offer.proposed_percent,
-                       proposed_amount_minor=None, proposed_percent=None)
+                       proposed_amount_minor=None, proposed_percent=None, proposed_by=None)
     if to_status == Status.REJECTED and offer.status == Status.COUNTER:
-        changes.update(proposed_amount_minor=None, proposed_percent=None)
+        changes.update(proposed_amount_minor=None, proposed_percent=None, proposed_by=None)
     if to_status == Status.OFFERED and offer.sent_at is None:
         changes["sent_at"] = timezone.now()
     if to_status == Status.ACKNOWLEDGED:
@@ -248,6 +317,23 @@ def _side_changes(offer, to_status, terms, note, acknowledgement_name, member) -
     return changes
 
 
+def _check_partial(offer, terms) -> None:
+    """A partial grant is above zero and below what it answers: the counter being answered,
+    or else the offer's value."""
+    asked_minor, asked_percent = offer.amount_minor, offer.percent
+    if offer.status == Status.COUNTER:
+        asked_minor, asked_percent = offer.proposed_amount_minor, offer.proposed_percent
+    granted, asked = (terms.amount_minor, asked_minor) if isinstance(terms, Money) else (terms, asked_percent)
+    what = "the counter of" if offer.status == Status.COUNTER else "the offer of"
+    shown = value_text(asked_minor, asked_percent, offer.currency)
+    if granted <= 0:
+        raise TransitionNotAllowed("A partial grant must be above zero.")
+    if asked is not None and granted >= asked:
+        raise TransitionNotAllowed(
+            f"A partial grant must be below {what} {shown}; to give all of it, approve instead."
+        )
+
+
 def _terms_note(offer, to_status) -> str:
     if to_status == Status.COUNTER:
         return f"Proposed {offer.proposed_display} instead of {offer.value_display}."
@@ -256,20 +342,13 @@ def _terms_note(offer, to_status) -> str:
     return ""
 
 
-def _after_transition(offer, source, target, member, actor_kind, label, note) -> None:
+def _after_transition(offer, source, target, member) -> None:
     if target == Status.OFFERED and offer.delivery == Offer.Delivery.EMAIL:
         _email_offer_to_recipient(offer)
     if target == Status.PRE_CLAIMED and member is not None:
         OfferMember.objects.filter(pk=member.pk).update(status=OfferMember.Status.CLAIMED)
     if target == Status.REJECTED and member is not None:
         OfferMember.objects.filter(pk=member.pk).update(status=OfferMember.Status.DECLINED)
-    if actor_kind == Party.RECIPIENT:
-        _notify_provider(
-            offer,
-            subject=f"Offer #{offer.pk}: {label} by {member.name if member else 'the recipient'}",
-            text=f"Offer #{offer.pk} went from {Status(source).label} to {Status(target).label}.\n\n{note}".strip(),
-            purpose="offer_recipient_action",
-        )
 
 
 def _email_offer_to_recipient(offer: Offer) -> None:
@@ -279,39 +358,15 @@ def _email_offer_to_recipient(offer: Offer) -> None:
         offer=offer, email=offer.recipient_email,
         defaults={"organization": offer.organization, "name": offer.recipient_name, "token_nonce": nonce, "token_hash": hashed},
     )
-    if not created:
-        OfferMember.objects.filter(pk=member.pk).update(token_nonce=nonce, token_hash=hashed)
+    if not created:  # the old link's hash is kept only to say it was replaced
+        OfferMember.objects.filter(pk=member.pk).update(token_nonce=nonce, token_hash=hashed, replaced_hash=member.token_hash)
     _email_member_link(offer, member, purpose="offer_sent")
 
 
 def _email_member_link(offer, member, *, purpose) -> None:
     """The member's personal link is put in at delivery (see core.tokens), never stored."""
-    provider = ProviderProfile.objects.for_org(offer.organization).first()
-    context = {"offer": offer, "member": member, "provider": provider, "url": PLACEHOLDER}
-    outbound_email_queue(
-        organization=offer.organization,
-        purpose=purpose,
-        reference=f"offer:{offer.pk}",
-        secret_link=secret_link_ref(MEMBER_LINK, member.pk),
-        to_email=member.email,
-        to_name=member.name,
-        from_name=provider.display_name if provider else None,
-        subject=f"{provider or offer.organization} offers you {offer.value_display} ({offer.get_incentive_type_display()})",
-        text_body=render_to_string("offers/email/offer.txt", context),
-        html_body=render_to_string("offers/email/offer.html", context),
-    )
-
-
-def _notify_provider(offer, *, subject, text, purpose) -> None:
-    provider = ProviderProfile.objects.for_org(offer.organization).first()
-    if provider is None:
-        return
-    url = absolute(reverse("offers:detail", args=[offer.pk]))
-    outbound_email_queue(
-        organization=offer.organization, purpose=purpose, reference=f"offer:{offer.pk}",
-        to_email=provider.contact_email, to_name=provider.display_name, subject=subject,
-        text_body=f"{text}\n\nOpen the offer: {url}\n",
-    )
+    subject = f"{notifications.provider_name(offer.organization)} offers you {offer.value_display} ({offer.get_incentive_type_display()})"
+    notifications.email_member(offer, member, purpose=purpose, subject=subject, template="offer")
 
 
 @transaction.atomic
@@ -352,6 +407,12 @@ def offer_member_by_token(raw: str) -> OfferMember | None:
     return OfferMember.objects.select_related("offer__program").filter(token_hash=token_hash(raw)).first()
 
 
+def offer_member_by_replaced_token(raw: str) -> OfferMember | None:
+    if not plausible(raw):
+        return None
+    return OfferMember.objects.filter(replaced_hash=token_hash(raw)).first()
+
+
 def offer_by_link_token(raw: str) -> Offer | None:
     if not plausible(raw):
         return None
@@ -374,6 +435,9 @@ def offer_member_claim(*, member: OfferMember) -> Offer:
         if member.status != OfferMember.Status.JOINED:
             raise OfferError(f"You have {member.get_status_display().lower()} already.")
         OfferMember.objects.filter(pk=member.pk).update(status=OfferMember.Status.CLAIMED)
+        notifications.notify_provider(offer, subject=f"Offer #{offer.pk}: {member.name} claimed their share",
+                                      text=f"{member.name} claimed their share of group offer #{offer.pk}.",
+                                      purpose="offer_recipient_action")
         return offer
     return offer_transition(offer=offer, to_status=Status.PRE_CLAIMED, actor_kind=Party.RECIPIENT, member=member)
 
@@ -385,31 +449,51 @@ def offer_member_leave(*, member: OfferMember) -> None:
         raise OfferError(f"You have {member.get_status_display().lower()} already.")
     OfferMember.objects.filter(pk=member.pk, status=OfferMember.Status.JOINED).update(status=OfferMember.Status.DECLINED)
     Offer.objects.filter(pk=member.offer_id).update(last_activity_at=timezone.now())
+    notifications.notify_provider(member.offer, subject=f"Offer #{member.offer_id}: {member.name} left the group",
+                                  text=f"{member.name} left group offer #{member.offer_id}.", purpose="offer_recipient_action")
+
+
+@transaction.atomic
+def offer_member_updates(*, member: OfferMember, wanted: bool) -> None:
+    """A member stops (or restarts) non-essential update emails about this offer."""
+    OfferMember.objects.filter(pk=member.pk).update(updates_unsubscribed_at=None if wanted else timezone.now())
 
 
 # --- Messages ---------------------------------------------------------------------------
 
 
 @transaction.atomic
-def message_post(*, offer: Offer, body: str, user=None, member: OfferMember | None = None, to_status: str = "") -> Message:
+def message_post(
+    *, offer: Offer, body: str, user=None, member: OfferMember | None = None, to_status: str = "",
+    to_member: OfferMember | None = None,
+) -> Message:
     """A message in the offer's thread; a provider may change the status with it.
 
-    A recipient's message is emailed to the provider (through the outbox).
+    A recipient writes in their own thread with the provider (a group's members don't read
+    each other's); the provider writes to one member's thread (`to_member`) or to every
+    member. A status change goes to every member, with the message as its note. Whoever the
+    message is for is emailed (through the outbox).
     """
     body = body.strip()
     if not body:
         raise OfferError("Write a message first.")
+    if len(body) > MESSAGE_LIMIT:
+        raise OfferError(f"A message is at most {MESSAGE_LIMIT:,} characters; this one has {len(body):,}.")
+    if to_member is not None and to_member.offer_id != offer.pk:
+        raise OfferError("That person is not a member of this offer.")
     kind = Party.RECIPIENT if member is not None else Party.PROVIDER
+    event = None
     if to_status and kind == Party.PROVIDER:
-        offer_transition(offer=offer, to_status=to_status, actor_kind=kind, actor=user, note=body)
+        offer = provider_move(offer=offer, actor=user, to_status=to_status, note=body)
+        event, to_member = offer.last_event, None
     message = Message.objects.create(
         organization=offer.organization, offer=offer, sender_kind=kind, sender_user=user, sender_member=member,
         sender_label=member.name if member else str(user), body=body,
+        thread_member=member if member is not None else to_member, event=event,
     )
     Offer.objects.filter(pk=offer.pk).update(last_activity_at=timezone.now())
-    if member is not None:
-        subject = f"Offer #{offer.pk}: new message from {member.name}"
-        _notify_provider(offer, subject=subject, text=body, purpose="offer_message")
+    if event is None:  # a status change told its own news, with this message as its note
+        notifications.after_message(offer, message)
     emit(offer.organization, "offer.message", offer_message_data(message))
     return message
 
@@ -417,11 +501,22 @@ def message_post(*, offer: Offer, body: str, user=None, member: OfferMember | No
 # --- Distributions ----------------------------------------------------------------------
 
 
+def _distributed_minor(offer: Offer) -> int:
+    """What is recorded as given for the offer, corrections subtracted."""
+    return Distribution.objects.filter(offer=offer).aggregate(total=Sum("amount_minor"))["total"] or 0
+
+
 @transaction.atomic
 def distribution_record(
-    *, offer: Offer, actor, amount: Money, distributed_on: date, method: str, reference: str = "", note: str = ""
+    *, offer: Offer, actor, amount: Money, distributed_on: date, method: str, reference: str = "", note: str = "",
+    overage_reason: str = "",
 ) -> Distribution:
-    """Record what was given for an offer (accounting only: no ledger movement)."""
+    """Record what was given for an offer (accounting only: no ledger movement).
+
+    The total recorded stays within the offer's value unless the provider confirms the
+    overage with a reason. The offer row is locked, so two records can't both fit the rest.
+    """
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
     if offer.status not in DISTRIBUTABLE:
         raise OfferError(f"This offer is {offer.get_status_display()}; record distributions once its claim is confirmed.")
     if amount.currency != offer.currency:
@@ -430,12 +525,47 @@ def distribution_record(
         raise OfferError("The amount must be greater than zero.")
     if distributed_on > timezone.localdate():
         raise OfferError("A distribution can't be dated in the future.")
+    overage_reason = overage_reason.strip()
+    if offer.amount_minor is not None:
+        recorded = _distributed_minor(offer)
+        over = recorded + amount.amount_minor - offer.amount_minor
+        if over > 0 and not overage_reason:
+            raise OfferError(
+                f"Offer #{offer.pk} is worth {offer.value_display} and {Money(recorded, offer.currency)} is recorded "
+                f"already: {amount} more is {Money(over, offer.currency)} over. To give more than the offer's value, "
+                "say why in “Reason for the overage”.",
+                "distribution_overage",
+            )
+        if over <= 0:
+            overage_reason = ""
     distribution = Distribution.objects.create(
         organization=offer.organization, offer=offer, amount_minor=amount.amount_minor, currency=amount.currency,
         distributed_on=distributed_on, method=method, reference=reference.strip(), note=note.strip(), recorded_by=actor,
+        overage_reason=overage_reason[:500],
     )
     Offer.objects.filter(pk=offer.pk).update(last_activity_at=timezone.now())
     return distribution
+
+
+@transaction.atomic
+def distribution_reverse(*, distribution: Distribution, actor, reason: str) -> Distribution:
+    """Correct a recorded distribution by a reversing record (its negative amount, dated
+    today, with the reason); the original stays as it was. Each is reversed at most once."""
+    reason = reason.strip()
+    if not reason:
+        raise OfferError("Say why this distribution is corrected.")
+    Offer.objects.select_for_update().filter(pk=distribution.offer_id).first()
+    if distribution.reverses_id is not None:
+        raise OfferError("This record is a correction itself; record a new distribution instead.")
+    if Distribution.objects.filter(reverses=distribution).exists():
+        raise OfferError(f"The distribution of {distribution.amount} on {distribution.distributed_on:%Y-%m-%d} is corrected already.")
+    reversal = Distribution.objects.create(
+        organization=distribution.organization, offer_id=distribution.offer_id, amount_minor=-distribution.amount_minor,
+        currency=distribution.currency, distributed_on=timezone.localdate(), method=distribution.method,
+        reference=distribution.reference, reverses=distribution, reason=reason[:500], recorded_by=actor,
+    )
+    Offer.objects.filter(pk=distribution.offer_id).update(last_activity_at=timezone.now())
+    return reversal
 
 
 # --- System (Celery beat) ---------------------------------------------------------------

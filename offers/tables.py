@@ -72,16 +72,18 @@ class LinkTemplateTable(ConfigurableTable):
 
 
 class DistributionTable(ConfigurableTable):
+    id = tables.Column(verbose_name="Record")
     distributed_on = tables.DateColumn(format="Y-m-d", verbose_name="Date")
-    amount = tables.Column(accessor="amount_minor", attrs=NUMBER)
+    amount = tables.Column(accessor="amount_minor", verbose_name="Amount", attrs=NUMBER)
     method = tables.Column()
     reference = tables.Column()
-    note = tables.Column()
+    note = tables.TemplateColumn(template_name="offers/_distribution_note.html")
     recorded_by = tables.Column(verbose_name="Recorded by")
+    actions = tables.TemplateColumn(template_name="offers/_distribution_actions.html", verbose_name="")
 
     class Meta:
         model = Distribution
-        fields = ["distributed_on", "amount", "method", "reference", "note", "recorded_by"]
+        fields = ["id", "distributed_on", "amount", "method", "reference", "note", "recorded_by"]
         orderable = False
         empty_text = "Nothing recorded yet."
 

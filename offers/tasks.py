@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import notifications, services
 
 
 @shared_task
@@ -11,3 +11,8 @@ def offers_expire() -> int:
 @shared_task
 def offers_mark_no_response() -> int:
     return services.offers_mark_no_response()
+
+
+@shared_task
+def offers_provider_digest() -> int:
+    return notifications.provider_digests()

@@ -9,17 +9,18 @@ from django.views.decorators.vary import vary_on_headers
 from core.csv import csv_response
 from core.errors import DomainError
 from core.lists import list_page
+from core.once import once
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
 from . import selectors, services
 from .access import provider_required
 from .filters import OfferFilterSet
 from .forms import (
-    DistributionForm, LinkTemplateForm, MessageForm, OfferForm, ProgramForm, ProviderProfileForm, TransitionForm,
+    DistributionForm, ExpiryForm, LinkTemplateForm, MessageForm, OfferForm, ProgramForm, ProviderProfileForm, TransitionForm,
 )
-from .models import IncentiveProgram, LinkTemplate, Offer, ProviderProfile
+from .models import Distribution, IncentiveProgram, LinkTemplate, Offer, OfferMember, ProviderProfile
 from .tables import DistributionTable, LinkTemplateTable, OfferTable
-from .transitions import Party
+from .transitions import EXPIRABLE
 
 PER_PAGE = 25
 
@@ -59,8 +60,11 @@ def program_list(request):
             program = services.program_save(organization=request.organization, **form.cleaned_data)
             messages.success(request, f"Program “{program}” created.")
             return redirect("offers:programs")
-    programs = selectors.program_list(organization=request.organization)
-    return render(request, "offers/program_list.html", {"form": form, "programs": programs})
+    programs = list(selectors.program_list(organization=request.organization))
+    totals = selectors.distribution_totals_by_program(organization=request.organization)
+    for program in programs:
+        program.distributed = totals["by_program"].get(program.pk, [])
+    return render(request, "offers/program_list.html", {"form": form, "programs": programs, "totals": totals})
 
 
 @provider_required
@@ -121,6 +125,9 @@ def offer_create(request):
 def offer_edit(request, pk):
     offer = _offer(request, pk)
     require_writer(request)
+    if refusal := services.edit_refusal(offer):  # said before any form is shown
+        messages.info(request, refusal)
+        return redirect("offers:detail", pk=offer.pk)
     form = OfferForm(request.POST or None, organization=request.organization, initial=OfferForm.initial_from_offer(offer))
     if request.method == "POST" and form.is_valid():
         try:
@@ -146,7 +153,10 @@ def offer_detail(request, pk):
         "progress": selectors.group_progress(offer=offer),
         "totals": selectors.distribution_totals(offer=offer),
         "link_url": request.build_absolute_uri(reverse("offers:link", args=[offer.link_token])) if offer.link_token else "",
-        "editable": offer.status in services.EDITABLE[offer.delivery] and not offer.members_taken(),
+        "editable": not services.edit_refusal(offer),
+        "no_response_on": services.no_response_on(offer),
+        "can_extend": offer.status in EXPIRABLE,
+        "expiry_form": ExpiryForm(),
     }
     return render(request, "offers/offer_detail.html", context)
 
@@ -162,10 +172,9 @@ def offer_transition(request, pk):
             messages.error(request, " ".join(errors))
         return redirect("offers:detail", pk=offer.pk)
     try:
-        services.offer_transition(
-            offer=offer, to_status=form.cleaned_data["to_status"], actor_kind=Party.PROVIDER, actor=request.user,
-            note=form.cleaned_data["note"], terms=form.cleaned_data["terms"],
-            acknowledgement_name=form.cleaned_data["acknowledgement_name"],
+        services.provider_move(
+            offer=offer, to_status=form.cleaned_data["to_status"], actor=request.user, note=form.cleaned_data["note"],
+            terms=form.cleaned_data["terms"], acknowledgement_name=form.cleaned_data["acknowledgement_name"],
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -174,29 +183,51 @@ def offer_transition(request, pk):
     return redirect("offers:detail", pk=offer.pk)
 
 
+@provider_required
+@require_POST
+def offer_extend_expiry(request, pk):
+    offer = _offer(request, pk)
+    require_writer(request)
+    form = ExpiryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the new expiry date.")
+        return redirect("offers:detail", pk=offer.pk)
+    try:
+        offer = services.offer_extend_expiry(offer=offer, actor=request.user, expires_on=form.cleaned_data["expires_on"])
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Offer #{offer.pk} now expires on {offer.expires_on:%B %-d, %Y}.")
+    return redirect("offers:detail", pk=offer.pk)
+
+
 # --- Messages, members, distributions, widget -------------------------------------------
+
+
+def _message_form(offer, data=None):
+    choices = [(t.target, t.label) for t in selectors.provider_actions(offer)]
+    members = offer.members.exclude(status=OfferMember.Status.DECLINED) if offer.is_group else None
+    return MessageForm(data, choices=choices, members=members)
 
 
 @provider_required
 def offer_messages(request, pk):
     offer = _offer(request, pk)
-    choices = [(t.target, t.label) for t in selectors.provider_actions(offer)]
-    form = MessageForm(request.POST or None, choices=choices)
+    form = _message_form(offer, request.POST or None)
     if request.method == "POST":
         require_writer(request)
         if form.is_valid():
             try:
                 services.message_post(
                     offer=offer, body=form.cleaned_data["body"], user=request.user,
-                    to_status=form.cleaned_data.get("to_status", ""),
+                    to_status=form.cleaned_data.get("to_status", ""), to_member=form.cleaned_data.get("to_member"),
                 )
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 offer.refresh_from_db()
-                choices = [(t.target, t.label) for t in selectors.provider_actions(offer)]
-                form = MessageForm(choices=choices)
-    context = {"offer": offer, "form": form, "thread": offer.messages.all(), "post_url": request.path}
+                form = _message_form(offer)
+    context = {"offer": offer, "form": form, "thread": selectors.thread(offer), "post_url": request.path}
     return render(request, _fragment(request, "offers/offer_messages.html", "thread"), context)
 
 
@@ -215,11 +246,14 @@ def offer_distributions(request, pk):
         require_writer(request)
         if form.is_valid():
             try:
-                services.distribution_record(offer=offer, actor=request.user, **form.cleaned_data)
+                with once(request) as first:
+                    if first:
+                        services.distribution_record(offer=offer, actor=request.user, **form.cleaned_data)
             except DomainError as error:
-                form.add_error(None, error.message)
+                form.add_error("overage_reason" if error.code == "distribution_overage" else None, error.message)
             else:
-                messages.success(request, f"Recorded {form.cleaned_data['amount']} for offer #{offer.pk}.")
+                said = f"Recorded {form.cleaned_data['amount']} for offer #{offer.pk}."
+                messages.success(request, said if first else f"Done already, once: {said}")
                 return redirect("offers:distributions", pk=offer.pk)
     context = {"offer": offer, "form": form, "totals": selectors.distribution_totals(offer=offer),
                "can_record": offer.status in services.DISTRIBUTABLE}
@@ -227,6 +261,24 @@ def offer_distributions(request, pk):
         request, "offers/offer_distributions.html", DistributionTable, None, selectors.offer_distributions(offer=offer),
         per_page=PER_PAGE, context=context,
     )
+
+
+@provider_required
+@require_POST
+def distribution_reverse(request, pk, distribution_pk):
+    """The "Correct" action: a reversing record with a reason; the original stays."""
+    offer = _offer(request, pk)
+    require_writer(request)
+    distribution = get_for_org_or_404(Distribution.objects.filter(offer=offer), request, pk=distribution_pk)
+    try:
+        with once(request) as first:
+            if first:
+                services.distribution_reverse(distribution=distribution, actor=request.user, reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Corrected: the distribution of {distribution.amount} is reversed; it stays in the history.")
+    return redirect("offers:distributions", pk=offer.pk)
 
 
 @provider_required

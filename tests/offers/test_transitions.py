@@ -16,7 +16,7 @@ FORBIDDEN_ACTORS = [(t, actor) for t in TRANSITIONS for actor in Party.values if
 
 def move(offer, to_status, actor_kind, owner):
     member = offer.members.first() if actor_kind == Party.RECIPIENT else None
-    terms = Money(3000, "USD") if to_status in {Status.COUNTER, Status.PARTIAL_GRANTED} else None
+    terms = {Status.COUNTER: Money(3000, "USD"), Status.PARTIAL_GRANTED: Money(1500, "USD")}.get(to_status)
     return services.offer_transition(
         offer=offer, to_status=to_status, actor_kind=actor_kind, member=member,
         actor=owner if actor_kind == Party.PROVIDER else None, terms=terms, note="because",

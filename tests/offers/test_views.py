@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core.money import Money
 from offers import services
@@ -247,7 +248,7 @@ def test_an_offered_link_offer_can_be_edited(client_for, owner, offer_factory, p
 def test_a_sent_email_offer_cannot_be_edited(client_for, owner, offer_factory, program):
     offer = offer_factory()
     response = client_for(owner).post(reverse("offers:edit", args=[offer.pk]), offer_form(program=program.pk, value="99"), follow=True)
-    assert "can't be edited any more" in text(response)
+    assert "only drafts of email offers can be edited" in text(response)
     assert Offer.objects.get(pk=offer.pk).amount_minor == 2500
 
 
@@ -416,3 +417,55 @@ def _captured(client):
     with CaptureQueriesContext(connection) as queries:
         client.get(LIST)
     return queries.captured_queries
+
+
+def test_an_offer_that_cant_be_edited_says_why_before_any_form(client_for, owner, offer_in, offer_factory):
+    client = client_for(owner)
+    acknowledged = offer_in(Status.ACKNOWLEDGED)
+    response = client.get(reverse("offers:edit", args=[acknowledged.pk]), follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("offers:detail", args=[acknowledged.pk])
+    assert "Send Incentive Offer" not in page and "is Acknowledged: only drafts of email offers can be edited" in page
+    sent = offer_factory()  # an email offer, Offered
+    page = client.get(reverse("offers:edit", args=[sent.pk]), follow=True).content.decode()
+    assert "only drafts of email offers can be edited" in page and 'name="recipient_email"' not in page
+
+
+def test_a_link_offers_edit_form_has_no_recipient_fields_and_saves_changes(client_for, owner, offer_factory):
+    offer = offer_factory(delivery=Offer.Delivery.LINK)
+    page = client_for(owner).get(reverse("offers:edit", args=[offer.pk])).content.decode()
+    assert 'name="recipient_email"' not in page and 'name="recipient_name"' not in page
+    assert "Save changes" in page and "Send Incentive Offer" not in page
+
+
+def test_choosing_a_link_template_is_enough_to_send_a_link_offer(client_for, owner, program, organization):
+    template = services.link_template_save(
+        organization=organization, name="Booth", program=program, incentive_type="gift_card", amount_minor=1500,
+        currency="USD", percent=None, message="Thanks for visiting", expiry_days=7, is_group=False, max_members=1,
+    )
+    response = client_for(owner).post(reverse("offers:create"), {
+        "delivery": "link", "link_template": template.pk, "entity_type": "person", "stage": "prospect", "send": "1",
+    })
+    offer = Offer.objects.get(link_template=template)
+    assert response.status_code == 302 and offer.status == Status.OFFERED and offer.amount_minor == 1500
+    assert offer.message == "Thanks for visiting"
+
+
+def test_the_create_form_offers_only_what_the_programs_allow_and_hides_group_fields(client_for, owner, program):
+    page = client_for(owner).get(reverse("offers:create")).content.decode()
+    assert 'value="gift_card"' in page and 'value="discount"' in page and 'value="cashback"' not in page
+    assert 'id="offer-form-data"' in page and '"gift_card", "discount"' in page
+    assert '<div data-group-only hidden>' in page
+
+
+def test_the_offer_message_has_the_thread_messages_limit(client_for, owner, program):
+    from offers.models import MESSAGE_LIMIT
+    client = client_for(owner)
+    long = "x" * (MESSAGE_LIMIT + 1)
+    response = client.post(reverse("offers:create"), offer_form(program=program.pk, message=long))
+    assert response.status_code == 200 and not Offer.objects.exists()
+    assert f'maxlength="{MESSAGE_LIMIT}"' in client.get(reverse("offers:create")).content.decode()
+    with pytest.raises(services.OfferError, match="at most 5,000 characters"):
+        services.offer_create(organization=program.organization, actor=owner, value=Money(100, "USD"), send=False,
+                              program=program, incentive_type="gift_card", delivery="link", message=long,
+                              expires_on=timezone.localdate())

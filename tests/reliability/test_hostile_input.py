@@ -219,6 +219,7 @@ CSRF_EXEMPT = {
     "offer/<str:token>/act/": PUBLIC_TOKEN_PAGE,
     "offer/<str:token>/leave/": PUBLIC_TOKEN_PAGE,
     "offer/<str:token>/messages/": PUBLIC_TOKEN_PAGE,
+    "offer/<str:token>/updates/": PUBLIC_TOKEN_PAGE,
     "offer-link/<str:token>/": PUBLIC_TOKEN_PAGE,
     "widget/<str:token>.js": PUBLIC_TOKEN_PAGE,
     "widget/<str:token>/": PUBLIC_TOKEN_PAGE,
