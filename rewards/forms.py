@@ -3,6 +3,7 @@ from django import forms
 from core.forms import AmountField
 
 from .models import Reward
+from .services.bulk import BulkFileError, decode_upload
 
 MAX_UPLOAD_BYTES = 1_000_000
 
@@ -25,9 +26,9 @@ class BulkUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("The file is larger than 1 MB; split it into several uploads.")
         try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError("The file is not UTF-8 text; export it from your spreadsheet as “CSV UTF-8”.") from None
+            text = decode_upload(upload.read())
+        except BulkFileError as error:
+            raise forms.ValidationError(error.message) from None
         if "\x00" in text:
             raise forms.ValidationError("The file holds a NUL character (byte 0), which no CSV text has; export it from your spreadsheet as “CSV UTF-8”.")
         return text
@@ -38,3 +39,10 @@ class BulkApplyForm(forms.Form):
     its content is what makes applying it twice apply it once (rewards.services.bulk)."""
 
     csv_text = forms.CharField(widget=forms.HiddenInput, max_length=2 * MAX_UPLOAD_BYTES, strip=False)
+    # The duplicate rows ("same as line 3") the person ticked to apply as well.
+    confirm_duplicate = forms.TypedMultipleChoiceField(coerce=int, required=False, widget=forms.MultipleHiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        lines = self.data.getlist("confirm_duplicate") if hasattr(self.data, "getlist") else []
+        self.fields["confirm_duplicate"].choices = [(line, line) for line in lines if str(line).isdigit()]

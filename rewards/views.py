@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -132,12 +133,7 @@ def bulk_redeem(request):
                 form.add_error("file", str(error))
                 return render(request, "rewards/bulk_redeem.html", context, status=error.status)
             else:
-                context.update(
-                    rows=rows,
-                    good=sum(row.ok for row in rows),
-                    done=sum(row.applied_at is not None for row in rows),
-                    apply_form=BulkApplyForm(initial={"csv_text": text}),
-                )
+                context.update(rows=rows, apply_form=BulkApplyForm(initial={"csv_text": text}), **bulk.bulk_summary(rows))
         else:
             return render(request, "rewards/bulk_redeem.html", context, status=422)
     return render(request, "rewards/bulk_redeem.html", context)
@@ -149,14 +145,30 @@ def _bulk_apply(request):
         messages.error(request, "The preview was incomplete; upload the file again.")
         return redirect("rewards:bulk_redeem")
     try:
-        rows = bulk.bulk_apply(organization=request.organization, text=form.cleaned_data["csv_text"], user=request.user)
+        rows = bulk.bulk_apply(
+            organization=request.organization, text=form.cleaned_data["csv_text"], user=request.user,
+            confirmed_duplicates=set(form.cleaned_data["confirm_duplicate"]),
+        )
     except bulk.BulkFileError as error:
         messages.error(request, str(error))
         return redirect("rewards:bulk_redeem")
     request.session[BULK_RESULT_SESSION_KEY] = {"organization": request.organization.pk, "rows": [row.as_result() for row in rows]}
-    applied = sum(row.result == "applied" for row in rows)
-    messages.success(request, f"Applied {applied} of {len(rows)} rows.")
+    _bulk_outcome_message(request, rows)
     return render(request, "rewards/bulk_redeem.html", {"rows": rows, "applied": True, "upload_form": BulkUploadForm()})
+
+
+def _bulk_outcome_message(request, rows, shown=3):
+    """Green only when every row was applied; otherwise a warning that names what wasn't."""
+    applied = sum(row.result == "applied" for row in rows)
+    text = _("Applied %(applied)s of %(total)s rows.") % {"applied": applied, "total": len(rows)}
+    missed = [row for row in rows if row.result != "applied"]
+    if not missed:
+        messages.success(request, text)
+        return
+    reasons = [_("line %(line)s: %(why)s") % {"line": row.line, "why": (row.message or _("not applied")).rstrip(".")} for row in missed[:shown]]
+    more = len(missed) - shown
+    tail = (" " + ngettext("And %(n)s more row, in the table below.", "And %(n)s more rows, in the table below.", more) % {"n": more}) if more > 0 else ""
+    messages.warning(request, f"{text} {_('Not applied')}: {'; '.join(reasons)}.{tail}")
 
 
 @organization_required
