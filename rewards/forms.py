@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import AmountField
 
@@ -9,13 +10,25 @@ MAX_UPLOAD_BYTES = 1_000_000
 
 
 class RedeemForm(forms.Form):
-    amount = AmountField(help_text="Part or all of what is available.")
-    note = forms.CharField(max_length=500, required=False)
+    """Part of a reward (the amount typed) or all of it (the "Redeem all" button, `redeem_all`):
+    the box starts empty, so one click never redeems everything by accident."""
+
+    amount = AmountField(required=False, help_text=_("Part or all of what is available."))
+    redeem_all = forms.BooleanField(required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def __init__(self, *args, reward: Reward, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["amount"].currency = reward.currency
-        self.fields["amount"].label = f"Amount ({reward.currency})"
+        self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": reward.currency}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("redeem_all"):
+            cleaned["amount"] = None  # the service redeems what is left
+        elif cleaned.get("amount") is None and "amount" not in self.errors:
+            raise forms.ValidationError(_("Enter the amount to redeem, or use “Redeem all”."), code="no_amount")
+        return cleaned
 
 
 class BulkUploadForm(forms.Form):

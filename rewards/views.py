@@ -76,9 +76,11 @@ def reward_redeem(request, advocate_pk, pk):
             return None
         with once(request) as first:
             if not first:
-                return "This redemption was made already; it was not made twice."
+                return _("This redemption was made already; it was not made twice.")
             redemption = services.reward_redeem(reward=reward, amount=form.cleaned_data["amount"], note=form.cleaned_data["note"], actor=actor)
-        return f"Redeemed {reward.money(redemption.amount_minor)}; {reward.money(redemption.reward.left_minor)} of this reward is left."
+        return _("Redeemed %(amount)s; %(left)s of this reward is left.") % {
+            "amount": reward.money(redemption.amount_minor), "left": reward.money(redemption.reward.left_minor),
+        }
 
     return _reward_action(request, advocate_pk, pk, redeem)
 
