@@ -21,6 +21,8 @@ class RedeemForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["amount"].currency = reward.currency
         self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": reward.currency}
+        if self.data.get("redeem_all"):  # whatever is in the box, "Redeem all" redeems what is left
+            self.fields["amount"] = forms.CharField(required=False)
 
     def clean(self):
         cleaned = super().clean()

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.advocate_list, name="advocate_list"),
     path("participants/<int:pk>/", views.advocate_detail, name="advocate_detail"),
     path("participants/<int:pk>/w9/", views.advocate_w9, name="advocate_w9"),
+    path("participants/<int:pk>/w9/undo/", views.advocate_w9_undo, name="advocate_w9_undo"),
     path("participants/<int:advocate_pk>/rewards/<int:pk>/redeem/", views.reward_redeem, name="reward_redeem"),
     path("participants/<int:advocate_pk>/rewards/<int:pk>/cancel/", views.reward_cancel, name="reward_cancel"),
     path("participants/<int:advocate_pk>/rewards/<int:pk>/uncancel/", views.reward_uncancel, name="reward_uncancel"),

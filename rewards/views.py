@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -8,6 +10,7 @@ from core.errors import DomainError
 from core.lists import list_page
 from core.once import once
 from core.csv import csv_response
+from core.money import Money, decimals
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
 from . import selectors, services
@@ -28,25 +31,53 @@ def advocate_list(request):
     )
 
 
+def _figures(balances, rewards) -> list[dict]:
+    """Per currency the five figures of the account: available, pending and redeemed (its
+    ledger accounts), cancelled and expired (what left the account that way)."""
+    left_out = defaultdict(lambda: {"cancelled": 0, "expired": 0})
+    for reward in rewards:
+        if reward.status == Reward.Status.CANCELLED:
+            left_out[reward.currency]["cancelled"] += reward.amount_minor
+        elif reward.status == Reward.Status.EXPIRED:
+            left_out[reward.currency]["expired"] += reward.left_minor
+    return [
+        {
+            "currency": balance.currency,
+            "available": balance.available,
+            "pending": balance.pending,
+            "redeemed": balance.redeemed,
+            "cancelled": Money(left_out[balance.currency]["cancelled"], balance.currency),
+            "expired": Money(left_out[balance.currency]["expired"], balance.currency),
+        }
+        for balance in balances
+    ]
+
+
 @organization_required
 def advocate_detail(request, pk):
     advocate = get_for_org_or_404(selectors.advocate_list(organization=request.organization), request, pk=pk)
     account = advocate.account
+    account.organization = advocate.organization = request.organization  # the same one (scoped): not read again
     now = timezone.now()
     rewards = list(selectors.account_rewards(account=account))
     for reward in rewards:
         refusal = services.cancel_refusal(reward, now=now)
         reward.cancellable, reward.cancel_refusal = refusal is None, refusal and refusal.message
         reward.cancel_deadline = services.cancel_deadline(reward)
+        reward.decimals = decimals(reward.currency)
     return render(
         request,
         "rewards/advocate_detail.html",
         {
             "advocate": advocate,
             "account": account,
-            "balances": account.balances.all(),
+            "figures": _figures(account.balances.all(), rewards),
             "others": Advocate.objects.for_org(request.organization).filter(account=account).exclude(pk=advocate.pk),
             "rewards": rewards,
+            "year": services.advocate_year_progress(advocate=advocate, now=now),
+            "w9_events": selectors.advocate_events(advocate=advocate),
+            "time_zone": timezone.get_current_timezone_name(),
+            "now": now,
         },
     )
 
@@ -113,7 +144,41 @@ def advocate_w9(request, pk):
     require_writer(request)
     advocate = get_for_org_or_404(Advocate, request, pk=pk)
     released = services.advocate_mark_w9(advocate=advocate, actor=services.Actor.web(request.user))
-    messages.success(request, f"W-9 marked as submitted for {advocate}; {len(released)} held reward(s) released.")
+    waiting = list(
+        Reward.objects.for_org(request.organization)
+        .filter(advocate=advocate, status=Reward.Status.PENDING, pending_reason=Reward.PendingReason.SCHEDULED, w9_required=True)
+        .order_by("available_at")
+    )
+    text = ngettext(
+        "W-9 marked as submitted for %(name)s; %(n)s held reward released.",
+        "W-9 marked as submitted for %(name)s; %(n)s held rewards released.",
+        len(released),
+    ) % {"name": advocate, "n": len(released)}
+    if waiting:
+        until = timezone.localtime(waiting[-1].available_at)
+        text += " " + ngettext(
+            "%(n)s more stays pending until its pending period ends (%(until)s).",
+            "%(n)s more stay pending until their pending periods end (the last on %(until)s).",
+            len(waiting),
+        ) % {"n": len(waiting), "until": f"{until:%Y-%m-%d %H:%M %Z}"}
+    messages.success(request, text)
+    return redirect("rewards:advocate_detail", pk=advocate.pk)
+
+
+@organization_required
+@require_POST
+def advocate_w9_undo(request, pk):
+    require_writer(request)
+    advocate = get_for_org_or_404(Advocate, request, pk=pk)
+    held = services.advocate_unmark_w9(advocate=advocate, actor=services.Actor.web(request.user))
+    messages.success(
+        request,
+        ngettext(
+            "The W-9 mark of %(name)s is undone; %(n)s reward waits for the W-9 again.",
+            "The W-9 mark of %(name)s is undone; %(n)s rewards wait for the W-9 again.",
+            len(held),
+        ) % {"name": advocate, "n": len(held)},
+    )
     return redirect("rewards:advocate_detail", pk=advocate.pk)
 
 
