@@ -10,7 +10,10 @@ def test_a_redemption_on_one_participant_lowers_the_shared_balance_on_another(pa
 
     row = page.locator("tr", has_text="RW-1001")
     row.get_by_label("Amount to redeem (USD)").fill("12.00")
-    row.get_by_role("button", name="Redeem").click()
+    row.get_by_role("button", name="Redeem", exact=True).click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_contain_text("Redeem $12.00 of this reward? $38.00 will be left.")
+    dialog.get_by_role("button", name="Redeem $12.00").click()
     expect(page.get_by_text("Redeemed $12.00; $38.00 of this reward is left.")).to_be_visible()
     expect(balance).to_have_text("$118.00")
 
@@ -56,3 +59,32 @@ def test_uploading_the_same_bulk_file_again_in_the_browser_applies_nothing(page,
     page.goto(f"{live_server.url}/rewards/bulk/")
     upload("February")
     expect(page.get_by_text("Every row of this file was applied already")).to_be_visible()
+
+
+def test_redeem_all_asks_first_and_keeping_it_redeems_nothing(page, live_server, demo, log_in):
+    log_in("owner@acme.test")
+    page.get_by_role("link", name="Rewards").first.click()
+    page.get_by_role("link", name="Ana Lopez").click()
+    balance = page.locator('[data-balance="available-USD"]')
+    expect(balance).to_have_text("$130.00")
+    row = page.locator("tr", has_text="RW-1001")
+    row.get_by_role("button", name="Redeem all ($50.00)").click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_contain_text("Redeem all $50.00 of this reward? Nothing of it will be left.")
+    dialog.get_by_role("button", name="Keep it").click()
+    expect(balance).to_have_text("$130.00")
+    row.get_by_role("button", name="Redeem all ($50.00)").click()
+    dialog.get_by_role("button", name="Redeem $50.00").click()
+    expect(page.get_by_text("Redeemed $50.00; $0.00 of this reward is left.")).to_be_visible()
+    expect(balance).to_have_text("$80.00")
+
+
+def test_a_bulk_file_with_a_duplicate_row_and_semicolons_applies_the_duplicate_only_when_ticked(page, live_server, demo, log_in):
+    log_in("owner@acme.test")
+    page.goto(f"{live_server.url}/rewards/bulk/")
+    csv = "account_external_id;reward_external_id;amount;note\n;RW-1001;1,00;dup\n;RW-1001;1,00;dup\n"
+    page.get_by_label("CSV file").set_input_files(files=[{"name": "paie.csv", "mimeType": "text/csv", "buffer": csv.encode("cp1252")}])
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#bulk-rows")).to_contain_text("Same as line 2; not applied unless ticked.")
+    page.get_by_role("button", name="Apply 1 good row and the duplicates you tick").click()
+    expect(page.locator(".flash-warning")).to_contain_text("Applied 1 of 2 rows. Not applied: line 3: Same as line 2")
