@@ -75,3 +75,19 @@ def advocate_year_totals(*, organization, year: int, advocate_ids=None):
 
 def advocate_events(*, advocate: Advocate):
     return AdvocateEvent.objects.for_org(advocate.organization).filter(advocate=advocate)
+
+
+def reward_list(*, organization, status=None, account_id=None, program_id=None, event_from=None, event_to=None):
+    """Rewards for the API's listing; dates are whole days in the current time zone (UTC in the API)."""
+    rewards = Reward.objects.for_org(organization).order_by("-event_at", "-pk")
+    if status:
+        rewards = rewards.filter(status=status)
+    if account_id:
+        rewards = rewards.filter(account_id=account_id)
+    if program_id:
+        rewards = rewards.filter(program_id=program_id)
+    if event_from:
+        rewards = rewards.filter(event_at__date__gte=event_from)
+    if event_to:
+        rewards = rewards.filter(event_at__date__lte=event_to)
+    return rewards
