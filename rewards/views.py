@@ -1,6 +1,9 @@
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import messages
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
@@ -11,13 +14,13 @@ from core.lists import list_page
 from core.once import once
 from core.csv import csv_response
 from core.money import Money, decimals
-from tenancy.access import get_for_org_or_404, organization_required, require_writer
+from tenancy.access import get_for_org_or_404, organization_required, require_manager, require_writer
 
 from . import selectors, services
-from .services import bulk
+from .services import bulk, programs
 from .filters import AdvocateFilterSet
-from .forms import BulkApplyForm, BulkUploadForm, RedeemForm
-from .models import Advocate, Reward
+from .forms import BulkApplyForm, BulkUploadForm, GiveRewardForm, ProgramForm, RedeemForm
+from .models import Advocate, Reward, RewardProgram
 from .tables import AdvocateTable
 
 BULK_RESULT_SESSION_KEY = "rewards_bulk_result"
@@ -78,6 +81,7 @@ def advocate_detail(request, pk):
             "w9_events": selectors.advocate_events(advocate=advocate),
             "time_zone": timezone.get_current_timezone_name(),
             "now": now,
+            "give_form": GiveRewardForm(account=account, advocate=advocate) if request.membership.can_write else None,
         },
     )
 
@@ -182,46 +186,74 @@ def advocate_w9_undo(request, pk):
     return redirect("rewards:advocate_detail", pk=advocate.pk)
 
 
-@organization_required
-def bulk_redeem(request):
+@dataclass(frozen=True)
+class BulkKind:
+    """One kind of bulk file page: redemptions or new rewards."""
+
+    url_name: str
+    template: str
+    preview: Callable
+    apply: Callable
+    session_key: str
+    result_header: list
+    result_name: str
+
+
+REDEMPTIONS = BulkKind("rewards:bulk_redeem", "rewards/bulk_redeem.html", bulk.bulk_preview, bulk.bulk_apply,
+                       BULK_RESULT_SESSION_KEY, bulk.RESULT_HEADER, "bulk-redemption-result")
+NEW_REWARDS = BulkKind("rewards:bulk_rewards", "rewards/bulk_rewards.html", bulk.bulk_rewards_preview, bulk.bulk_rewards_apply,
+                       "rewards_bulk_create_result", bulk.REWARD_RESULT_HEADER, "bulk-rewards-result")
+
+
+def _bulk_page(request, kind: BulkKind):
     """GET: the upload form. POST a file: the dry-run preview. POST the preview back: apply it."""
     require_writer(request)
     context = {"upload_form": BulkUploadForm()}
     if request.method == "POST":
         if "csv_text" in request.POST:
-            return _bulk_apply(request)
+            return _bulk_apply(request, kind)
         form = BulkUploadForm(request.POST, request.FILES)
         context["upload_form"] = form
         if form.is_valid():
             text = form.cleaned_data["file"]
             try:
-                rows = bulk.bulk_preview(organization=request.organization, text=text)
+                rows = kind.preview(organization=request.organization, text=text)
             except bulk.BulkFileError as error:
                 form.add_error("file", str(error))
-                return render(request, "rewards/bulk_redeem.html", context, status=error.status)
+                return render(request, kind.template, context, status=error.status)
             else:
                 context.update(rows=rows, apply_form=BulkApplyForm(initial={"csv_text": text}), **bulk.bulk_summary(rows))
         else:
-            return render(request, "rewards/bulk_redeem.html", context, status=422)
-    return render(request, "rewards/bulk_redeem.html", context)
+            return render(request, kind.template, context, status=422)
+    return render(request, kind.template, context)
 
 
-def _bulk_apply(request):
+@organization_required
+def bulk_redeem(request):
+    return _bulk_page(request, REDEMPTIONS)
+
+
+@organization_required
+def bulk_rewards(request):
+    return _bulk_page(request, NEW_REWARDS)
+
+
+def _bulk_apply(request, kind: BulkKind):
     form = BulkApplyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The preview was incomplete; upload the file again.")
-        return redirect("rewards:bulk_redeem")
+        messages.error(request, _("The preview was incomplete; upload the file again."))
+        return redirect(kind.url_name)
     try:
-        rows = bulk.bulk_apply(
+        rows = kind.apply(
             organization=request.organization, text=form.cleaned_data["csv_text"], user=request.user,
             confirmed_duplicates=set(form.cleaned_data["confirm_duplicate"]),
         )
     except bulk.BulkFileError as error:
         messages.error(request, str(error))
-        return redirect("rewards:bulk_redeem")
-    request.session[BULK_RESULT_SESSION_KEY] = {"organization": request.organization.pk, "rows": [row.as_result() for row in rows]}
+        return redirect(kind.url_name)
+    request.session[kind.session_key] = {"organization": request.organization.pk, "rows": [row.as_result() for row in rows]}
     _bulk_outcome_message(request, rows)
-    return render(request, "rewards/bulk_redeem.html", {"rows": rows, "applied": True, "upload_form": BulkUploadForm()})
+    return render(request, kind.template, {"rows": rows, "applied": True, "upload_form": BulkUploadForm()})
 
 
 def _bulk_outcome_message(request, rows, shown=3):
@@ -238,11 +270,107 @@ def _bulk_outcome_message(request, rows, shown=3):
     messages.warning(request, f"{text} {_('Not applied')}: {'; '.join(reasons)}.{tail}")
 
 
-@organization_required
-def bulk_result_csv(request):
-    result = request.session.get(BULK_RESULT_SESSION_KEY) or {}
+def _bulk_result_csv(request, kind: BulkKind):
+    result = request.session.get(kind.session_key) or {}
     rows = result.get("rows") if result.get("organization") == request.organization.pk else None
     if not rows:
-        messages.info(request, "There is no bulk redemption result to download yet.")
-        return redirect("rewards:bulk_redeem")
-    return csv_response(filename="bulk-redemption-result", header=bulk.RESULT_HEADER, rows=rows)
+        messages.info(request, _("There is no result to download yet."))
+        return redirect(kind.url_name)
+    return csv_response(filename=kind.result_name, header=kind.result_header, rows=rows)
+
+
+@organization_required
+def bulk_result_csv(request):
+    return _bulk_result_csv(request, REDEMPTIONS)
+
+
+@organization_required
+def bulk_rewards_result_csv(request):
+    return _bulk_result_csv(request, NEW_REWARDS)
+
+
+# Reward programs: owners and admins configure them; every member reads them.
+
+
+@organization_required
+def program_list(request):
+    form = None
+    if request.method == "POST":
+        require_manager(request)
+        form = ProgramForm(request.POST)
+        if form.is_valid():
+            try:
+                program = programs.program_create(organization=request.organization, **form.values())
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Program “%(name)s” created.") % {"name": program})
+                return redirect("rewards:program_list")
+    return render(
+        request,
+        "rewards/program_list.html",
+        {
+            "programs": selectors.program_list(organization=request.organization).annotate(reward_count=Count("rewards")),
+            "archived": selectors.program_list(organization=request.organization, archived=True),
+            "form": form or ProgramForm(),
+        },
+        status=422 if form is not None else 200,
+    )
+
+
+@organization_required
+def program_edit(request, pk):
+    require_manager(request)
+    program = get_for_org_or_404(RewardProgram, request, pk=pk)
+    form = ProgramForm.for_program(program, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programs.program_update(program=program, **form.values())
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Program “%(name)s” saved; rewards it gave keep their terms.") % {"name": program})
+            return redirect("rewards:program_list")
+    return render(request, "rewards/program_edit.html", {"program": program, "form": form}, status=422 if form.is_bound else 200)
+
+
+@organization_required
+@require_POST
+def program_archive(request, pk):
+    require_manager(request)
+    program = get_for_org_or_404(RewardProgram, request, pk=pk)
+    archived = request.POST.get("restore") != "1"
+    programs.program_archive(program=program, archived=archived)
+    text = _("Program “%(name)s” archived; it gives no new rewards.") if archived else _("Program “%(name)s” restored.")
+    messages.success(request, text % {"name": program})
+    return redirect("rewards:program_list")
+
+
+@organization_required
+@require_POST
+def reward_give(request, pk):
+    """Give a reward to the advocate's account from a program (the profile's "Give reward")."""
+    require_writer(request)
+    advocate = get_for_org_or_404(Advocate.objects.select_related("account"), request, pk=pk)
+    form = GiveRewardForm(request.POST, account=advocate.account, advocate=advocate)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect("rewards:advocate_detail", pk=advocate.pk)
+    data = form.cleaned_data
+    try:
+        with once(request) as first:
+            if not first:
+                messages.info(request, _("This reward was given already; it was not given twice."))
+                return redirect("rewards:advocate_detail", pk=advocate.pk)
+            reward = services.reward_create(
+                account=advocate.account, amount=data["money"], program=data["program"], advocate=data["advocate"],
+                source_event=data["source_event"], event_at=data["event_at"], actor=services.Actor.web(request.user),
+            )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Gave %(amount)s to %(name)s (%(program)s); it is %(status)s.") % {
+            "amount": reward.money(reward.amount_minor), "name": data["advocate"], "program": data["program"],
+            "status": reward.get_status_display().lower() if reward.status != Reward.Status.PENDING else reward.get_pending_reason_display().lower(),
+        })
+    return redirect("rewards:advocate_detail", pk=advocate.pk)

@@ -428,8 +428,8 @@ def account_redeem(*, account: RewardAccount, amount: Money, actor: Actor, note:
 def reward_cancel(*, reward: Reward, actor: Actor, note: str = "", now: datetime.datetime | None = None) -> Reward:
     """Cancel an unredeemed reward whose event is under two years old; its money goes back out."""
     now = now or timezone.now()
-    if now >= cancel_deadline(reward):
-        raise cancel_refusal(reward, now=now)  # the two-year rule: checked first, so never None here
+    if now >= cancel_deadline(reward) or (reward.program_id and not reward.program.cancellation_allowed):
+        raise cancel_refusal(reward, now=now)  # the two-year rule and the program's: checked first, so never None here
     rows = Reward.objects.filter(pk=reward.pk, status__in=[Status.PENDING, Status.AVAILABLE], redeemed_minor=0).update(
         status=Status.CANCELLED, status_before_cancel=F("status"), pending_reason=Reason.NONE
     )

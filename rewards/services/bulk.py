@@ -34,8 +34,8 @@ from core.errors import DomainError, InvalidInput
 from core.models import IdempotencyRecord
 from core.money import Money, MoneyError, require_positive
 
-from ..models import Reward, RewardAccount, RewardBalance
-from . import BULK_KEY_PREFIX, Actor, account_redeem, reward_redeem
+from ..models import Advocate, Reward, RewardAccount, RewardBalance, RewardProgram
+from . import BULK_KEY_PREFIX, Actor, account_redeem, reward_create, reward_redeem
 
 MAX_ROWS = 5_000
 DELIMITERS = (",", ";", "\t")
@@ -145,24 +145,37 @@ def file_digest(text: str) -> str:
     return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
 
 
-def _read(text: str) -> list[BulkRow]:
+@dataclass
+class FileLine:
+    """One line of an uploaded file: its cells by column name, or why it can't be read, and the
+    earlier line it repeats cell for cell."""
+
+    number: int
+    values: dict
+    error: str = ""
+    duplicate_of: int | None = None
+    key: str = ""
+
+
+def read_lines(text: str, *, check_header) -> list[FileLine]:
+    """The file's lines under its header (`check_header(names)` refuses a wrong one), each keyed
+    `bulk:<SHA-256 of the file>:<line>`; blank lines are skipped."""
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter_of(text))
     try:
-        return _rows(reader, text)
+        return _lines(reader, text, check_header)
     except csv.Error as error:  # e.g. a cell over csv.field_size_limit() (131,072 characters)
         if "field larger than field limit" in str(error):
             raise BulkFileError(
-                _("Line %(line)s: a cell is longer than %(limit)s characters; this is no redemption file.")
+                _("Line %(line)s: a cell is longer than %(limit)s characters; this is no file of rows to apply.")
                 % {"line": reader.line_num, "limit": f"{csv.field_size_limit():,}"}
             ) from None
         raise BulkFileError(_("Line %(line)s can't be read as CSV: %(error)s.") % {"line": reader.line_num, "error": error}) from None
 
 
-def _rows(reader: csv.DictReader, text: str) -> list[BulkRow]:
+def _lines(reader: csv.DictReader, text: str, check_header) -> list[FileLine]:
     names = [(name or "").strip().lower() for name in reader.fieldnames or []]
-    if "amount" not in names or not set(names) & {"account_external_id", "reward_external_id"}:
-        raise BulkFileError(_("The first line must name the columns: account_external_id or reward_external_id, amount, note."))
-    rows, first_of = [], {}
+    check_header(set(names))
+    lines, first_of = [], {}
     for number, raw in enumerate(reader, start=2):
         if number - 1 > MAX_ROWS:
             raise BulkFileError(_("The file has more than %(max)s rows; split it into several uploads.") % {"max": MAX_ROWS})
@@ -171,29 +184,43 @@ def _rows(reader: csv.DictReader, text: str) -> list[BulkRow]:
         values = {(key or "").strip().lower(): (value or "").strip() for key, value in raw.items() if isinstance(value, str)}
         if not any(values.values()) and not extra:
             continue
-        row = BulkRow(
-            line=number,
-            account_id=values.get("account_external_id", ""),
-            reward_id=values.get("reward_external_id", ""),
-            amount_text=values.get("amount", ""),
-            currency=values.get("currency", "").upper(),
-            note=values.get("note", "")[:500],
-        )
+        line = FileLine(number=number, values=values)
         if extra:
-            row.error = _("This line has %(cells)s cells but the header names %(columns)s columns; nothing of it is read.") % {
+            line.error = _("This line has %(cells)s cells but the header names %(columns)s columns; nothing of it is read.") % {
                 "cells": len(names) + len(rest), "columns": len(names),
             }
         else:
-            cells = tuple(values.get(name, "") for name in names)
-            earlier = first_of.setdefault(cells, number)
-            row.duplicate_of = earlier if earlier != number else None
-        rows.append(row)
-    if not rows:
+            earlier = first_of.setdefault(tuple(values.get(name, "") for name in names), number)
+            line.duplicate_of = earlier if earlier != number else None
+        lines.append(line)
+    if not lines:
         raise BulkFileError(_("The file has no rows under its header line."))
     digest = file_digest(text)
-    for row in rows:
-        row.key = f"{BULK_KEY_PREFIX}{digest}:{row.line}"
-    return rows
+    for line in lines:
+        line.key = f"{BULK_KEY_PREFIX}{digest}:{line.number}"
+    return lines
+
+
+def _redemption_header(names: set) -> None:
+    if "amount" not in names or not names & {"account_external_id", "reward_external_id"}:
+        raise BulkFileError(_("The first line must name the columns: account_external_id or reward_external_id, amount, note."))
+
+
+def _read(text: str) -> list[BulkRow]:
+    return [
+        BulkRow(
+            line=line.number,
+            account_id=line.values.get("account_external_id", ""),
+            reward_id=line.values.get("reward_external_id", ""),
+            amount_text=line.values.get("amount", ""),
+            currency=line.values.get("currency", "").upper(),
+            note=line.values.get("note", "")[:500],
+            key=line.key,
+            error=line.error,
+            duplicate_of=line.duplicate_of,
+        )
+        for line in read_lines(text, check_header=_redemption_header)
+    ]
 
 
 def _mark_applied(organization, rows) -> None:
@@ -328,7 +355,7 @@ def bulk_summary(rows: list[BulkRow]) -> dict:
     }
 
 
-def _claim(organization, row: BulkRow, actor) -> bool:
+def _claim(organization, row, actor) -> bool:
     """Claim the row's key; False (and the row marked) when the file's row was applied already."""
     claimed = IdempotencyRecord.objects.claim(
         organization=organization, key=row.key, fingerprint="", status_code=200, response={"by": actor.label}
@@ -355,6 +382,147 @@ def bulk_apply(*, organization, text: str, user, confirmed_duplicates=frozenset(
                     row.redeemed = [reward_redeem(reward=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)]
                 else:
                     row.redeemed = account_redeem(account=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)
+        except DomainError as error:
+            row.error = error.message
+        else:
+            row.result = "applied"
+    return rows
+
+
+# Bulk reward creation (impact.com's "create bulk cash rewards"): one reward per row, from a
+# program, previewed first, each row applied once (the same keys as redemption files).
+
+REWARD_COLUMNS = ["account_external_id", "program", "amount", "advocate_external_id", "advocate_email", "source_event", "event_at", "external_id"]
+REWARD_RESULT_HEADER = ["line", "account_external_id", "program", "amount", "currency", "result", "message"]
+
+
+@dataclass
+class RewardRow:
+    line: int
+    values: dict
+    key: str = ""
+    error: str = ""
+    duplicate_of: int | None = None
+    confirmed: bool = False
+    account: RewardAccount | None = None
+    program: object = None
+    advocate: object = None
+    amount: Money | None = None
+    event_at: datetime.datetime | None = None
+    applied_at: datetime.datetime | None = None
+    applied_by: str = ""
+    result: str = ""
+    reward: Reward | None = None
+
+    ok = BulkRow.ok
+    held_as_duplicate = BulkRow.held_as_duplicate
+    message = BulkRow.message
+
+    def as_result(self) -> list:
+        amount = self.amount.plain() if self.amount else self.values.get("amount", "")
+        status = self.result or ("already applied" if self.applied_at else "error" if self.error else "skipped duplicate" if self.held_as_duplicate else "ok")
+        message = self.message or (self.reward.get_status_display() if self.reward else "")
+        return [self.line, self.values.get("account_external_id", ""), self.values.get("program", ""), amount,
+                self.amount.currency if self.amount else "", status, message]
+
+
+def _reward_header(names: set) -> None:
+    if not {"account_external_id", "program"} <= names:
+        raise BulkFileError(_("The first line must name the columns: account_external_id, program, amount, advocate_external_id or advocate_email, source_event, event_at, external_id."))
+
+
+def _event_at(text: str, now: datetime.datetime) -> datetime.datetime:
+    """A date (2026-11-02) or ISO date and time; read in the current (the organization's) time zone."""
+    if not text:
+        return now
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise BulkFileError(_("event_at “%(text)s” is not a date like 2026-11-02 or 2026-11-02T14:30.") % {"text": text}) from None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _reward_targets(organization, rows):
+    accounts = {a.external_id: a for a in RewardAccount.objects.for_org(organization).filter(external_id__in={r.values.get("account_external_id", "") for r in rows})}
+    programs = {p.name.lower(): p for p in RewardProgram.objects.for_org(organization).filter(archived_at__isnull=True)}
+    advocates = list(Advocate.objects.for_org(organization).filter(account__in=accounts.values()))
+    taken = set(
+        Reward.objects.for_org(organization)
+        .filter(external_id__in={r.values.get("external_id", "") for r in rows} - {""})
+        .values_list("external_id", flat=True)
+    )
+    return accounts, programs, advocates, taken
+
+
+def _check_reward_row(row: RewardRow, accounts, programs, advocates, taken, *, decimal_comma, now) -> None:
+    values = row.values
+    row.account = accounts.get(values.get("account_external_id", ""))
+    if row.account is None:
+        raise BulkFileError(_("No account has the external id “%(id)s”.") % {"id": values.get("account_external_id", "")})
+    row.program = programs.get(values.get("program", "").lower())
+    if row.program is None:
+        raise BulkFileError(_("No active program is named “%(name)s”.") % {"name": values.get("program", "")})
+    advocate_id, email = values.get("advocate_external_id", ""), values.get("advocate_email", "").lower()
+    if advocate_id or email:
+        row.advocate = next(
+            (a for a in advocates if a.account_id == row.account.pk and ((advocate_id and a.external_id == advocate_id) or (email and a.email.lower() == email))),
+            None,
+        )
+        if row.advocate is None:
+            raise BulkFileError(_("No participant of %(account)s is “%(who)s”.") % {"account": row.account, "who": advocate_id or email})
+    if values.get("amount"):
+        probe = BulkRow(line=row.line, account_id="", reward_id="", amount_text=values["amount"], currency="", note="")
+        row.amount = _amount(probe, row.program.currency, decimal_comma=decimal_comma)
+        if row.program.amount is not None and row.amount != row.program.amount:
+            raise BulkFileError(_("The program %(program)s gives %(amount)s rewards.") % {"program": row.program, "amount": row.program.amount})
+    elif row.program.amount is None:
+        raise BulkFileError(_("The program %(program)s has no fixed amount; give the amount.") % {"program": row.program})
+    else:
+        row.amount = row.program.amount
+    row.event_at = _event_at(values.get("event_at", ""), now)
+    external_id = values.get("external_id", "")
+    if external_id:
+        if external_id in taken:
+            raise BulkFileError(_("A reward with external id “%(id)s” exists already.") % {"id": external_id})
+        taken.add(external_id)
+
+
+def bulk_rewards_preview(*, organization, text: str, confirmed_duplicates=frozenset(), now=None) -> list[RewardRow]:
+    """The dry run of a bulk reward file: each row's account, program, participant and amount, or why it would fail."""
+    now = now or timezone.now()
+    rows = [
+        RewardRow(line=line.number, values=line.values, key=line.key, error=line.error, duplicate_of=line.duplicate_of)
+        for line in read_lines(text, check_header=_reward_header)
+    ]
+    _mark_applied(organization, rows)
+    accounts, programs, advocates, taken = _reward_targets(organization, rows)
+    for row in rows:
+        row.confirmed = row.duplicate_of is not None and row.line in confirmed_duplicates
+        if row.applied_at is not None or row.error:
+            continue
+        try:
+            _check_reward_row(row, accounts, programs, advocates, taken, decimal_comma=delimiter_of(text) == ";", now=now)
+        except BulkFileError as error:
+            row.error = str(error)
+    return rows
+
+
+def bulk_rewards_apply(*, organization, text: str, user, confirmed_duplicates=frozenset()) -> list[RewardRow]:
+    """Give one reward per good row, each in its own transaction with the claim on its key."""
+    rows = bulk_rewards_preview(organization=organization, text=text, confirmed_duplicates=confirmed_duplicates)
+    actor = Actor.web(user, channel="bulk")
+    for row in rows:
+        if not row.ok:
+            continue
+        try:
+            with transaction.atomic():
+                if not _claim(organization, row, actor):
+                    continue
+                row.reward = reward_create(
+                    account=row.account, amount=row.amount, program=row.program, advocate=row.advocate,
+                    source_event=row.values.get("source_event", "")[:200], event_at=row.event_at,
+                    external_id=row.values.get("external_id", "")[:100], actor=actor,
+                )
         except DomainError as error:
             row.error = error.message
         else:
