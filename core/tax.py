@@ -44,6 +44,8 @@ def tax_threshold_set(*, organization: Organization, year: int, amount: Money | 
     if amount is None:
         TaxThreshold.objects.for_org(organization).filter(year=year).delete()
         return None
+    if amount.amount_minor < 0:
+        raise InvalidInput("The threshold can't be negative.", "invalid_amount")
     if amount.currency != organization.reporting_currency:
         raise InvalidInput(f"The threshold is in {organization.reporting_currency}, the reporting currency.", "invalid_amount")
     threshold, _ = TaxThreshold.objects.update_or_create(

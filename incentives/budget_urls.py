@@ -7,6 +7,7 @@ app_name = "budgets"
 urlpatterns = [
     path("", views.budget_list, name="list"),
     path("tax/", tax.tax_year, name="tax"),
+    path("tax/threshold/", tax.threshold_set, name="tax_threshold"),
     path("tax/participants/<int:pk>/w9/", tax.participant_w9, name="participant_w9"),
     path("budgets/new/", views.budget_create, name="create"),
     path("budgets/<int:pk>/", views.budget_detail, name="detail"),

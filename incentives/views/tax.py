@@ -6,7 +6,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from django.urls import reverse
+
+from core import tax as core_tax
 from core.csv import csv_response
+from core.errors import DomainError
+from core.money import Money, MoneyError
 from core.tax import tax_threshold
 from studies.models import Participant
 from tenancy.access import get_for_org_or_404, manager_required
@@ -18,6 +23,7 @@ PER_PAGE = 100
 
 def _year(request) -> int:
     text = request.GET.get("year", "")
+    text = text or request.POST.get("year", "")
     return int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else tax.current_year(request.organization)
 
 
@@ -33,7 +39,25 @@ def tax_year(request):
     return render(request, "incentives/tax_year.html", {
         "year": year, "years": range(this_year, this_year - 5, -1), "page": page,
         "threshold": tax_threshold(organization=organization, year=year), "active_tab": "tax",
+        "default_threshold": Money(core_tax.default_threshold_minor(year), organization.reporting_currency),
     })
+
+
+@manager_required
+@require_POST
+def threshold_set(request):
+    """Set the year's threshold (e.g. the IRS's inflation-indexed figure), or clear it back to the default."""
+    organization, year = request.organization, _year(request)
+    text = request.POST.get("amount", "").strip()
+    try:
+        amount = Money.parse(text, organization.reporting_currency) if text else None
+        core_tax.tax_threshold_set(organization=organization, year=year, amount=amount)
+    except (MoneyError, DomainError) as error:
+        messages.error(request, str(getattr(error, "message", error)))
+    else:
+        threshold = tax_threshold(organization=organization, year=year)
+        messages.success(request, _("The %(year)s threshold is %(amount)s.") % {"year": year, "amount": threshold})
+    return redirect(f"{reverse('budgets:tax')}?year={year}")
 
 
 @manager_required

@@ -137,3 +137,23 @@ def test_the_tax_page_makes_the_same_number_of_queries_for_few_and_many(client_f
     with django_assert_max_num_queries(8):  # session, user, memberships, threshold, count, page, beat's last tick
         page = client.get(reverse("budgets:tax")).content.decode()
     assert "P3" in page
+
+
+def test_an_owner_sets_the_years_threshold_on_the_tax_page(client_for, owner, organization):
+    year = tax.current_year(organization)
+    page = client_for(owner).post(reverse("budgets:tax_threshold"), {"year": year, "amount": "2,100.00"}, follow=True).content.decode()
+    assert f"The {year} threshold is $2,100.00." in page
+    from core.tax import tax_threshold
+
+    assert tax_threshold(organization=organization, year=year) == Money(210_000, "USD")
+    page = client_for(owner).post(reverse("budgets:tax_threshold"), {"year": year, "amount": "lots"}, follow=True).content.decode()
+    assert "is not an amount" in page
+
+
+def test_researchers_cannot_set_the_threshold(client_for, researcher, organization):
+    assert client_for(researcher).post(reverse("budgets:tax_threshold"), {"year": 2026, "amount": "1.00"}).status_code == 403
+
+
+def test_a_negative_threshold_is_refused_with_a_message(client_for, owner, organization):
+    page = client_for(owner).post(reverse("budgets:tax_threshold"), {"year": 2026, "amount": "-5.00"}, follow=True).content.decode()
+    assert "The threshold can't be negative." in page
