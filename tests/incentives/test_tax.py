@@ -156,4 +156,4 @@ def test_researchers_cannot_set_the_threshold(client_for, researcher, organizati
 
 def test_a_negative_threshold_is_refused_with_a_message(client_for, owner, organization):
     page = client_for(owner).post(reverse("budgets:tax_threshold"), {"year": 2026, "amount": "-5.00"}, follow=True).content.decode()
-    assert "The threshold can't be negative." in page
+    assert "The threshold can&#x27;t be negative." in page
