@@ -369,8 +369,13 @@ def reward_give(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Gave %(amount)s to %(name)s (%(program)s); it is %(status)s.") % {
-            "amount": reward.money(reward.amount_minor), "name": data["advocate"], "program": data["program"],
-            "status": reward.get_status_display().lower() if reward.status != Reward.Status.PENDING else reward.get_pending_reason_display().lower(),
+        if reward.pending_reason == Reward.PendingReason.W9_REQUIRED:
+            state = _("it waits for their W-9 (their rewards this year are above the tax threshold)")
+        elif reward.pending_reason == Reward.PendingReason.SCHEDULED:
+            state = _("it is pending until %(until)s") % {"until": f"{timezone.localtime(reward.available_at):%Y-%m-%d %H:%M %Z}"}
+        else:
+            state = _("it is available")
+        messages.success(request, _("Gave %(amount)s to %(name)s (%(program)s); %(state)s.") % {
+            "amount": reward.money(reward.amount_minor), "name": data["advocate"], "program": data["program"], "state": state,
         })
     return redirect("rewards:advocate_detail", pk=advocate.pk)
