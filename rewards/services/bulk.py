@@ -365,11 +365,9 @@ def _claim(organization, row, actor) -> bool:
     return claimed is not None
 
 
-def bulk_apply(*, organization, text: str, user, confirmed_duplicates=frozenset()) -> list[BulkRow]:
-    """Apply every row that passes its checks and was not applied before (a duplicate only if
-    its line is in `confirmed_duplicates`), each in its own transaction with the claim on its
-    key: a row that fails releases the key, so uploading the file again retries it."""
-    rows = bulk_preview(organization=organization, text=text, confirmed_duplicates=confirmed_duplicates)
+def apply_rows(*, organization, rows, user, apply_row) -> None:
+    """Apply each good row (`apply_row(row, actor)`), each in its own transaction with the claim
+    on its key: a row that fails releases the key, so uploading the file again retries it."""
     actor = Actor.web(user, channel="bulk")
     for row in rows:
         if not row.ok:
@@ -378,14 +376,25 @@ def bulk_apply(*, organization, text: str, user, confirmed_duplicates=frozenset(
             with transaction.atomic():
                 if not _claim(organization, row, actor):
                     continue
-                if isinstance(row.target, Reward):
-                    row.redeemed = [reward_redeem(reward=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)]
-                else:
-                    row.redeemed = account_redeem(account=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)
+                apply_row(row, actor)
         except DomainError as error:
             row.error = error.message
         else:
             row.result = "applied"
+
+
+def _redeem_row(row: BulkRow, actor) -> None:
+    if isinstance(row.target, Reward):
+        row.redeemed = [reward_redeem(reward=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)]
+    else:
+        row.redeemed = account_redeem(account=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)
+
+
+def bulk_apply(*, organization, text: str, user, confirmed_duplicates=frozenset()) -> list[BulkRow]:
+    """Apply every row that passes its checks and was not applied before (a duplicate only if
+    its line is in `confirmed_duplicates`); the one entry point of a bulk redemption file."""
+    rows = bulk_preview(organization=organization, text=text, confirmed_duplicates=confirmed_duplicates)
+    apply_rows(organization=organization, rows=rows, user=user, apply_row=_redeem_row)
     return rows
 
 
@@ -507,24 +516,16 @@ def bulk_rewards_preview(*, organization, text: str, confirmed_duplicates=frozen
     return rows
 
 
+def _give_row(row: RewardRow, actor) -> None:
+    row.reward = reward_create(
+        account=row.account, amount=row.amount, program=row.program, advocate=row.advocate,
+        source_event=row.values.get("source_event", "")[:200], event_at=row.event_at,
+        external_id=row.values.get("external_id", "")[:100], actor=actor,
+    )
+
+
 def bulk_rewards_apply(*, organization, text: str, user, confirmed_duplicates=frozenset()) -> list[RewardRow]:
-    """Give one reward per good row, each in its own transaction with the claim on its key."""
+    """Give one reward per good row; the one entry point of a bulk reward file."""
     rows = bulk_rewards_preview(organization=organization, text=text, confirmed_duplicates=confirmed_duplicates)
-    actor = Actor.web(user, channel="bulk")
-    for row in rows:
-        if not row.ok:
-            continue
-        try:
-            with transaction.atomic():
-                if not _claim(organization, row, actor):
-                    continue
-                row.reward = reward_create(
-                    account=row.account, amount=row.amount, program=row.program, advocate=row.advocate,
-                    source_event=row.values.get("source_event", "")[:200], event_at=row.event_at,
-                    external_id=row.values.get("external_id", "")[:100], actor=actor,
-                )
-        except DomainError as error:
-            row.error = error.message
-        else:
-            row.result = "applied"
+    apply_rows(organization=organization, rows=rows, user=user, apply_row=_give_row)
     return rows
