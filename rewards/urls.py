@@ -14,6 +14,7 @@ urlpatterns = [
     path("participants/<int:advocate_pk>/rewards/<int:pk>/release/", views.reward_release, name="reward_release"),
     path("participants/<int:pk>/give/", views.reward_give, name="reward_give"),
     path("programs/", views.program_list, name="program_list"),
+    path("tax.csv", views.advocate_tax_csv, name="advocate_tax_csv"),
     path("programs/<int:pk>/", views.program_edit, name="program_edit"),
     path("programs/<int:pk>/archive/", views.program_archive, name="program_archive"),
     path("bulk/", views.bulk_redeem, name="bulk_redeem"),

@@ -14,6 +14,7 @@ from core.lists import list_page
 from core.once import once
 from core.csv import csv_response
 from core.money import Money, decimals
+from core.tax import tax_threshold
 from tenancy.access import get_for_org_or_404, organization_required, require_manager, require_writer
 
 from . import selectors, services
@@ -379,3 +380,28 @@ def reward_give(request, pk):
             "amount": reward.money(reward.amount_minor), "name": data["advocate"], "program": data["program"], "state": state,
         })
     return redirect("rewards:advocate_detail", pk=advocate.pk)
+
+
+TAX_HEADER = ["name", "email", "account", "year", "rewards_given", "currency", "above_threshold", "w9_submitted"]
+
+
+@organization_required
+def advocate_tax_csv(request):
+    """Per advocate, the rewards given in a calendar year (the 1099 worksheet of account rewards)."""
+    require_manager(request)
+    organization = request.organization
+    this_year = selectors.current_year(organization)
+    text = request.GET.get("year", "")
+    year = int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else this_year
+    totals = selectors.advocate_year_totals(organization=organization, year=year)
+    threshold = tax_threshold(organization=organization, year=year)
+    advocates = Advocate.objects.for_org(organization).filter(pk__in=totals).select_related("account").order_by("name", "pk")
+    rows = (
+        [
+            advocate.name, advocate.email, advocate.account.name, year, Money(totals[advocate.pk], threshold.currency).plain(),
+            threshold.currency, "yes" if totals[advocate.pk] > threshold.amount_minor else "no",
+            timezone.localtime(advocate.w9_submitted_at).date().isoformat() if advocate.w9_submitted_at else "",
+        ]
+        for advocate in advocates
+    )
+    return csv_response(filename=f"reward-tax-totals-{year}", header=TAX_HEADER, rows=rows)

@@ -171,7 +171,9 @@ function redeemFigures(form) {
     ? `${minor.toLocaleString(locale)} pts`
     : new Intl.NumberFormat(locale, { style: "currency", currency }).format(minor / 10 ** places);
   const typed = (form.querySelector("[name=amount]")?.value || "").trim();
-  const match = typed.replaceAll(",", "").match(/^(\d*)(?:\.(\d*))?$/);
+  // Commas only between thousands, as the server reads amounts ("12,50" is refused there, so it is shown as typed).
+  const plain = /^\d{1,3}(,\d{3})+(\.\d*)?$/.test(typed) ? typed.replaceAll(",", "") : typed;
+  const match = plain.match(/^(\d*)(?:\.(\d*))?$/);
   if (!typed || !match || (match[2] || "").length > places) return { amount: typed, left: "—" };
   const minor = Number(match[1] || 0) * 10 ** places + Number((match[2] || "").padEnd(places, "0") || 0);
   const left = Number(form.dataset.leftMinor) - minor;

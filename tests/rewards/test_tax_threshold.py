@@ -100,3 +100,21 @@ def test_last_years_rewards_do_not_count_this_year(organization, account, advoca
     old = give(account, program, advocates[0], 199_000)
     Reward.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=400))
     assert give(account, program, advocates[0], 100_000).status == "available"
+
+
+def test_the_yearly_csv_lists_each_advocates_rewards_given_for_1099_filing(client_for, owner, organization, account, advocates, program):
+    import csv
+    import io
+
+    give(account, program, advocates[0], 150_000)
+    give(account, program, advocates[0], 60_000)
+    year = timezone.localtime(timezone.now(), organization.zone).year
+    response = client_for(owner).get(reverse("rewards:advocate_tax_csv"), {"year": year})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0] == ["name", "email", "account", "year", "rewards_given", "currency", "above_threshold", "w9_submitted"]
+    assert rows[1] == ["Ana", advocates[0].email, account.name, str(year), "2100.00", "USD", "yes", ""]
+    assert len(rows) == 2
+
+
+def test_the_yearly_csv_is_for_owners_and_admins(client_for, researcher):
+    assert client_for(researcher).get(reverse("rewards:advocate_tax_csv")).status_code == 403
