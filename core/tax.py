@@ -11,6 +11,7 @@ $2,000.01 does).
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tenancy.models import Organization, TaxThreshold
 
@@ -45,10 +46,12 @@ def tax_threshold_set(*, organization: Organization, year: int, amount: Money | 
         TaxThreshold.objects.for_org(organization).filter(year=year).delete()
         return None
     if amount.amount_minor < 0:
-        raise InvalidInput("The threshold can't be negative.", "invalid_amount")
+        raise InvalidInput(_("The threshold can't be negative."), "invalid_amount")
     if amount.currency != organization.reporting_currency:
-        raise InvalidInput(f"The threshold is in {organization.reporting_currency}, the reporting currency.", "invalid_amount")
-    threshold, _ = TaxThreshold.objects.update_or_create(
+        raise InvalidInput(
+            _("The threshold is in %(currency)s, the reporting currency.") % {"currency": organization.reporting_currency}, "invalid_amount"
+        )
+    threshold, _created = TaxThreshold.objects.update_or_create(
         organization=organization, year=year, defaults={"amount_minor": amount.amount_minor}
     )
     return threshold

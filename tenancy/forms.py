@@ -2,6 +2,7 @@ import re
 import zoneinfo
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Organization
 
@@ -64,13 +65,13 @@ class OrganizationPolicyForm(forms.ModelForm):
     def clean_time_zone(self):
         name = self.cleaned_data["time_zone"].strip()
         if name not in zoneinfo.available_timezones():
-            raise forms.ValidationError("“%(name)s” is not a time zone name; write one like Europe/Paris or America/New_York.", params={"name": name})
+            raise forms.ValidationError(_("“%(name)s” is not a time zone name; write one like Europe/Paris or America/New_York."), params={"name": name})
         return name
 
     def clean_reporting_currency(self):
         code = self.cleaned_data["reporting_currency"].strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", code):
-            raise forms.ValidationError("Write the currency's three-letter ISO 4217 code, e.g. USD.")
+            raise forms.ValidationError(_("Write the currency's three-letter ISO 4217 code, e.g. USD."))
         return code
 
     def clean_reminder_max(self):

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 
 from django.urls import reverse
@@ -65,5 +65,8 @@ def threshold_set(request):
 def participant_w9(request, pk):
     participant = get_for_org_or_404(Participant, request, pk=pk)
     released = services.participant_mark_w9(participant=participant, actor=request.user)
-    messages.success(request, _("W-9 of %(name)s marked received; %(n)s held incentive(s) may be paid out.") % {"name": participant.name, "n": released})
+    messages.success(request, ngettext(
+        "W-9 of %(name)s marked received; %(n)s held incentive may be paid out.",
+        "W-9 of %(name)s marked received; %(n)s held incentives may be paid out.", released,
+    ) % {"name": participant.name, "n": released})
     return redirect(request.POST.get("next") if (request.POST.get("next") or "").startswith("/incentives/tax/") else "budgets:tax")

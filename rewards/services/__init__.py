@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from budgets.models import LedgerAccount, LedgerTransaction
 from budgets.services import external_account, ledger_post
@@ -115,7 +116,7 @@ def cancel_refusal(reward: Reward, *, now: datetime.datetime | None = None) -> R
             code="too_old_to_cancel",
         )
     if reward.program_id and not reward.program.cancellation_allowed:
-        return RewardConflict(f"Rewards of the program {reward.program} can't be cancelled.", code="not_cancellable")
+        return RewardConflict(_("Rewards of the program %(program)s can't be cancelled.") % {"program": reward.program}, code="not_cancellable")
     if reward.redeemed_minor:
         return RewardConflict(
             f"{reward.money(reward.redeemed_minor)} of this reward has been redeemed; only unredeemed rewards can be cancelled.",
@@ -222,15 +223,21 @@ def _check_event_at(event_at: datetime.datetime, now: datetime.datetime) -> date
 def _program_terms(program: RewardProgram, amount: Money | None, now: datetime.datetime):
     """The amount, end of the pending period and expiry a program gives a new reward."""
     if program.archived_at is not None:
-        raise RewardInvalid(f"The program {program} is archived; it gives no new rewards.", code="program_archived")
+        raise RewardInvalid(_("The program %(program)s is archived; it gives no new rewards.") % {"program": program}, code="program_archived")
     if amount is None:
         if program.amount is None:
-            raise RewardInvalid(f"The program {program} has no fixed amount; give the reward's amount.", code="invalid_amount")
+            raise RewardInvalid(_("The program %(program)s has no fixed amount; give the reward's amount.") % {"program": program}, code="invalid_amount")
         amount = program.amount
     elif amount.currency != program.currency:
-        raise RewardInvalid(f"The program {program} gives rewards in {program.currency}, not {amount.currency}.", code="invalid_amount")
+        raise RewardInvalid(
+            _("The program %(program)s gives rewards in %(currency)s, not %(asked)s.") % {"program": program, "currency": program.currency, "asked": amount.currency},
+            code="invalid_amount",
+        )
     elif program.amount is not None and amount != program.amount:
-        raise RewardInvalid(f"The program {program} gives {program.amount} rewards; this one is {amount}.", code="invalid_amount")
+        raise RewardInvalid(
+            _("The program %(program)s gives %(fixed)s rewards; this one is %(amount)s.") % {"program": program, "fixed": program.amount, "amount": amount},
+            code="invalid_amount",
+        )
     available_at = now + datetime.timedelta(days=program.pending_days) if program.pending_days else None
     expires_at = now + datetime.timedelta(days=program.expires_after_days) if program.expires_after_days else None
     return amount, available_at, expires_at
@@ -281,12 +288,12 @@ def reward_create(
     now = now or timezone.now()
     if program is not None:
         if program.organization_id != account.organization_id:
-            raise RewardInvalid("No such program.", code="invalid_program")
+            raise RewardInvalid(_("No such program."), code="invalid_program")
         amount, program_available_at, program_expires_at = _program_terms(program, amount, now)
         available_at = available_at or program_available_at
         expires_at = expires_at or program_expires_at
     elif amount is None:
-        raise RewardInvalid("Give the reward's amount.", code="invalid_amount")
+        raise RewardInvalid(_("Give the reward's amount."), code="invalid_amount")
     amount = _checked_amount(amount, amount.currency)
     event_at = _check_event_at(event_at, now)
     if advocate is not None and advocate.account_id != account.pk:

@@ -104,7 +104,7 @@ def test_marking_the_w9_received_lifts_the_hold(client_for, owner, big_budget, r
     pay(big_budget, researcher, ada, 199_000)
     held = pay(big_budget, researcher, ada, 5_000)
     page = client_for(owner).post(reverse("budgets:participant_w9", args=[ada.pk]), follow=True).content.decode()
-    assert "W-9 of Ada Lovelace marked received; 1 held incentive(s) may be paid out." in page
+    assert "W-9 of Ada Lovelace marked received; 1 held incentive may be paid out." in page
     held.refresh_from_db()
     ada.refresh_from_db()
     assert held.w9_hold is False and ada.w9_submitted_at is not None
