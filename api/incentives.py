@@ -3,6 +3,7 @@
 import datetime
 
 from ninja import Router, Schema
+from pydantic import ConfigDict, Field
 from ninja.params import P, QueryEx
 
 from api.schemas import ERRORS, Limit, ObjectId, Offset
@@ -10,6 +11,13 @@ from api.schemas import ERRORS, Limit, ObjectId, Offset
 from incentives.models import Incentive
 
 router = Router()
+
+
+EXAMPLE = {
+    "id": 5, "study_id": 2, "study": "Checkout interviews", "participant_name": "Ada Lovelace", "participant_email": "ada@example.com",
+    "amount_minor": 5000, "currency": "USD", "status": "claimed", "sent_at": "2026-11-03T10:00:00Z",
+    "claimed_at": "2026-11-04T08:12:00Z", "cancelled_at": None, "w9_hold": False,
+}
 
 
 class IncentiveOut(Schema):
@@ -24,6 +32,9 @@ class IncentiveOut(Schema):
     sent_at: datetime.datetime
     claimed_at: datetime.datetime | None
     cancelled_at: datetime.datetime | None
+    w9_hold: bool = Field(description="Above the yearly tax threshold without a W-9 on file: its payout waits for the W-9.")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
 
     @staticmethod
     def resolve_study(incentive):
@@ -41,6 +52,8 @@ class IncentiveOut(Schema):
 class IncentivePage(Schema):
     count: int
     items: list[IncentiveOut]
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 1, "items": [EXAMPLE]}]})
 
 
 @router.get("/incentives", response={200: IncentivePage, **ERRORS}, summary="List research incentives with their status")

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from ninja import Schema
 from ninja.params import P, PathEx, QueryEx
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_ID = 2**63 - 1
 MAX_AMOUNT_MINOR = 10**15
@@ -35,7 +35,11 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 UtcDateTime = Annotated[datetime.datetime, AfterValidator(_as_utc)]
 Id = PathEx[int, P(ge=1, le=MAX_ID)]
 ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
-AmountMinor = Annotated[int, Field(gt=0, le=MAX_AMOUNT_MINOR, description="Integer minor units (cents).")]
+# Strict: "1000" (a string), 1000.0 or true is a 422, never read as a number.
+AmountMinor = Annotated[int, Field(strict=True, gt=0, le=MAX_AMOUNT_MINOR, description="Integer minor units (cents).", examples=[2500])]
+Days = Annotated[int, Field(strict=True, ge=0, le=36_500)]
+# A header's text limit: pydantic says "at most 200 characters" for a str (not "items", as for a list).
+IdempotencyKey = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
 Limit = QueryEx[int, P(ge=1, le=200, description="Page size.")]
 Offset = QueryEx[int, P(ge=0, le=1_000_000, description="Rows to skip.")]
 
@@ -51,6 +55,8 @@ class BodyIn(BaseModel):
 class ErrorOut(Schema):
     code: str
     message: str
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "insufficient_balance", "message": "This reward has $10.00 available; you asked to redeem $10.50."}]})
 
 
 ERRORS = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}

@@ -4,6 +4,7 @@ never returned (they are shown once, in Settings)."""
 import datetime
 
 from ninja import Router, Schema
+from pydantic import ConfigDict
 
 from api.schemas import ERRORS
 from webhooks.models import WebhookEndpoint
@@ -20,6 +21,11 @@ class EndpointOut(Schema):
     created_at: datetime.datetime
     disabled_at: datetime.datetime | None
     failing_since: datetime.datetime | None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 1, "url": "https://hooks.example.com/gratia", "description": "CRM sync", "events": ["reward.redeemed"],
+        "enabled": True, "created_at": "2026-11-01T09:00:00Z", "disabled_at": None, "failing_since": None,
+    }]})
 
     @staticmethod
     def resolve_enabled(endpoint):

@@ -1,10 +1,14 @@
 from django.urls import path
 
 from .views import budgets as views
+from .views import tax
 
 app_name = "budgets"
 urlpatterns = [
     path("", views.budget_list, name="list"),
+    path("tax/", tax.tax_year, name="tax"),
+    path("tax/threshold/", tax.threshold_set, name="tax_threshold"),
+    path("tax/participants/<int:pk>/w9/", tax.participant_w9, name="participant_w9"),
     path("budgets/new/", views.budget_create, name="create"),
     path("budgets/<int:pk>/", views.budget_detail, name="detail"),
     path("budgets/<int:pk>/fund/", views.budget_fund, name="fund"),

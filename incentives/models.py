@@ -78,6 +78,9 @@ class Incentive(TenantModel):
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     payout_method = models.CharField(max_length=20, choices=PayoutMethod.choices, blank=True)
     payout_details = models.JSONField(default=dict, blank=True)
+    # Above the yearly tax threshold without a W-9 on file: the claim page asks for the W-9 and
+    # the payout waits until the participant's W-9 is marked received (incentives.tax).
+    w9_hold = models.BooleanField(default=False)
 
     objects = IncentiveQuerySet.as_manager()
 

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from . import services
-from .models import Advocate, Redemption, Reward, RewardAccount, RewardEvent
+from .models import Advocate, Redemption, Reward, RewardAccount, RewardEvent, RewardProgram
 
 
 class AdvocateInline(admin.TabularInline):
@@ -74,6 +74,20 @@ class RewardAdmin(admin.ModelAdmin):
 class RedemptionAdmin(admin.ModelAdmin):
     list_display = ["pk", "reward", "amount_minor", "currency", "channel", "actor_label", "created_at"]
     list_filter = ["channel", "organization"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RewardProgram)
+class RewardProgramAdmin(admin.ModelAdmin):
+    """Read-only: programs are configured on the Rewards > Programs page (rewards.services.programs)."""
+
+    list_display = ["name", "organization", "currency", "amount_minor", "pending_days", "w9_above_threshold", "archived_at"]
+    list_filter = ["organization"]
 
     def has_add_permission(self, request):
         return False

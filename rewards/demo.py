@@ -9,7 +9,14 @@ from tenancy.models import ApiKey
 from tenancy.services import api_key_create, api_key_revoke
 
 from . import services
-from .models import RewardAccount
+from .models import RewardAccount, RewardProgram
+from .services import programs
+
+# slug, name, currency, amount, pending days, W-9 above the threshold, expiry days
+PROGRAMS = [
+    ("acme", "Referral", "USD", 2_500, 14, True, 365),
+    ("acme", "Partner bonus", "USD", None, 0, True, None),
+]
 
 DEMO_KEY_NAME = "Demo key (seed_demo)"
 
@@ -74,6 +81,12 @@ def seed(demo, stdout):
                 if w9:
                     services.advocate_mark_w9(advocate=advocate, actor=services.Actor.system(), now=now - datetime.timedelta(days=400))
             advocates[person_id] = advocate
+    for slug, name, currency, amount, pending_days, w9, expiry in PROGRAMS:
+        if not RewardProgram.objects.for_org(demo.orgs[slug]).filter(name=name).exists():
+            programs.program_create(
+                organization=demo.orgs[slug], name=name, currency=currency, amount_minor=amount,
+                pending_days=pending_days, w9_above_threshold=w9, expires_after_days=expiry,
+            )
     owner = services.Actor.web(demo.users["owner@acme.test"])
     for account_id, person_id, external_id, amount, currency, days_ago, pending_days, w9, step, event in REWARDS:
         account, is_new = accounts[account_id]

@@ -69,6 +69,41 @@ class RewardBalance(TenantModel):
         return Money(self.redeemed_account.balance_minor, self.currency)
 
 
+class RewardProgram(TenantModel):
+    """What a reward is for and the rules it is given under (impact.com Advocate's reward
+    settings): its currency (or points), a fixed amount or one given with each reward, a
+    pending period, the W-9 rule, an expiry and whether its rewards may be cancelled."""
+
+    name = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3, help_text="ISO 4217 code, or PTS for loyalty points.")
+    amount_minor = models.BigIntegerField(
+        null=True, blank=True, help_text="Every reward of the program is this amount; empty: the amount is given with each reward."
+    )
+    pending_days = models.PositiveIntegerField(default=0, help_text="Days a new reward stays pending before it can be redeemed.")
+    w9_above_threshold = models.BooleanField(
+        default=True,
+        help_text="Hold rewards for a W-9 once the advocate's rewards this calendar year are above the organization's tax threshold.",
+    )
+    expires_after_days = models.PositiveIntegerField(null=True, blank=True, help_text="Unredeemed rewards expire this many days after they are given; empty: never.")
+    cancellation_allowed = models.BooleanField(default=True, help_text="Its rewards may be cancelled (within two years of their event).")
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="reward_program_name_unique"),
+            models.CheckConstraint(condition=Q(amount_minor__isnull=True) | Q(amount_minor__gt=0), name="reward_program_amount_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def amount(self) -> Money | None:
+        return None if self.amount_minor is None else Money(self.amount_minor, self.currency)
+
+
 class Advocate(TenantModel):
     """A participant of an account: every advocate of the account sees and spends its rewards."""
 
@@ -118,6 +153,9 @@ class Reward(TenantModel):
     account = models.ForeignKey(RewardAccount, on_delete=models.PROTECT, related_name="rewards")
     advocate = models.ForeignKey(
         Advocate, null=True, blank=True, on_delete=models.PROTECT, related_name="rewards", help_text="Who earned it."
+    )
+    program = models.ForeignKey(
+        RewardProgram, null=True, blank=True, on_delete=models.PROTECT, related_name="rewards", help_text="The program that made it."
     )
     external_id = models.CharField(max_length=100, blank=True)
     amount_minor = models.BigIntegerField()
@@ -190,6 +228,7 @@ class RewardEvent(TenantModel):
         CANCELLED = "cancelled", "Cancelled"
         UNCANCELLED = "uncancelled", "Un-cancelled"
         EXPIRED = "expired", "Expired"
+        W9_HELD = "w9_held", "Held for W-9 again"
 
     reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -205,6 +244,29 @@ class RewardEvent(TenantModel):
         ordering = ["created_at", "pk"]
         # The audit trail is append-only, like the ledger: the database refuses UPDATE and DELETE.
         triggers = [pgtrigger.Protect(name="reward_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor_label}"
+
+
+class AdvocateEvent(TenantModel):
+    """An advocate's own audit trail: the W-9 marked as submitted, and that mark undone."""
+
+    class Action(models.TextChoices):
+        W9_MARKED = "w9_marked", "W-9 marked as submitted"
+        W9_UNMARKED = "w9_unmarked", "W-9 mark undone"
+
+    advocate = models.ForeignKey(Advocate, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        triggers = [pgtrigger.Protect(name="advocate_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self):
         return f"{self.get_action_display()} by {self.actor_label}"

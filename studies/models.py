@@ -53,6 +53,9 @@ class Participant(TenantModel):
 
     name = models.CharField(max_length=200)
     email = models.EmailField()
+    w9_submitted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the organization received this person's W-9 (payments above the yearly tax threshold wait for it)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

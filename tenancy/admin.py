@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiKey, Membership, Organization, User
+from .models import ApiKey, Membership, Organization, TaxThreshold, User
 from .services import api_key_revoke
 
 
@@ -58,3 +58,17 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for key in queryset:
             api_key_revoke(key=key)
         self.message_user(request, f"Revoked {queryset.count()} key(s).")
+
+
+@admin.register(TaxThreshold)
+class TaxThresholdAdmin(admin.ModelAdmin):
+    """Read-only: thresholds are set on the Tax totals page (core.tax.tax_threshold_set)."""
+
+    list_display = ["organization", "year", "amount_minor", "updated_at"]
+    list_filter = ["year"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

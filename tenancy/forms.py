@@ -1,4 +1,8 @@
+import re
+import zoneinfo
+
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Organization
 
@@ -43,6 +47,8 @@ class OrganizationPolicyForm(forms.ModelForm):
             "reminder_days",
             "reminder_max",
             "unclaimed_expire_after_days",
+            "time_zone",
+            "reporting_currency",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -55,6 +61,18 @@ class OrganizationPolicyForm(forms.ModelForm):
         if value is not None and value < 1:
             raise forms.ValidationError(message)
         return value
+
+    def clean_time_zone(self):
+        name = self.cleaned_data["time_zone"].strip()
+        if name not in zoneinfo.available_timezones():
+            raise forms.ValidationError(_("“%(name)s” is not a time zone name; write one like Europe/Paris or America/New_York."), params={"name": name})
+        return name
+
+    def clean_reporting_currency(self):
+        code = self.cleaned_data["reporting_currency"].strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise forms.ValidationError(_("Write the currency's three-letter ISO 4217 code, e.g. USD."))
+        return code
 
     def clean_reminder_max(self):
         return self._at_least_one("reminder_max", "Give at least 1 reminder, or leave it empty for one on each reminder day.")

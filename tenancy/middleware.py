@@ -1,3 +1,5 @@
+from django.utils import timezone
+
 SESSION_KEY = "organization_id"
 
 
@@ -18,4 +20,8 @@ class CurrentOrganizationMiddleware:
             request.memberships[0] if request.memberships else None,
         )
         request.organization = request.membership.organization if request.membership else None
-        return self.get_response(request)
+        if request.organization is None:
+            return self.get_response(request)
+        # Pages show dates and times in the organization's time zone (templates add its name).
+        with timezone.override(request.organization.zone):
+            return self.get_response(request)

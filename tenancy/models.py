@@ -1,4 +1,5 @@
 import hashlib
+import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -84,8 +85,26 @@ class Organization(models.Model):
         "returns to the budget; empty: never.",
     )
 
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        help_text="Dates and times on this organization's pages are shown in it (an IANA name, e.g. Europe/Paris).",
+    )
+    reporting_currency = models.CharField(
+        max_length=3,
+        default="USD",
+        help_text="The currency of yearly tax totals and of the tax threshold.",
+    )
+
     def __str__(self):
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
 
     def offered_payout_methods(self) -> list[tuple[str, str]]:
         chosen = self.payout_methods or self.PayoutMethod.values
@@ -170,3 +189,22 @@ class ApiKey(TenantModel):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class TaxThreshold(TenantModel):
+    """An organization's own yearly tax-reporting threshold for one calendar year, in its
+    reporting currency; years without one use the default (core.tax)."""
+
+    year = models.PositiveSmallIntegerField()
+    amount_minor = models.BigIntegerField(help_text="Above this total paid to one person in the year, a W-9 is needed.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year"], name="tax_threshold_one_per_year"),
+            models.CheckConstraint(condition=models.Q(amount_minor__gte=0), name="tax_threshold_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.year}: {self.amount_minor}"

@@ -18,12 +18,12 @@ from core.money import Money
 from core.models import OutboundEmail
 from core.services import outbound_emails_queue
 from core.tokens import PLACEHOLDER, plausible, secret_link_ref
-from studies.models import Study, StudyParticipant
+from studies.models import Participant, Study, StudyParticipant
 from studies.services import require_study_manager
 from webhooks.events import emit, emit_many
 from webhooks.payloads import incentive_data
 
-from .. import emails, tokens
+from .. import emails, tax, tokens
 from ..models import Incentive
 
 Status = Incentive.Status
@@ -135,6 +135,12 @@ def incentives_send(
     if amount.currency != study.currency or amount.amount_minor <= 0:
         raise IncentiveError(f"Choose an amount greater than zero, in {study.currency}.", "invalid_amount")
     rows = _sendable(study=study, participant_ids=participant_ids)
+    # Above the year's tax threshold without a W-9 on file: sent, but held for the W-9 (incentives.tax).
+    held = {
+        crossing["participant"].pk
+        for crossing in tax.send_crossings(organization=study.organization, participants=[row.participant for row in rows], amount=amount)
+        if not crossing["w9_on_file"]
+    }
     budget = Budget.objects.with_accounts().select_related("organization").get(pk=study.budget_id)
     budget_reserve(
         budget=budget,
@@ -159,6 +165,7 @@ def incentives_send(
             message=message.strip(),
             sent_by=actor if getattr(actor, "pk", None) else None,
             sent_at=now,
+            w9_hold=row.participant_id in held,
         )
         for row, nonce in zip(rows, nonces)
     ]
@@ -312,3 +319,12 @@ def incentive_remind(*, incentive: Incentive, actor) -> bool:
     if reminded:
         _queue_email(incentive=incentive, reminder=True)
     return bool(reminded)
+
+
+@transaction.atomic
+def participant_mark_w9(*, participant, actor) -> int:
+    """The participant's W-9 is received: their incentives held for it may be paid out.
+    Returns how many were held."""
+    Participant.objects.filter(pk=participant.pk, w9_submitted_at__isnull=True).update(w9_submitted_at=timezone.now())
+    participant.refresh_from_db()
+    return Incentive.objects.for_org(participant.organization).filter(participant=participant, w9_hold=True).update(w9_hold=False)

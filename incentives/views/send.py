@@ -15,7 +15,7 @@ from studies.models import Study
 from studies.services import study_can_manage
 from tenancy.access import get_for_org_or_404, organization_required
 
-from .. import emails, services
+from .. import emails, services, tax
 from ..forms import SendChoiceForm, SendMessageForm
 
 PREVIEW_SESSION_KEY = "incentive-send-preview"
@@ -51,6 +51,10 @@ def incentives_send(request, study_pk):
     chosen = choice.chosen()
     amount = choice.cleaned_data["amount"]
     context.update(chosen=chosen, amount=amount, total=amount * len(chosen), message_form=SendMessageForm(data))
+    if step in ("message", "preview"):
+        context["tax_crossings"] = tax.send_crossings(
+            organization=study.organization, participants=[row.participant for row in chosen], amount=amount
+        )
     if step == "message" or not context["message_form"].is_valid():
         return _wizard(request, "message", context)
     draft = context["message_form"].cleaned_data

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from budgets.models import LedgerAccount, LedgerTransaction
 from budgets.services import external_account, ledger_post
@@ -21,10 +22,12 @@ from core.db import retry_on_conflict
 from core.errors import DomainError
 from core.models import PERMANENT_KEY_PREFIX
 from core.money import Money, MoneyError, require_positive
+from core.tax import tax_threshold
 from tenancy.models import ApiKey, Organization, User
 from webhooks.events import emit_reward_action
 
-from ..models import Advocate, Channel, Redemption, Reward, RewardAccount, RewardBalance, RewardEvent
+from .. import selectors
+from ..models import Advocate, AdvocateEvent, Channel, Redemption, Reward, RewardAccount, RewardBalance, RewardEvent, RewardProgram
 
 Status = Reward.Status
 Reason = Reward.PendingReason
@@ -112,6 +115,8 @@ def cancel_refusal(reward: Reward, *, now: datetime.datetime | None = None) -> R
             f"cancelled only within two years of its event (until {deadline:%Y-%m-%d}).",
             code="too_old_to_cancel",
         )
+    if reward.program_id and not reward.program.cancellation_allowed:
+        return RewardConflict(_("Rewards of the program %(program)s can't be cancelled.") % {"program": reward.program}, code="not_cancellable")
     if reward.redeemed_minor:
         return RewardConflict(
             f"{reward.money(reward.redeemed_minor)} of this reward has been redeemed; only unredeemed rewards can be cancelled.",
@@ -215,30 +220,90 @@ def _check_event_at(event_at: datetime.datetime, now: datetime.datetime) -> date
     return event_at
 
 
+def _program_terms(program: RewardProgram, amount: Money | None, now: datetime.datetime):
+    """The amount, end of the pending period and expiry a program gives a new reward."""
+    if program.archived_at is not None:
+        raise RewardInvalid(_("The program %(program)s is archived; it gives no new rewards.") % {"program": program}, code="program_archived")
+    if amount is None:
+        if program.amount is None:
+            raise RewardInvalid(_("The program %(program)s has no fixed amount; give the reward's amount.") % {"program": program}, code="invalid_amount")
+        amount = program.amount
+    elif amount.currency != program.currency:
+        raise RewardInvalid(
+            _("The program %(program)s gives rewards in %(currency)s, not %(asked)s.") % {"program": program, "currency": program.currency, "asked": amount.currency},
+            code="invalid_amount",
+        )
+    elif program.amount is not None and amount != program.amount:
+        raise RewardInvalid(
+            _("The program %(program)s gives %(fixed)s rewards; this one is %(amount)s.") % {"program": program, "fixed": program.amount, "amount": amount},
+            code="invalid_amount",
+        )
+    available_at = now + datetime.timedelta(days=program.pending_days) if program.pending_days else None
+    expires_at = now + datetime.timedelta(days=program.expires_after_days) if program.expires_after_days else None
+    return amount, available_at, expires_at
+
+
+def advocate_year_progress(*, advocate: Advocate, now: datetime.datetime | None = None, adding: Money | None = None) -> dict:
+    """The advocate's rewards this calendar year against the organization's tax threshold:
+    {"year", "total", "threshold", "left", "over"}; `adding` counts a reward about to be given."""
+    organization = advocate.organization
+    year = selectors.current_year(organization, now)
+    threshold = tax_threshold(organization=organization, year=year)
+    total_minor = selectors.advocate_year_totals(organization=organization, year=year, advocate_ids=[advocate.pk]).get(advocate.pk, 0)
+    if adding is not None and adding.currency == threshold.currency:
+        total_minor += adding.amount_minor
+    total = Money(total_minor, threshold.currency)
+    return {
+        "year": year,
+        "total": total,
+        "threshold": threshold,
+        "left": Money(max(threshold.amount_minor - total_minor, 0), threshold.currency),
+        "over": total_minor > threshold.amount_minor,
+    }
+
+
 @retry_on_conflict
 @transaction.atomic
 def reward_create(
     *,
     account: RewardAccount,
-    amount: Money,
+    amount: Money | None,
     source_event: str,
     event_at: datetime.datetime,
     actor: Actor,
     advocate: Advocate | None = None,
+    program: RewardProgram | None = None,
     external_id: str = "",
     available_at: datetime.datetime | None = None,
     w9_required: bool = False,
     expires_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
 ) -> Reward:
-    """A new reward, pending (period or W-9 hold) or available at once, funded from the external account."""
+    """A new reward, pending (period or W-9 hold) or available at once, funded from the external account.
+
+    A program gives its amount (when fixed), its pending period and expiry, and its W-9 rule:
+    the reward is held for a W-9 when it takes the advocate's rewards of the calendar year
+    above the organization's tax threshold (core.tax) and no W-9 is on file.
+    """
     now = now or timezone.now()
+    if program is not None:
+        if program.organization_id != account.organization_id:
+            raise RewardInvalid(_("No such program."), code="invalid_program")
+        amount, program_available_at, program_expires_at = _program_terms(program, amount, now)
+        available_at = available_at or program_available_at
+        expires_at = expires_at or program_expires_at
+    elif amount is None:
+        raise RewardInvalid(_("Give the reward's amount."), code="invalid_amount")
     amount = _checked_amount(amount, amount.currency)
     event_at = _check_event_at(event_at, now)
     if advocate is not None and advocate.account_id != account.pk:
         raise RewardInvalid(f"{advocate} is not a participant of {account}.", code="invalid_advocate")
     if w9_required and advocate is None:
         raise RewardInvalid("A reward that needs a W-9 needs the advocate who earned it.", code="invalid_advocate")
+    if program is not None and program.w9_above_threshold and advocate is not None:
+        # Locked, so two rewards given at once can't both pass under the threshold.
+        advocate = Advocate.objects.select_for_update().get(pk=advocate.pk)
+        w9_required = w9_required or advocate_year_progress(advocate=advocate, now=now, adding=amount)["over"]
     if w9_required and advocate.w9_submitted_at is None:
         status, reason = Status.PENDING, Reason.W9_REQUIRED
     elif available_at is not None and available_at > now:
@@ -251,6 +316,7 @@ def reward_create(
         organization=account.organization,
         account=account,
         advocate=advocate,
+        program=program,
         external_id=external_id,
         amount_minor=amount.amount_minor,
         currency=amount.currency,
@@ -369,8 +435,8 @@ def account_redeem(*, account: RewardAccount, amount: Money, actor: Actor, note:
 def reward_cancel(*, reward: Reward, actor: Actor, note: str = "", now: datetime.datetime | None = None) -> Reward:
     """Cancel an unredeemed reward whose event is under two years old; its money goes back out."""
     now = now or timezone.now()
-    if now >= cancel_deadline(reward):
-        raise cancel_refusal(reward, now=now)  # the two-year rule: checked first, so never None here
+    if now >= cancel_deadline(reward) or (reward.program_id and not reward.program.cancellation_allowed):
+        raise cancel_refusal(reward, now=now)  # the two-year rule and the program's: checked first, so never None here
     rows = Reward.objects.filter(pk=reward.pk, status__in=[Status.PENDING, Status.AVAILABLE], redeemed_minor=0).update(
         status=Status.CANCELLED, status_before_cancel=F("status"), pending_reason=Reason.NONE
     )
@@ -427,8 +493,11 @@ def reward_uncancel(*, reward: Reward, actor: Actor, note: str = "") -> Reward:
 
 def _release(reward: Reward, *, actor: Actor, note: str, reason: str = Reason.SCHEDULED) -> bool:
     """Held -> available for a reward pending for `reason`; False if it is no longer one."""
+    now = timezone.now()
     rows = Reward.objects.filter(pk=reward.pk, status=Status.PENDING, pending_reason=reason).update(
-        status=Status.AVAILABLE, pending_reason=Reason.NONE
+        status=Status.AVAILABLE, pending_reason=Reason.NONE,
+        # `available_at` says when it became available: a period ended early ends now.
+        available_at=Case(When(available_at__lte=now, then=F("available_at")), default=Value(now)),
     )
     reward.refresh_from_db()
     if rows != 1:
@@ -470,12 +539,17 @@ def rewards_release_due(*, now: datetime.datetime | None = None) -> int:
     return released
 
 
+def _advocate_event(advocate: Advocate, action: str, actor: Actor) -> AdvocateEvent:
+    return AdvocateEvent.objects.create(organization=advocate.organization, advocate=advocate, action=action, **actor.audit)
+
+
 @retry_on_conflict
 @transaction.atomic
 def advocate_mark_w9(*, advocate: Advocate, actor: Actor, now: datetime.datetime | None = None) -> list[Reward]:
     """Record the W-9; the advocate's W-9 holds end (into their pending period if it hasn't ended)."""
     now = now or timezone.now()
-    Advocate.objects.filter(pk=advocate.pk, w9_submitted_at__isnull=True).update(w9_submitted_at=now)
+    if Advocate.objects.filter(pk=advocate.pk, w9_submitted_at__isnull=True).update(w9_submitted_at=now):
+        _advocate_event(advocate, AdvocateEvent.Action.W9_MARKED, actor)
     advocate.refresh_from_db()
     held = Reward.objects.filter(advocate=advocate, status=Status.PENDING, pending_reason=Reason.W9_REQUIRED)
     # Money stays held for those whose pending period is still running: the beat task releases them.
@@ -485,6 +559,41 @@ def advocate_mark_w9(*, advocate: Advocate, actor: Actor, now: datetime.datetime
         if _release(reward, actor=actor, note="W-9 submitted", reason=Reason.W9_REQUIRED):
             released.append(reward)
     return released
+
+
+@retry_on_conflict
+@transaction.atomic
+def advocate_unmark_w9(*, advocate: Advocate, actor: Actor) -> list[Reward]:
+    """Undo "W-9 submitted" (it was marked by mistake): the advocate's rewards that need a W-9
+    wait for it again, those still in their pending period and those available but untouched
+    (their release is reversed, held again); what was redeemed stays redeemed. Returns the
+    rewards held again."""
+    if not Advocate.objects.filter(pk=advocate.pk, w9_submitted_at__isnull=False).update(w9_submitted_at=None):
+        advocate.refresh_from_db()
+        return []  # not marked: nothing to undo
+    advocate.refresh_from_db()
+    _advocate_event(advocate, AdvocateEvent.Action.W9_UNMARKED, actor)
+    mine = Reward.objects.filter(advocate=advocate, w9_required=True)
+    held = list(mine.filter(status=Status.PENDING, pending_reason=Reason.SCHEDULED).order_by("pk"))
+    mine.filter(pk__in=[reward.pk for reward in held]).update(pending_reason=Reason.W9_REQUIRED)
+    for reward in mine.filter(status=Status.AVAILABLE, redeemed_minor=0).select_for_update().order_by("pk"):
+        if Reward.objects.filter(pk=reward.pk, status=Status.AVAILABLE, redeemed_minor=0).update(
+            status=Status.PENDING, pending_reason=Reason.W9_REQUIRED
+        ):
+            reward.refresh_from_db()
+            balance = _balance(reward)
+            _move(
+                reward,
+                Action.W9_HELD,
+                kind=LedgerTransaction.Kind.REVERSAL,
+                source=balance.available_account,
+                target=balance.held_account,
+                amount_minor=reward.amount_minor,
+                actor=actor,
+                note="W-9 mark undone",
+            )
+            held.append(reward)
+    return held
 
 
 def _expire(reward: Reward, *, actor: Actor) -> bool:

@@ -10,7 +10,10 @@ document.addEventListener("change", (event) => {
 function askConfirm(source, question) {
   const dialog = document.getElementById("confirm-dialog");
   const count = source.closest("form")?.querySelector("[data-selected-count]")?.textContent.trim() || "";
-  const fill = (text) => text.replaceAll("{count}", count);
+  const form = source.closest("form");
+  const figures = form?.dataset.leftMinor ? redeemFigures(form) : {};
+  const fill = (text) => text.replaceAll("{count}", count)
+    .replaceAll("{amount}", figures.amount ?? "").replaceAll("{left}", figures.left ?? "");
   const yes = dialog.querySelector('[data-confirm-answer="yes"]');
   const no = dialog.querySelector('[data-confirm-answer="no"]');
   dialog.querySelector("#confirm-question").textContent = fill(question);
@@ -157,3 +160,22 @@ document.addEventListener("htmx:beforeRequest", (event) => {
   const slot = event.detail.elt?.closest?.("dialog[open]")?.querySelector(".dialog-refusals");
   if (slot) slot.replaceChildren();
 });
+
+// The redeem form's confirm question names the amount typed and what stays: "{amount}" and
+// "{left}" in its hx-confirm, from the form's data-left-minor, data-currency and data-decimals.
+function redeemFigures(form) {
+  const places = Number(form.dataset.decimals || 0);
+  const currency = form.dataset.currency;
+  const locale = document.documentElement.lang || "en-US";
+  const show = (minor) => currency === "PTS"
+    ? `${minor.toLocaleString(locale)} pts`
+    : new Intl.NumberFormat(locale, { style: "currency", currency }).format(minor / 10 ** places);
+  const typed = (form.querySelector("[name=amount]")?.value || "").trim();
+  // Commas only between thousands, as the server reads amounts ("12,50" is refused there, so it is shown as typed).
+  const plain = /^\d{1,3}(,\d{3})+(\.\d*)?$/.test(typed) ? typed.replaceAll(",", "") : typed;
+  const match = plain.match(/^(\d*)(?:\.(\d*))?$/);
+  if (!typed || !match || (match[2] || "").length > places) return { amount: typed, left: "—" };
+  const minor = Number(match[1] || 0) * 10 ** places + Number((match[2] || "").padEnd(places, "0") || 0);
+  const left = Number(form.dataset.leftMinor) - minor;
+  return { amount: show(minor), left: left >= 0 ? show(left) : "—" };
+}

@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from api.idempotency import fingerprint_of
 from core.models import IdempotencyRecord
+from rewards import services
 from rewards.models import Redemption, Reward, RewardEvent
+from rewards.services import programs
 from tenancy.services import api_key_create, api_key_revoke
 
-from ..rewards.helpers import available, make_account, make_reward
+from ..rewards.helpers import SYSTEM, available, make_account, make_reward
 
 pytestmark = pytest.mark.django_db
 
@@ -317,3 +319,115 @@ def test_concurrent_duplicates_with_one_idempotency_key_redeem_once(organization
     assert set(statuses) <= {200, 409} and 200 in statuses  # the first, its replays, and 409s while in flight
     assert Redemption.objects.count() == 1
     assert available(account) == 9_000
+
+
+def test_rewards_list_filters_by_status_account_program_and_date(api, organization, account, advocates):
+    program = programs.program_create(organization=organization, name="Referral", currency="USD", amount_minor=2_500)
+    other_account, _ = make_account(organization)
+    given = services.reward_create(account=account, amount=None, program=program, source_event="Ref", event_at=timezone.now(), actor=SYSTEM)
+    old = make_reward(account, days_ago=400)
+    elsewhere = make_reward(other_account)
+    services.reward_cancel(reward=elsewhere, actor=SYSTEM)
+
+    def ids(**params):
+        response = api.get("/rewards", **params)
+        assert response.status_code == 200
+        return [item["id"] for item in response.json()["items"]]
+
+    assert ids() == [given.pk, elsewhere.pk, old.pk]
+    assert ids(status="cancelled") == [elsewhere.pk]
+    assert ids(account_id=account.pk) == [given.pk, old.pk]
+    assert ids(program_id=program.pk) == [given.pk]
+    assert ids(event_to=(timezone.now() - datetime.timedelta(days=300)).date().isoformat()) == [old.pk]
+    assert ids(event_from=timezone.now().date().isoformat()) == [given.pk]
+
+
+def test_one_reward_is_read_with_its_program(api, organization, account):
+    program = programs.program_create(organization=organization, name="Referral", currency="USD", amount_minor=2_500, pending_days=14)
+    reward = services.reward_create(account=account, amount=None, program=program, source_event="Ref", event_at=timezone.now(), actor=SYSTEM)
+    body = api.get(f"/rewards/{reward.pk}").json()
+    assert (body["program_id"], body["amount_minor"], body["status"], body["pending_reason"]) == (program.pk, 2_500, "pending", "scheduled")
+
+
+def test_another_organizations_reward_is_not_found_in_the_listing_or_alone(outsider_api, account):
+    reward = make_reward(account)
+    assert outsider_api.get(f"/rewards/{reward.pk}").status_code == 404
+    assert outsider_api.get("/rewards").json() == {"count": 0, "items": []}
+
+
+def test_a_released_rewards_available_at_is_its_release_time(api, account):
+    reward = make_reward(account, available_at=timezone.now() + datetime.timedelta(days=30))
+    before = timezone.now()
+    body = api.post(f"/rewards/{reward.pk}/release").json()
+    released_at = datetime.datetime.fromisoformat(body["available_at"])
+    assert body["status"] == "available" and before <= released_at <= timezone.now()
+
+
+@pytest.mark.parametrize("amount", ["1000", 1000.0, True])
+def test_an_amount_that_is_not_an_integer_is_refused(api, account, amount):
+    reward = make_reward(account)
+    response = api.post(f"/rewards/{reward.pk}/redeem", {"amount_minor": amount})
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid"
+    assert not Redemption.objects.exists()
+
+
+def test_a_too_long_idempotency_key_is_refused_in_characters(api, account):
+    reward = make_reward(account)
+    response = api.post(f"/rewards/{reward.pk}/redeem", {"amount_minor": 100}, {"Idempotency-Key": "k" * 201})
+    assert response.status_code == 422
+    assert "at most 200 characters" in response.json()["message"]
+
+
+def test_a_program_is_created_and_gives_its_rewards_through_the_api(api, account, advocates):
+    response = api.post("/programs", {"name": "Referral", "currency": "USD", "amount_minor": 2_500, "pending_days": 14})
+    assert response.status_code == 201, response.json()
+    program = response.json()
+    assert api.get("/programs").json()["items"] == [program]
+    response = api.post(f"/accounts/{account.pk}/rewards", {"program_id": program["id"], "advocate_id": advocates[0].pk, "event_at": timezone.now().isoformat()})
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["amount_minor"], body["currency"], body["program_id"], body["status"]) == (2_500, "USD", program["id"], "pending")
+    assert api.post("/programs", {"name": "Referral", "currency": "USD"}).json()["code"] == "duplicate_name"
+
+
+def test_a_program_with_a_fixed_amount_refuses_another_amount(api, organization, account):
+    program = programs.program_create(organization=organization, name="Referral", currency="USD", amount_minor=2_500)
+    response = api.post(f"/accounts/{account.pk}/rewards", {"program_id": program.pk, "amount_minor": 9_999, "event_at": timezone.now().isoformat()})
+    assert (response.status_code, response.json()["message"]) == (422, "The program Referral gives $25.00 rewards; this one is $99.99.")
+
+
+def test_another_organizations_program_is_not_found(outsider_api, organization, other_organization):
+    program = programs.program_create(organization=organization, name="Referral", currency="USD", amount_minor=2_500)
+    account, _ = make_account(other_organization)
+    response = outsider_api.post(f"/accounts/{account.pk}/rewards", {"program_id": program.pk, "event_at": timezone.now().isoformat()})
+    assert response.status_code == 404
+
+
+def test_the_w9_mark_is_undone_through_the_api(api, account, advocates):
+    reward = make_reward(account, advocate=advocates[0], w9_required=True)
+    api.post(f"/advocates/{advocates[0].pk}/w9")
+    response = api.client.delete(f"/api/v1/advocates/{advocates[0].pk}/w9", headers=api.headers)
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()["held"]] == [reward.pk]
+    assert response.json()["advocate"]["w9_submitted_at"] is None
+
+
+def test_every_endpoint_of_the_schema_has_examples(api):
+    schema = api.client.get("/api/v1/openapi.json").json()
+    components = schema["components"]["schemas"]
+
+    def has_example(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return has_example(components[node["$ref"].rsplit("/", 1)[-1]])
+            return "examples" in node or "example" in node or any(has_example(value) for value in node.values())
+        return isinstance(node, list) and any(has_example(value) for value in node)
+
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if not has_example(operation.get("responses", {}).get("200") or operation.get("responses", {}).get("201"))
+    ]
+    assert missing == []

@@ -15,6 +15,8 @@ from django.db import close_old_connections
 from config.wsgi import application
 from tenancy.services import api_key_create
 
+from rewards.services import programs
+
 from ..rewards.helpers import make_reward
 
 EXAMPLES_PER_OPERATION = 20  # per mode (valid and invalid requests): about 30 s in all
@@ -36,9 +38,14 @@ def test_no_request_drawn_from_the_schema_gets_a_500(schema, organization, accou
     _, raw = api_key_create(organization=organization, name="Fuzz", actor=None)
     rewards = [make_reward(account, advocate=advocates[0]), make_reward(account, advocate=advocates[1], w9_required=True)]
     real_ids = {"account_id": [account.pk], "advocate_id": [a.pk for a in advocates], "reward_id": [r.pk for r in rewards]}
+    programs.program_create(organization=organization, name="Referral", currency="USD", amount_minor=2_500, pending_days=14)
     failures = []
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 9
+    # Every operation of the schema, the listings and programs included.
+    assert {(op.method.upper(), op.path.removeprefix("/api/v1")) for op in operations} >= {
+        ("GET", "/rewards"), ("GET", "/rewards/{reward_id}"), ("GET", "/programs"), ("POST", "/programs"),
+        ("DELETE", "/advocates/{advocate_id}/w9"), ("POST", "/accounts/{account_id}/rewards"),
+    }
 
     for operation, mode in itertools.product(operations, [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]):
 

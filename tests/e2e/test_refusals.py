@@ -86,9 +86,10 @@ def test_redeeming_more_than_is_available_says_so(page, live_server, demo, log_i
     advocate = Advocate.objects.filter(account__rewards__status="available").distinct().first()
     log_in("owner@acme.test")
     page.goto(f"{live_server.url}/rewards/participants/{advocate.pk}/")
-    row = page.get_by_role("row").filter(has=page.get_by_role("button", name="Redeem")).first
+    row = page.get_by_role("row").filter(has=page.get_by_role("button", name="Redeem", exact=True)).first
     row.get_by_role("spinbutton").or_(row.get_by_role("textbox")).first.fill(str(Money(10**9, "USD").plain()))
-    row.get_by_role("button", name="Redeem").click()
+    row.get_by_role("button", name="Redeem", exact=True).click()
+    page.locator("#confirm-dialog").get_by_role("button", name=re.compile("^Redeem")).click()
     expect(page.get_by_role("alert")).to_contain_text(re.compile("available|left"))
 
 

@@ -169,5 +169,77 @@ def test_viewers_cannot_open_or_use_bulk_redemption(client_for, viewer):
 def test_rows_are_checked_against_what_earlier_rows_used(client_for, researcher, organization):
     account, _ = make_account(organization)
     make_reward(account, amount_minor=1_000, external_id="RW-9")
-    page = upload(client_for(researcher), "reward_external_id,amount\nRW-9,6.00\nRW-9,6.00\n").content.decode()
+    page = upload(client_for(researcher), "reward_external_id,amount,note\nRW-9,6.00,a\nRW-9,6.00,b\n").content.decode()
     assert "Over balance: this reward has $4.00 available." in page
+
+
+def upload_bytes(client, data: bytes):
+    return client.post(URL, {"file": SimpleUploadedFile("redeem.csv", data, content_type="text/csv")})
+
+
+def test_a_duplicate_row_is_flagged_in_the_preview_and_not_applied_unless_ticked(client_for, researcher, account, rewards):
+    client = client_for(researcher)
+    text = "account_external_id,reward_external_id,amount,note\n,RW-1,1.00,dup\n,RW-1,1.00,dup\n"
+    preview = upload(client, text)
+    page = preview.content.decode()
+    assert "Same as line 2; not applied unless ticked." in page
+    assert [row.duplicate_of for row in preview.context["rows"]] == [None, 2]
+    assert "Apply 1 good row and the duplicates you tick" in page
+    assert "Applied 1 of 2 rows." in apply_preview(client, preview)
+    assert available(account) == 5_000 - 100
+
+
+def test_a_ticked_duplicate_row_is_applied(client_for, researcher, account, rewards):
+    client = client_for(researcher)
+    preview = upload(client, "reward_external_id,amount,note\nRW-1,1.00,dup\nRW-1,1.00,dup\n")
+    text = preview.context["apply_form"].initial["csv_text"]
+    page = client.post(URL, {"csv_text": text, "confirm_duplicate": ["3"]}).content.decode()
+    assert "Applied 2 of 2 rows." in page
+    assert available(account) == 5_000 - 200
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused(client_for, researcher, account, rewards):
+    text = f"account_external_id,reward_external_id,amount,note\n{account.external_id},,1.00,a,b,c,d\n"
+    preview = upload(client_for(researcher), text)
+    assert "This line has 7 cells but the header names 4 columns; nothing of it is read." in preview.content.decode()
+    assert preview.context["good"] == 0
+
+
+def test_a_semicolon_file_from_french_excel_is_read_with_decimal_commas(client_for, researcher, account, rewards):
+    client = client_for(researcher)
+    data = "\ufeffaccount_external_id;reward_external_id;amount;note\r\n;RW-1;12,50;prime d’été\r\n".encode("utf-8")
+    preview = upload_bytes(client, data)
+    assert preview.context["good"] == 1, preview.content.decode()
+    row = preview.context["rows"][0]
+    assert (row.amount.amount_minor, row.note) == (1_250, "prime d’été")
+    assert "Applied 1 of 1 rows." in apply_preview(client, preview)
+    assert available(account) == 5_000 - 1_250
+
+
+def test_a_windows_1252_tab_separated_file_is_read(client_for, researcher, account, rewards):
+    data = "reward_external_id\tamount\tnote\nRW-1\t2.00\tcafé\n".encode("cp1252")
+    preview = upload_bytes(client_for(researcher), data)
+    assert preview.context["good"] == 1
+    assert preview.context["rows"][0].note == "café"
+
+
+def test_a_decimal_comma_in_a_comma_file_is_still_refused(client_for, researcher, account, rewards):
+    page = upload(client_for(researcher), 'reward_external_id,amount\nRW-1,"12,50"\n').content.decode()
+    assert "write decimals with a point" in page
+
+
+def test_the_preview_names_accounts_notes_and_the_rewards_an_account_row_draws_from(client_for, researcher, account, rewards):
+    older = make_reward(account, amount_minor=300, external_id="RW-OLD", days_ago=40)
+    page = upload(client_for(researcher), f"account_external_id,amount,note\n{account.external_id},5.00,payout\n").content.decode()
+    assert account.name in page and "payout" in page
+    assert f"{older.external_id} ($3.00)" in page and "RW-1 ($2.00)" in page
+    assert "$5.00" in page
+
+
+def test_a_partly_applied_file_ends_with_a_warning_that_says_what_failed(client_for, researcher, account, rewards):
+    client = client_for(researcher)
+    response = client.post(URL, {"csv_text": "reward_external_id,amount\nRW-1,1.00\nRW-2,1.00\n"}, follow=True)
+    page = response.content.decode()
+    assert "flash-warning" in page
+    assert "Applied 1 of 2 rows. Not applied: line 3: This reward is cancelled, not available." in page
+    assert "flash-success" not in page

@@ -1,13 +1,16 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from budgets.selectors import ledger_problems
+from rewards import services
 from rewards.models import Reward, RewardEvent
 from rewards.services import Actor, advocate_mark_w9
 
-from .helpers import available, make_account, make_reward
+from .helpers import SYSTEM, available, make_account, make_reward
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +69,9 @@ def test_participant_profile_makes_the_same_number_of_queries_for_few_and_many_r
     for _ in range(rewards):
         make_reward(account, advocate=advocates[0])
     client = client_for(owner)
-    with django_assert_max_num_queries(10):  # 9, and beat's last tick for the owners' banner
+    # 14 (with the year's total, its threshold, the W-9 history and the Give reward form's programs and
+    # participants), and beat's last tick for the owners' banner
+    with django_assert_max_num_queries(15):
         assert client.get(profile(advocates[0])).status_code == 200
 
 
@@ -134,7 +139,7 @@ def test_mark_w9_releases_held_rewards(client_for, researcher, account, advocate
     ben = advocates[1]
     reward = make_reward(account, advocate=ben, w9_required=True)
     response = client_for(researcher).post(reverse("rewards:advocate_w9", args=[ben.pk]), follow=True)
-    assert "1 held reward(s) released" in response.content.decode()
+    assert "W-9 marked as submitted for Ben; 1 held reward released." in response.content.decode()
     reward.refresh_from_db()
     assert reward.status == Reward.Status.AVAILABLE
 
@@ -182,3 +187,99 @@ def test_a_partial_redemption_posted_twice_is_made_once(client_for, owner, accou
     assert "was not made twice" in again
     reward.refresh_from_db()
     assert reward.redeemed_minor == 500 and reward.redemptions.count() == 1
+
+
+def test_the_amount_box_starts_empty_and_redeem_all_names_the_amount(client_for, researcher, account, advocates):
+    make_reward(account, amount_minor=3_000)
+    page = client_for(researcher).get(profile(advocates[0])).content.decode()
+    assert re.search(r'<input type="text" name="amount"(?![^>]*value=)[^>]*>', page)
+    assert "Redeem all ($30.00)</button>" in page
+    assert 'hx-confirm="Redeem {amount} of this reward? {left} will be left."' in page
+    assert 'hx-confirm="Redeem all $30.00 of this reward? Nothing of it will be left."' in page
+
+
+def test_redeem_with_an_empty_box_is_refused_and_redeems_nothing(client_for, researcher, account, advocates):
+    reward = make_reward(account, amount_minor=3_000)
+    response = client_for(researcher).post(action("rewards:reward_redeem", advocates[0], reward), {"amount": ""}, follow=True)
+    assert "Enter the amount to redeem, or use “Redeem all”." in response.content.decode()
+    reward.refresh_from_db()
+    assert reward.redeemed_minor == 0
+
+
+def test_redeem_all_redeems_what_is_left_with_the_note(client_for, researcher, account, advocates):
+    reward = make_reward(account, amount_minor=3_000)
+    url = action("rewards:reward_redeem", advocates[0], reward)
+    response = client_for(researcher).post(url, {"amount": "1.00", "redeem_all": "1", "note": "Gift card #88"}, follow=True)
+    assert "Redeemed $30.00; $0.00 of this reward is left." in response.content.decode()
+    assert reward.redemptions.get().note == "Gift card #88"
+
+
+def test_uncancel_asks_for_confirmation(client_for, researcher, account, advocates):
+    reward = make_reward(account, amount_minor=3_000)
+    services.reward_cancel(reward=reward, actor=SYSTEM)
+    page = client_for(researcher).get(profile(advocates[0])).content.decode()
+    assert 'hx-confirm="Un-cancel this $30.00 reward?' in page
+
+
+def test_the_profile_shows_all_five_figures(client_for, researcher, account, advocates):
+    make_reward(account, amount_minor=1_000)
+    services.reward_cancel(reward=make_reward(account, amount_minor=200), actor=SYSTEM)
+    services.reward_expire(reward=make_reward(account, amount_minor=300), actor=SYSTEM)
+    make_reward(account, amount_minor=400, available_at=timezone.now() + datetime.timedelta(days=3))
+    page = client_for(researcher).get(profile(advocates[0])).content.decode()
+    for figure, amount in [("available", "$10.00"), ("pending", "$4.00"), ("redeemed", "$0.00"), ("cancelled", "$2.00"), ("expired", "$3.00")]:
+        assert f'data-balance="{figure}-USD">{amount}</span>' in page
+
+
+def test_a_w9_hold_with_a_pending_period_shows_both_with_dates_in_the_organizations_time_zone(client_for, researcher, organization, account, advocates):
+    organization.time_zone = "Europe/Paris"
+    organization.save()
+    until = datetime.datetime(2030, 1, 15, 9, 30, tzinfo=datetime.UTC)
+    make_reward(account, advocate=advocates[0], w9_required=True, available_at=until)
+    page = client_for(researcher).get(profile(advocates[0])).content.decode()
+    assert "Waiting for W-9 since" in page
+    assert "Pending period until 2030-01-15 10:30 CET" in page
+    assert "Times are in Europe/Paris." in page
+
+
+def test_a_cancellable_reward_says_until_when(client_for, researcher, account, advocates):
+    event_at = datetime.datetime(2025, 3, 2, 12, 0, tzinfo=datetime.UTC)
+    make_reward(account, event_at=event_at)
+    page = client_for(researcher).get(profile(advocates[0])).content.decode()
+    assert "cancellable until 2027-03-02" in page
+
+
+def test_marking_the_w9_says_which_rewards_stay_in_their_period(client_for, researcher, account, advocates):
+    ana = advocates[0]
+    make_reward(account, advocate=ana, w9_required=True)
+    make_reward(account, advocate=ana, w9_required=True, available_at=datetime.datetime(2030, 1, 15, 9, 30, tzinfo=datetime.UTC))
+    page = client_for(researcher).post(reverse("rewards:advocate_w9", args=[ana.pk]), follow=True).content.decode()
+    assert "1 held reward released. 1 more stays pending until its pending period ends (2030-01-15 09:30 UTC)." in page
+
+
+def test_the_w9_mark_can_be_undone_and_the_undo_is_in_the_history(client_for, researcher, account, advocates):
+    ana = advocates[0]
+    reward = make_reward(account, advocate=ana, w9_required=True, amount_minor=2_500)
+    client = client_for(researcher)
+    client.post(reverse("rewards:advocate_w9", args=[ana.pk]))
+    assert available(account) == 2_500
+    page = client.post(reverse("rewards:advocate_w9_undo", args=[ana.pk]), follow=True).content.decode()
+    assert "The W-9 mark of Ana is undone; 1 reward waits for the W-9 again." in page
+    reward.refresh_from_db()
+    ana.refresh_from_db()
+    assert (reward.status, reward.pending_reason, ana.w9_submitted_at) == ("pending", "w9_required", None)
+    assert available(account) == 0
+    assert [event.action for event in ana.events.all()] == ["w9_marked", "w9_unmarked"]
+    assert "W-9 mark undone · " + researcher.email in page
+    assert not ledger_problems()
+
+
+def test_viewers_cannot_undo_a_w9_mark(client_for, viewer, advocates):
+    advocate_mark_w9(advocate=advocates[0], actor=Actor.system())
+    assert client_for(viewer).post(reverse("rewards:advocate_w9_undo", args=[advocates[0].pk])).status_code == 403
+    advocates[0].refresh_from_db()
+    assert advocates[0].w9_submitted_at is not None
+
+
+def test_another_organizations_advocate_w9_undo_is_a_404(client_for, outsider, advocates):
+    assert client_for(outsider).post(reverse("rewards:advocate_w9_undo", args=[advocates[0].pk])).status_code == 404

@@ -12,6 +12,8 @@ POLICIES = {
     "reminder_days": "21, 7",
     "reminder_max": "1",
     "unclaimed_expire_after_days": "365",
+    "time_zone": "UTC",
+    "reporting_currency": "USD",
 }
 
 
@@ -58,3 +60,17 @@ def test_researchers_and_viewers_cant_change_the_policies(client_for, researcher
         assert client_for(user).post(SETTINGS, POLICIES).status_code == 403
     organization.refresh_from_db()
     assert organization.reminder_days == [] and organization.unclaimed_expire_after_days is None
+
+
+def test_a_manager_sets_the_time_zone_and_pages_show_times_in_it(client_for, admin_user, organization):
+    response = client_for(admin_user).post(SETTINGS, {**POLICIES, "time_zone": "Europe/Paris", "reporting_currency": "eur"})
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    assert (organization.time_zone, organization.reporting_currency) == ("Europe/Paris", "EUR")
+
+
+def test_an_unknown_time_zone_is_refused_with_a_message(client_for, admin_user, organization):
+    page = client_for(admin_user).post(SETTINGS, {**POLICIES, "time_zone": "Mars/Olympus"}).content.decode()
+    assert "“Mars/Olympus” is not a time zone name" in page
+    organization.refresh_from_db()
+    assert organization.time_zone == "UTC"
