@@ -9,9 +9,11 @@ def approval_list(*, organization):
     return Approval.objects.for_org(organization).select_related("requested_by", "budget")
 
 
-def approval_list_for(*, organization, budget=None, reference: str = "") -> list[Approval]:
-    """The requests still waiting on a budget (its withdrawals and sends) or on a reference."""
+def approval_list_for(*, organization, budget=None, reference: str = "", kind: str = "") -> list[Approval]:
+    """The requests still waiting on a budget (its withdrawals and sends), a reference or of a kind."""
     waiting = Approval.objects.for_org(organization).pending().select_related("requested_by")
+    if kind:
+        waiting = waiting.filter(kind=kind)
     if budget is not None:
         waiting = waiting.filter(budget=budget)
     if reference:

@@ -3,6 +3,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from approvals.models import Approval
+from approvals.selectors import approval_list_for
 from core.errors import DomainError
 from core.lists import list_page
 from core.once import once
@@ -118,7 +120,7 @@ def advocate_w9(request, pk):
 def bulk_redeem(request):
     """GET: the upload form. POST a file: the dry-run preview. POST the preview back: apply it."""
     require_writer(request)
-    context = {"upload_form": BulkUploadForm()}
+    context = {"upload_form": BulkUploadForm(), "awaiting_approval": approval_list_for(organization=request.organization, kind=Approval.Kind.REWARDS_BULK)}
     if request.method == "POST":
         if "csv_text" in request.POST:
             return _bulk_apply(request)
@@ -155,8 +157,12 @@ def _bulk_apply(request):
         return redirect("rewards:bulk_redeem")
     request.session[BULK_RESULT_SESSION_KEY] = {"organization": request.organization.pk, "rows": [row.as_result() for row in rows]}
     applied = sum(row.result == "applied" for row in rows)
-    messages.success(request, f"Applied {applied} of {len(rows)} rows.")
-    return render(request, "rewards/bulk_redeem.html", {"rows": rows, "applied": True, "upload_form": BulkUploadForm()})
+    awaiting = sum(row.result == bulk.AWAITING for row in rows)
+    if awaiting:
+        messages.success(request, f"{awaiting} of {len(rows)} rows: awaiting approval by another owner or admin. Nothing is redeemed until then.")
+    else:
+        messages.success(request, f"Applied {applied} of {len(rows)} rows.")
+    return render(request, "rewards/bulk_redeem.html", {"rows": rows, "applied": True, "upload_form": BulkUploadForm(), "awaiting": awaiting})
 
 
 @organization_required

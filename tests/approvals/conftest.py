@@ -3,6 +3,7 @@ import pytest
 from tenancy.models import Organization
 
 from ..studies.conftest import study  # noqa: F401  (the same study fixture)
+from ..offers.conftest import offer_factory, offer_in, program, provider  # noqa: F401
 from ..webhooks.conftest import receiver  # noqa: F401  (a local receiver for webhook endpoints)
 
 
