@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.http import QueryDict
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -19,8 +18,9 @@ def approval_list(request):
     """Every request of the organization, the waiting ones first shown (`?status=pending` unless
     the person chose another filter); owners and admins approve or reject here."""
     if "status" not in request.GET:
-        request.GET = QueryDict(mutable=True) | request.GET
-        request.GET["status"] = Approval.Status.PENDING
+        query = request.GET.copy()
+        query["status"] = Approval.Status.PENDING
+        request.GET = query
     return list_page(
         request, "approvals/approval_list.html", ApprovalTable, ApprovalFilterSet,
         selectors.approval_list(organization=request.organization),

@@ -53,7 +53,7 @@ class OrganizationPolicyForm(forms.ModelForm):
         "Empty: no automatic reminders.",
     )
     approval_currency = forms.CharField(
-        label="Currency of the thresholds", max_length=3, initial="USD",
+        label="Currency of the thresholds", max_length=3, required=False,
         help_text="Payments in another currency wait for approval whenever a threshold is set.",
     )
     approval_total_above_minor = ThresholdField(
@@ -88,7 +88,7 @@ class OrganizationPolicyForm(forms.ModelForm):
             self.fields[name].decimals = 0 if currency == "PTS" else get_currency_precision(currency)
 
     def clean_approval_currency(self):
-        code = self.cleaned_data["approval_currency"].strip().upper()
+        code = self.cleaned_data["approval_currency"].strip().upper() or self.instance.approval_currency or "USD"
         if code != "PTS" and not is_currency(code):
             raise forms.ValidationError(f"“{code}” is not an ISO 4217 currency code.")
         return code
