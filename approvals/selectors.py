@@ -21,10 +21,15 @@ def approval_list_for(*, organization, budget=None, reference: str = "", kind: s
     return list(waiting.order_by("pk"))
 
 
-def approvals_waiting_count(*, membership: Membership | None) -> int:
-    """What the navigation's badge counts: requests this owner or admin may decide (not their own)."""
+# The badge shows up to this many, then "99+": a bounded read on every page, never a COUNT.
+BADGE_MAX = 99
+
+
+def approvals_waiting_count(*, membership: Membership | None) -> str:
+    """What the navigation's badge says: how many requests this owner or admin may decide (not
+    their own), "" for none."""
     if membership is None or not membership.is_manager:
-        return 0
-    return (
-        Approval.objects.for_org(membership.organization_id).pending().exclude(requested_by_id=membership.user_id).count()
-    )
+        return ""
+    waiting = Approval.objects.for_org(membership.organization_id).pending().exclude(requested_by_id=membership.user_id)
+    found = len(waiting.values_list("pk", flat=True)[: BADGE_MAX + 1])
+    return f"{BADGE_MAX}+" if found > BADGE_MAX else str(found or "")
