@@ -184,9 +184,13 @@ def test_approvals_emit_webhook_events(thresholds, study, researcher, owner, org
     )
     big_send(study, researcher)
     approval_approve(approval=Approval.objects.get(), actor=owner)
+    big_send(study, researcher)
+    approval_reject(approval=Approval.objects.pending().get(), actor=owner, reason="Twice is enough")
     assert list(WebhookEvent.objects.order_by("pk").values_list("type", flat=True)) == [
-        "approval.requested", "approval.approved",
+        "approval.requested", "approval.approved", "approval.requested", "approval.rejected",
     ]
+    rejected = WebhookEvent.objects.order_by("pk").last()
+    assert '"reason":"Twice is enough"' in rejected.body and '"status":"rejected"' in rejected.body
 
 
 def test_set_thresholds_helper_is_what_the_tests_use(organization):

@@ -152,3 +152,12 @@ def test_bad_thresholds_are_explained_and_change_nothing(client_for, owner, orga
 def test_set_thresholds_in_tests_matches_the_settings_page(organization):
     set_thresholds(organization, total_minor=10_000)
     assert organization.approval_total_above_minor == 10_000
+
+
+def test_a_bulk_cancel_skips_incentives_awaiting_approval_and_says_why(client_for, researcher, waiting, study):
+    from ..incentives.test_bulk import CANCEL, LIST, said
+
+    ids = list(Incentive.objects.filter(approval=waiting).values_list("pk", flat=True))
+    response = client_for(researcher).post(CANCEL, {"selection": ids, "next": LIST, "confirmed": "1"})
+    assert said(response) == ["Cancelled 0 incentives. Skipped 5: 5 awaiting approval."]
+    assert set(Incentive.objects.values_list("status", flat=True)) == {"awaiting_approval"}
