@@ -59,7 +59,7 @@ class IncentivePage(Schema):
 @router.get("/incentives", response={200: IncentivePage, **ERRORS}, summary="List research incentives with their status")
 def incentive_list(
     request,
-    status: QueryEx[Incentive.Status | None, P(description="unclaimed, claimed, cancelled or expired")] = None,
+    status: QueryEx[Incentive.Status | None, P(description="awaiting_approval, unclaimed, claimed, cancelled or expired")] = None,
     study_id: QueryEx[ObjectId | None, P()] = None,
     limit: Limit = 50,
     offset: Offset = 0,

@@ -95,6 +95,7 @@ def _http_error(request, exc):
 
 
 def _mount_routers():
+    from .approvals import router as approvals_router
     from .incentives import router as incentives_router
     from .rewards import router as rewards_router
     from .webhooks import router as webhooks_router
@@ -102,6 +103,7 @@ def _mount_routers():
     api.add_router("", rewards_router, tags=["rewards"])
     api.add_router("", incentives_router, tags=["incentives"])
     api.add_router("", webhooks_router, tags=["webhooks"])
+    api.add_router("", approvals_router, tags=["approvals"])
 
 
 _mount_routers()

@@ -43,6 +43,9 @@ class IncentiveQuerySet(TenantQuerySet):
 
 class Incentive(TenantModel):
     class Status(models.TextChoices):
+        # Above the organization's approval threshold: its money is reserved, no email went
+        # out; approving makes it unclaimed (and emails it), rejecting cancels it.
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
         UNCLAIMED = "unclaimed", "Unclaimed"
         CLAIMED = "claimed", "Claimed"
         CANCELLED = "cancelled", "Cancelled"
@@ -55,7 +58,10 @@ class Incentive(TenantModel):
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="incentives")
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNCLAIMED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNCLAIMED)
+    approval = models.ForeignKey(
+        "approvals.Approval", null=True, blank=True, on_delete=models.PROTECT, related_name="incentives"
+    )
     # The claim link's token is HMAC(SECRET_KEY, nonce): the database holds the nonce and the
     # token's SHA-256, never the token (see incentives/tokens.py and docs/architecture.md).
     token_nonce = models.CharField(max_length=64, unique=True)
@@ -91,7 +97,7 @@ class Incentive(TenantModel):
             # two concurrent sends pay once. A cancelled or expired one may be sent again.
             models.UniqueConstraint(
                 fields=["study", "participant"],
-                condition=Q(status__in=["unclaimed", "claimed"]),
+                condition=Q(status__in=["awaiting_approval", "unclaimed", "claimed"]),
                 name="incentive_paid_once_per_study",
             ),
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="incentive_amount_positive"),

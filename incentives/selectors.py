@@ -14,7 +14,7 @@ def study_participants(*, study: Study, group: str):
     live_incentive = Incentive.objects.filter(
         study=study,
         participant=OuterRef("participant"),
-        status__in=[Incentive.Status.UNCLAIMED, Incentive.Status.CLAIMED],
+        status__in=[Incentive.Status.AWAITING_APPROVAL, Incentive.Status.UNCLAIMED, Incentive.Status.CLAIMED],
     )
     return (
         StudyParticipant.objects.for_org(study.organization)
@@ -32,4 +32,5 @@ def study_incentive_totals(*, study: Study) -> dict:
         sent=Count("pk", filter=Q(status__in=[Incentive.Status.UNCLAIMED, Incentive.Status.CLAIMED])),
         claimed=Count("pk", filter=Q(status=Incentive.Status.CLAIMED)),
         unclaimed=Count("pk", filter=Q(status=Incentive.Status.UNCLAIMED)),
+        awaiting_approval=Count("pk", filter=Q(status=Incentive.Status.AWAITING_APPROVAL)),
     )

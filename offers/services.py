@@ -9,6 +9,8 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from approvals.models import Approval
+from approvals.services import approval_request, requires_approval
 from core.db import retry_on_conflict
 from core.errors import DomainError
 from core.money import Money
@@ -25,6 +27,8 @@ from .transitions import AWAITING_RECIPIENT, EXPIRABLE, TERMS_CHANGING, Party, S
 
 # Distributions record what was actually given, so only after the claim is confirmed.
 DISTRIBUTABLE = frozenset({Status.CLAIMED, Status.COMPLETED, Status.ACKNOWLEDGED})
+# The provider's grants: above the organization's approval threshold they wait (approvals).
+GRANTS = frozenset({Status.APPROVED, Status.PARTIAL_GRANTED})
 # A member's claim after the offer was claimed by another member of its group.
 GROUP_CLAIMABLE = frozenset({Status.PRE_CLAIMED, Status.CLAIMED, Status.REQUIRES_REVISION})
 
@@ -229,12 +233,15 @@ def offer_transition(
     note: str = "",
     terms: Money | Decimal | None = None,
     acknowledgement_name: str = "",
+    approved: Approval | None = None,
 ) -> Offer:
     """Move an offer along the declared table, or raise TransitionNotAllowed and change nothing.
 
     The update is conditional on the status read (`WHERE status = <from>`), so of two racing
     changes exactly one wins; the other is refused with the offer's new status. The event
-    row and any email are written in the same transaction.
+    row and any email are written in the same transaction. A provider's grant above the
+    approval threshold changes nothing yet: the returned offer's `awaiting_approval` is the
+    Approval that will make it (`approved` is that Approval, when it does).
     """
     source = offer.status
     transition = check_transition(source, to_status, actor_kind)
@@ -244,6 +251,11 @@ def offer_transition(
         raise TransitionNotAllowed(f"This offer expired on {offer.expires_on:%B %-d, %Y}.")
     changes = {"status": to_status, "last_activity_at": timezone.now()}
     changes.update(_side_changes(offer, to_status, terms, note, acknowledgement_name, member))
+    if actor_kind == Party.PROVIDER and to_status in GRANTS:
+        waiting = _grant_check(offer, to_status, terms, note, actor, approved)
+        if waiting is not None:
+            offer.awaiting_approval = waiting
+            return offer
     updated = Offer.objects.filter(pk=offer.pk, status=source).update(**changes)
     if updated != 1:
         current = Offer.objects.filter(pk=offer.pk).values_list("status", flat=True).first()
@@ -281,6 +293,55 @@ def provider_move(*, offer: Offer, actor, to_status: str, note: str = "", terms=
         return offer_grant(offer=offer, actor=actor, to_status=to_status, terms=terms, note=note)
     return offer_transition(offer=offer, to_status=to_status, actor_kind=Party.PROVIDER, actor=actor, note=note,
                             terms=terms, acknowledgement_name=acknowledgement_name)
+def _grant_value(offer, to_status, terms) -> Money | None:
+    """What a grant gives each member: the granted part, the counter accepted, or the offer's
+    value; None for a percentage (no amount to compare with a threshold)."""
+    if to_status == Status.PARTIAL_GRANTED:
+        return terms if isinstance(terms, Money) else None
+    minor = offer.proposed_amount_minor if offer.status == Status.COUNTER else offer.amount_minor
+    return Money(minor, offer.currency) if minor else None
+
+
+def _grant_check(offer, to_status, terms, note, actor, approved) -> Approval | None:
+    """Above the threshold a grant waits: the Approval (made now), else None. Run by its
+    approval, the grant must still be the one approved (a new counter is a new request)."""
+    value = _grant_value(offer, to_status, terms)
+    if approved is not None:
+        if value is None or value.amount_minor != approved.per_participant_minor:
+            raise TransitionNotAllowed("This offer's terms changed since the grant was asked for; reject it and grant again.")
+        return None
+    if value is None:
+        return None
+    total = value * offer.max_members
+    if not requires_approval(organization=offer.organization, total=total, per_participant=value):
+        return None
+    if Approval.objects.for_org(offer.organization).pending().for_reference(f"offer:{offer.pk}").exists():
+        raise OfferError("A grant of this offer is awaiting approval already; it must be approved or rejected first.")
+    label = Status(to_status).label
+    return approval_request(
+        organization=offer.organization, kind=Approval.Kind.OFFER_GRANT, requested_by=actor, total=total,
+        per_participant=value, summary=f"{label} offer #{offer.pk} at {value}" + (f" × {offer.max_members}" if offer.max_members > 1 else ""),
+        reference=f"offer:{offer.pk}", link=reverse("offers:detail", args=[offer.pk]),
+        payload={"to_status": to_status, "terms_minor": terms.amount_minor if isinstance(terms, Money) else None, "note": note},
+    )
+
+
+def approval_run(*, approval: Approval, actor) -> str:
+    """An approved grant is made now, in the requester's name, as they asked for it."""
+    offer = Offer.objects.select_related("organization").get(organization=approval.organization, pk=approval.reference.split(":")[1])
+    payload = approval.payload
+    terms = Money(payload["terms_minor"], offer.currency) if payload.get("terms_minor") is not None else None
+    note = "\n".join(part for part in (payload.get("note", "").strip(), f"Approved by {actor}.") if part)
+    offer_transition(
+        offer=offer, to_status=payload["to_status"], actor_kind=Party.PROVIDER, actor=approval.requested_by,
+        note=note, terms=terms, approved=approval,
+    )
+    return f"Offer #{offer.pk} is now {offer.get_status_display()}."
+
+
+def approval_release(*, approval: Approval, actor):
+    """A rejected grant: nothing was reserved (an offer moves no ledger money); the offer stays as it was."""
+    return None
 
 
 def _side_changes(offer, to_status, terms, note, acknowledgement_name, member) -> dict:

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from approvals.selectors import approval_list_for
 from core.csv import csv_response
 from core.errors import DomainError
 from core.lists import list_page
@@ -157,6 +158,7 @@ def offer_detail(request, pk):
         "no_response_on": services.no_response_on(offer),
         "can_extend": offer.status in EXPIRABLE,
         "expiry_form": ExpiryForm(),
+        "awaiting_approval": approval_list_for(organization=request.organization, reference=f"offer:{offer.pk}"),
     }
     return render(request, "offers/offer_detail.html", context)
 
@@ -172,13 +174,16 @@ def offer_transition(request, pk):
             messages.error(request, " ".join(errors))
         return redirect("offers:detail", pk=offer.pk)
     try:
-        services.provider_move(
+        offer = services.provider_move(
             offer=offer, to_status=form.cleaned_data["to_status"], actor=request.user, note=form.cleaned_data["note"],
             terms=form.cleaned_data["terms"], acknowledgement_name=form.cleaned_data["acknowledgement_name"],
         )
     except DomainError as error:
         messages.error(request, error.message)
     else:
+        if getattr(offer, "awaiting_approval", None):
+            messages.success(request, f"{offer.awaiting_approval.summary}: awaiting approval by another owner or admin.")
+            return redirect("offers:detail", pk=offer.pk)
         messages.success(request, f"Offer #{offer.pk} is now {offer.get_status_display()}.")
     return redirect("offers:detail", pk=offer.pk)
 

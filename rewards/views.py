@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 
+from approvals.models import Approval
+from approvals.selectors import approval_list_for
 from core.errors import DomainError
 from core.lists import list_page
 from core.once import once
@@ -209,7 +211,7 @@ NEW_REWARDS = BulkKind("rewards:bulk_rewards", "rewards/bulk_rewards.html", bulk
 def _bulk_page(request, kind: BulkKind):
     """GET: the upload form. POST a file: the dry-run preview. POST the preview back: apply it."""
     require_writer(request)
-    context = {"upload_form": BulkUploadForm()}
+    context = {"upload_form": BulkUploadForm(), "awaiting_approval": approval_list_for(organization=request.organization, kind=Approval.Kind.REWARDS_BULK)}
     if request.method == "POST":
         if "csv_text" in request.POST:
             return _bulk_apply(request, kind)
@@ -254,12 +256,17 @@ def _bulk_apply(request, kind: BulkKind):
         return redirect(kind.url_name)
     request.session[kind.session_key] = {"organization": request.organization.pk, "rows": [row.as_result() for row in rows]}
     _bulk_outcome_message(request, rows)
-    return render(request, kind.template, {"rows": rows, "applied": True, "upload_form": BulkUploadForm()})
+    awaiting = sum(row.result == bulk.AWAITING for row in rows)
+    return render(request, kind.template, {"rows": rows, "applied": True, "upload_form": BulkUploadForm(), "awaiting": awaiting})
 
 
 def _bulk_outcome_message(request, rows, shown=3):
     """Green only when every row was applied; otherwise a warning that names what wasn't."""
     applied = sum(row.result == "applied" for row in rows)
+    awaiting = sum(row.result == bulk.AWAITING for row in rows)
+    if awaiting:
+        messages.success(request, _("%(awaiting)s of %(total)s rows: awaiting approval by another owner or admin. Nothing is applied until then.") % {"awaiting": awaiting, "total": len(rows)})
+        return
     text = _("Applied %(applied)s of %(total)s rows.") % {"applied": applied, "total": len(rows)}
     missed = [row for row in rows if row.result != "applied"]
     if not missed:

@@ -1,6 +1,8 @@
 import re
 import zoneinfo
+from decimal import Decimal
 
+from babel.numbers import get_currency_precision, is_currency
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,22 @@ class DayListField(forms.CharField):
         return days
 
 
+class ThresholdField(forms.DecimalField):
+    """An approval threshold typed as an amount ('1000.00'), kept as minor units (or None); the
+    form scales it by the decimals of the currency chosen beside it (OrganizationPolicyForm.clean).
+    (tenancy sits below core.money, so Babel is asked directly.)"""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, min_value=0, max_digits=15, **kwargs)
+        self.widget.attrs.update(inputmode="decimal", autocomplete="off")
+        self.decimals = 2
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{Decimal(value).scaleb(-self.decimals):.{self.decimals}f}"
+        return value
+
+
 class OrganizationPolicyForm(forms.ModelForm):
     payout_methods = forms.MultipleChoiceField(
         choices=Organization.PayoutMethod.choices,
@@ -36,6 +54,18 @@ class OrganizationPolicyForm(forms.ModelForm):
         required=False,
         help_text="Reminder emails for unclaimed incentives, in days after sending (e.g. 7, 21). "
         "Empty: no automatic reminders.",
+    )
+    approval_currency = forms.CharField(
+        label="Currency of the thresholds", max_length=3, required=False,
+        help_text="Payments in another currency wait for approval whenever a threshold is set.",
+    )
+    approval_total_above_minor = ThresholdField(
+        label="Approval above, per request in total",
+        help_text="A send, budget withdrawal, bulk reward file or offer grant above this waits for another owner or admin. Empty: none.",
+    )
+    approval_participant_above_minor = ThresholdField(
+        label="Approval above, per participant",
+        help_text="A payment of more than this to any one person waits for approval. Empty: none.",
     )
 
     class Meta:
@@ -49,12 +79,39 @@ class OrganizationPolicyForm(forms.ModelForm):
             "unclaimed_expire_after_days",
             "time_zone",
             "reporting_currency",
+            "approval_currency",
+            "approval_total_above_minor",
+            "approval_participant_above_minor",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.instance.payout_methods:
             self.initial["payout_methods"] = Organization.PayoutMethod.values
+        for name in ("approval_total_above_minor", "approval_participant_above_minor"):
+            currency = self.instance.approval_currency or "USD"
+            self.fields[name].decimals = 0 if currency == "PTS" else get_currency_precision(currency)
+
+    def clean_approval_currency(self):
+        code = self.cleaned_data["approval_currency"].strip().upper() or self.instance.approval_currency or "USD"
+        if code != "PTS" and not is_currency(code):
+            raise forms.ValidationError(f"“{code}” is not an ISO 4217 currency code.")
+        return code
+
+    def clean(self):
+        cleaned = super().clean()
+        currency = cleaned.get("approval_currency")
+        for name in ("approval_total_above_minor", "approval_participant_above_minor"):
+            value = cleaned.get(name)
+            if value is None or not currency:
+                continue
+            places = 0 if currency == "PTS" else get_currency_precision(currency)
+            minor = value.scaleb(places)
+            if minor != minor.to_integral_value():
+                self.add_error(name, f"{currency} amounts have at most {places} decimals.")
+            else:
+                cleaned[name] = int(minor)
+        return cleaned
 
     def _at_least_one(self, name: str, message: str):
         value = self.cleaned_data[name]

@@ -84,6 +84,18 @@ class Organization(models.Model):
         help_text="Incentives unclaimed this many days after sending expire and their money "
         "returns to the budget; empty: never.",
     )
+    # Two-person rule (approvals app): a payment above either threshold waits for another owner
+    # or admin. Empty: no threshold. Amounts in another currency than `approval_currency` can't
+    # be compared without an exchange rate, so while a threshold is set they always wait.
+    approval_currency = models.CharField("approval thresholds' currency", max_length=3, default="USD")
+    approval_total_above_minor = models.BigIntegerField(
+        "approval above (per request, in total)", null=True, blank=True,
+        help_text="A send, withdrawal, bulk reward file or offer grant above this total waits for approval.",
+    )
+    approval_participant_above_minor = models.BigIntegerField(
+        "approval above (per participant)", null=True, blank=True,
+        help_text="A payment of more than this to any one person waits for approval.",
+    )
 
     time_zone = models.CharField(
         max_length=64,
@@ -105,6 +117,10 @@ class Organization(models.Model):
             return zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return zoneinfo.ZoneInfo("UTC")
+
+    @property
+    def approvals_enabled(self) -> bool:
+        return self.approval_total_above_minor is not None or self.approval_participant_above_minor is not None
 
     def offered_payout_methods(self) -> list[tuple[str, str]]:
         chosen = self.payout_methods or self.PayoutMethod.values

@@ -87,3 +87,21 @@ def reward_event(reward, action: str, amount_minor: int):
     if event_type is None or (action == "uncancelled" and reward.status != "available"):
         return None
     return event_type, reward_data(reward, amount_minor=amount_minor if action == "redeemed" else None)
+
+
+def approval_data(approval) -> dict:
+    return {
+        "id": approval.pk,
+        "kind": approval.kind,
+        "status": approval.status,
+        "summary": approval.summary,
+        "amount_minor": approval.amount_minor,
+        "currency": approval.currency,
+        "per_participant_minor": approval.per_participant_minor,
+        "reference": approval.reference,
+        "requested_by": approval.requested_by.email,
+        "requested_at": _iso(approval.requested_at),
+        "decided_by": approval.decided_label or None,
+        "decided_at": _iso(approval.decided_at),
+        "reason": approval.reason or None,
+    }

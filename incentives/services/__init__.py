@@ -8,8 +8,11 @@ system itself (a beat job applying the organization's policy).
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
+from approvals.models import Approval
+from approvals.services import approval_request, requires_approval
 from budgets.models import Budget
 from budgets.services import budget_release, budget_reserve, budget_settle
 from core.db import retry_on_conflict
@@ -142,13 +145,23 @@ def incentives_send(
         if not crossing["w9_on_file"]
     }
     budget = Budget.objects.with_accounts().select_related("organization").get(pk=study.budget_id)
-    budget_reserve(
+    total = amount * len(rows)
+    waits = requires_approval(organization=study.organization, total=total, per_participant=amount)
+    count = f"{len(rows)} incentive{'s' if len(rows) != 1 else ''}"
+    reservation = budget_reserve(
         budget=budget,
-        amount=amount * len(rows),
+        amount=total,
         actor=actor,
         reference=f"study:{study.pk}",
-        memo=f"{len(rows)} incentive{'s' if len(rows) != 1 else ''} for {study.name}",
+        memo=f"{count} for {study.name}{' (awaiting approval)' if waits else ''}",
     )
+    approval = None
+    if waits:
+        approval = approval_request(
+            organization=study.organization, kind=Approval.Kind.INCENTIVES_SEND, requested_by=actor, total=total,
+            per_participant=amount, summary=f"Send {count} of {amount} for {study.name}", reference=f"study:{study.pk}",
+            link=reverse("studies:detail", args=[study.pk]), budget=budget, reservation=reservation,
+        )
     now = timezone.now()
     nonces = [tokens.new_nonce() for _ in rows]
     incentives = [
@@ -166,6 +179,8 @@ def incentives_send(
             sent_by=actor if getattr(actor, "pk", None) else None,
             sent_at=now,
             w9_hold=row.participant_id in held,
+            status=Status.AWAITING_APPROVAL if approval else Status.UNCLAIMED,
+            approval=approval,
         )
         for row, nonce in zip(rows, nonces)
     ]
@@ -179,9 +194,16 @@ def incentives_send(
     StudyParticipant.objects.filter(pk__in=[row.pk for row in rows]).update(
         status=StudyParticipant.Status.INCENTIVE_SENT, updated_at=now
     )
+    if approval is None:
+        _deliver(study=study, incentives=incentives, amount=amount, subject=subject, message=message.strip())
+    return incentives
+
+
+def _deliver(*, study: Study, incentives: list[Incentive], amount: Money, subject: str, message: str) -> None:
+    """The sent incentives' claim emails (one each, through the outbox) and webhook events."""
     rendered = emails.render_claim_emails(
-        organization=study.organization, participant_names=[row.participant.name for row in rows], amount=amount,
-        subject=subject, message=message.strip(), url=PLACEHOLDER,
+        organization=study.organization, participant_names=[incentive.participant.name for incentive in incentives],
+        amount=amount, subject=subject, message=message, url=PLACEHOLDER,
     )
     outbox = outbound_emails_queue([
         _outbound(incentive=incentive, email=email, reminder=False) for incentive, email in zip(incentives, rendered)
@@ -190,7 +212,61 @@ def incentives_send(
         incentive.claim_email = email
     Incentive.objects.bulk_update(incentives, ["claim_email"])
     emit_many(study.organization, "incentive.sent", [incentive_data(incentive) for incentive in incentives])
-    return incentives
+
+
+def _awaiting(approval: Approval) -> list[Incentive]:
+    """The approval's incentives still awaiting it, locked in id order."""
+    return list(
+        Incentive.objects.for_org(approval.organization)
+        .filter(approval=approval, status=Status.AWAITING_APPROVAL)
+        .select_related("participant", "organization")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+
+
+def approval_run(*, approval: Approval, actor) -> str:
+    """An approved send goes out as if sent now: claim emails, `incentive.sent` events, sent_at
+    now. Refused (the request keeps waiting) when its study has closed since."""
+    study_id = Incentive.objects.filter(approval=approval).values_list("study_id", flat=True).first()
+    study = study_lock(Study(pk=study_id))  # the study first, as every send locks (module docstring)
+    incentives = _awaiting(approval)
+    if not incentives:
+        return "No incentive was waiting any more."
+    if not study.is_open:
+        raise IncentiveError("This study is closed; reopen it to send these incentives, or reject the request.", "study_closed")
+    now = timezone.now()
+    Incentive.objects.filter(pk__in=[incentive.pk for incentive in incentives]).update(status=Status.UNCLAIMED, sent_at=now)
+    for incentive in incentives:
+        incentive.status, incentive.sent_at, incentive.study = Status.UNCLAIMED, now, study
+    first = incentives[0]
+    _deliver(study=study, incentives=incentives, amount=first.amount, subject=first.subject, message=first.message)
+    return f"{len(incentives)} claim email{'s' if len(incentives) != 1 else ''} queued."
+
+
+def approval_release(*, approval: Approval, actor):
+    """A rejected send: its incentives are cancelled (never emailed), their money returns to the
+    budget in one release, and the participants are back in the Done group."""
+    incentives = _awaiting(approval)
+    if not incentives:
+        return None
+    now = timezone.now()
+    release = budget_release(
+        budget=Budget.objects.with_accounts().select_related("organization").get(pk=approval.budget_id),
+        amount=incentives[0].amount * len(incentives),
+        actor=actor,
+        reference=f"approval:{approval.pk}",
+        memo="Send rejected",
+    )
+    Incentive.objects.filter(pk__in=[incentive.pk for incentive in incentives]).update(
+        status=Status.CANCELLED, cancelled_at=now, release_transaction=release
+    )
+    StudyParticipant.objects.filter(
+        study_id=incentives[0].study_id,
+        participant_id__in=[incentive.participant_id for incentive in incentives],
+        status=StudyParticipant.Status.INCENTIVE_SENT,
+    ).update(status=StudyParticipant.Status.INCENTIVE_NOT_SENT, updated_at=now)
+    return release
 
 
 def incentive_for_token(token: str) -> Incentive | None:
@@ -213,6 +289,8 @@ def claim_refusal(incentive: Incentive | None) -> ClaimRefused | None:
         return ClaimRefused(
             f"You have claimed this incentive already, on {incentive.claimed_at:%B %-d, %Y}. Thank you!", "claimed"
         )
+    if incentive.status == Status.AWAITING_APPROVAL:  # its link was never emailed
+        return ClaimRefused("This link is not valid. Check that you opened the whole link from the email.", "unknown")
     if incentive.status == Status.CANCELLED:
         return ClaimRefused(
             f"{organization.name} has cancelled this incentive. "

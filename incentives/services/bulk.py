@@ -49,6 +49,7 @@ BULK_MAX_ROWS = 100_000
 # A resend within this time of the last reminder is skipped: a double click emails once.
 RESEND_PAUSE = datetime.timedelta(minutes=10)
 SKIP_REASONS = {
+    Status.AWAITING_APPROVAL: "awaiting approval",
     Status.CLAIMED: "claimed",
     Status.CANCELLED: "already cancelled",
     Status.EXPIRED: "expired",

@@ -11,6 +11,9 @@ from core.lists import list_page
 from core.tables import paginate_table
 from tenancy.access import get_for_org_or_404, manager_required, organization_required
 
+from approvals.models import Approval
+from approvals.selectors import approval_list_for
+from approvals.withdrawals import budget_withdrawal
 from budgets import selectors, services
 from budgets.charts import funds_chart
 from budgets.forms import BudgetForm, MoneyMovementForm
@@ -63,6 +66,7 @@ def budget_detail(request, pk):
             "chart": funds_chart(series, currency=budget.currency, today=timezone.localdate()),
             "fund_form": MoneyMovementForm(budget=budget, prefix="fund"),
             "withdraw_form": MoneyMovementForm(budget=budget, prefix="withdraw"),
+            "awaiting_approval": approval_list_for(organization=request.organization, budget=budget),
         },
     )
 
@@ -71,14 +75,17 @@ def _move_money(request, pk, *, prefix, service, done):
     budget = get_for_org_or_404(Budget.objects.with_accounts(), request, pk=pk)
     form = MoneyMovementForm(request.POST, budget=budget, prefix=prefix)
     if form.is_valid():
+        done_now = None
         try:
             with once(request) as first:
                 if first:
-                    service(budget=budget, amount=form.cleaned_data["amount"], actor=request.user, memo=form.cleaned_data["memo"])
+                    done_now = service(budget=budget, amount=form.cleaned_data["amount"], actor=request.user, memo=form.cleaned_data["memo"])
         except DomainError as error:
             messages.error(request, error.message)
         else:
             said = done.format(amount=form.cleaned_data["amount"], budget=budget)
+            if isinstance(done_now, Approval):
+                said = f"{done_now.summary}: awaiting approval by another owner or admin. The amount is reserved meanwhile."
             messages.success(request, said if first else f"Done already, once: {said[0].lower()}{said[1:]}")
     else:
         for error in form.errors.values():
@@ -96,7 +103,7 @@ def budget_fund(request, pk):
 @require_POST
 def budget_withdraw(request, pk):
     return _move_money(
-        request, pk, prefix="withdraw", service=services.budget_withdraw, done="Withdrew {amount} from {budget}."
+        request, pk, prefix="withdraw", service=budget_withdrawal, done="Withdrew {amount} from {budget}."
     )
 
 

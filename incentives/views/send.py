@@ -74,8 +74,12 @@ def incentives_send(request, study_pk):
         return _wizard(request, "message", context, status=409)
     request.session.pop(PREVIEW_SESSION_KEY, None)
     plural = "s" if len(incentives) != 1 else ""
-    messages.success(request, f"Sent {len(incentives)} incentive{plural} of {amount}. The emails are on their way.")
-    return _wizard(request, "done", {**context, "sent": incentives})
+    awaiting = incentives[0].approval_id is not None
+    if awaiting:
+        messages.success(request, f"{len(incentives)} incentive{plural} of {amount}: awaiting approval. Nothing is emailed until another owner or admin approves.")
+    else:
+        messages.success(request, f"Sent {len(incentives)} incentive{plural} of {amount}. The emails are on their way.")
+    return _wizard(request, "done", {**context, "sent": incentives, "awaiting_approval": awaiting})
 
 
 def _preview(*, study, name, amount, subject, message):

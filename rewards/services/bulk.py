@@ -27,9 +27,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from approvals.models import Approval
+from approvals.services import approval_request, requires_approval
 from core.errors import DomainError, InvalidInput
 from core.models import IdempotencyRecord
 from core.money import Money, MoneyError, require_positive
@@ -365,6 +368,63 @@ def _claim(organization, row, actor) -> bool:
     return claimed is not None
 
 
+AWAITING = "awaiting approval"
+
+
+def _account_of(row: BulkRow) -> int:
+    return row.target.account_id if isinstance(row.target, Reward) else row.target.pk
+
+
+@transaction.atomic
+def _approval_needed(organization, text: str, rows: list[BulkRow], user, confirmed_duplicates=frozenset()) -> Approval | None:
+    """Above the threshold (the file's total per currency, or what one account gets) the file
+    waits: its good rows are marked awaiting approval and the Approval is returned. Nothing is
+    reserved (a redemption spends the account's own balance, which has no reserve): each row is
+    checked again when the file is applied on approval, as at any apply."""
+    good = [row for row in rows if row.ok]
+    totals, per_account = defaultdict(int), defaultdict(int)
+    for row in good:
+        totals[row.amount.currency] += row.amount.amount_minor
+        per_account[_account_of(row), row.amount.currency] += row.amount.amount_minor
+    biggest = {currency: max(m for (_, c), m in per_account.items() if c == currency) for currency in totals}
+    if not any(
+        requires_approval(organization=organization, total=Money(total, currency), per_participant=Money(biggest[currency], currency))
+        for currency, total in totals.items()
+    ):
+        return None
+    reference = f"rewards-bulk:{file_digest(text)}"
+    if Approval.objects.for_org(organization).pending().for_reference(reference).exists():
+        raise BulkFileError("This file is awaiting approval already; it runs once an owner or admin approves it.", "awaiting_approval")
+    currency, total = max(totals.items(), key=lambda item: item[1])
+    amounts = " + ".join(str(Money(minor, code)) for code, minor in sorted(totals.items()))
+    approval = approval_request(
+        organization=organization, kind=Approval.Kind.REWARDS_BULK, requested_by=user,
+        total=Money(total, currency), per_participant=Money(biggest[currency], currency),
+        summary=f"Bulk redemption file: {len(good)} row{'s' if len(good) != 1 else ''}, {amounts}",
+        reference=reference, link=reverse("rewards:bulk_redeem"),
+        payload={"text": text, "confirmed_duplicates": sorted(confirmed_duplicates)},
+    )
+    for row in good:
+        row.result = AWAITING
+    return approval
+
+
+def approval_run(*, approval: Approval, actor) -> str:
+    """The approved file is applied now, in the requester's name, each row checked again."""
+    rows = bulk_apply(
+        organization=approval.organization, text=approval.payload["text"], user=approval.requested_by,
+        confirmed_duplicates=frozenset(approval.payload.get("confirmed_duplicates", [])), approved=True,
+    )
+    applied = sum(row.result == "applied" for row in rows)
+    failed = [f"line {row.line}: {row.message}" for row in rows if row.error]
+    return f"Applied {applied} of {len(rows)} rows." + (f" Not applied: {'; '.join(failed)}" if failed else "")
+
+
+def approval_release(*, approval: Approval, actor):
+    """A rejected file: nothing was redeemed or reserved."""
+    return None
+
+
 def apply_rows(*, organization, rows, user, apply_row) -> None:
     """Apply each good row (`apply_row(row, actor)`), each in its own transaction with the claim
     on its key: a row that fails releases the key, so uploading the file again retries it."""
@@ -390,10 +450,14 @@ def _redeem_row(row: BulkRow, actor) -> None:
         row.redeemed = account_redeem(account=row.target, amount=row.amount, actor=actor, note=row.note, idempotency_key=row.key)
 
 
-def bulk_apply(*, organization, text: str, user, confirmed_duplicates=frozenset()) -> list[BulkRow]:
+def bulk_apply(*, organization, text: str, user, confirmed_duplicates=frozenset(), approved: bool = False) -> list[BulkRow]:
     """Apply every row that passes its checks and was not applied before (a duplicate only if
-    its line is in `confirmed_duplicates`); the one entry point of a bulk redemption file."""
+    its line is in `confirmed_duplicates`); the one entry point of a bulk redemption file. Above
+    the approval threshold nothing is applied yet: the good rows' result is "awaiting approval"
+    (`approved`: its approval is running it)."""
     rows = bulk_preview(organization=organization, text=text, confirmed_duplicates=confirmed_duplicates)
+    if not approved and _approval_needed(organization, text, rows, user, confirmed_duplicates) is not None:
+        return rows
     apply_rows(organization=organization, rows=rows, user=user, apply_row=_redeem_row)
     return rows
 

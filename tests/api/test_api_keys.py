@@ -13,8 +13,9 @@ from tenancy.services import api_key_create
 pytestmark = pytest.mark.django_db
 CREATE = reverse("api_keys:list")
 SETTINGS = reverse("tenancy:settings")
-# session, user, membership, saved columns, the page of keys with their creators, the beat banner
-QUERIES_KEYS_PAGE = 6
+# session, user, membership, saved columns, the page of keys with their creators, the beat banner,
+# the approvals badge
+QUERIES_KEYS_PAGE = 7
 
 
 def accounts(raw: str):

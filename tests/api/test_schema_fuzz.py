@@ -12,11 +12,14 @@ from schemathesis import GenerationMode
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
+from approvals.withdrawals import budget_withdrawal
 from config.wsgi import application
+from core.money import Money
 from tenancy.services import api_key_create
 
 from rewards.services import programs
 
+from ..approvals.conftest import set_thresholds
 from ..rewards.helpers import make_reward
 
 EXAMPLES_PER_OPERATION = 20  # per mode (valid and invalid requests): about 30 s in all
@@ -34,11 +37,16 @@ def schema(db):
 
 
 @pytest.mark.django_db
-def test_no_request_drawn_from_the_schema_gets_a_500(schema, organization, account, advocates):
-    _, raw = api_key_create(organization=organization, name="Fuzz", actor=None)
+def test_no_request_drawn_from_the_schema_gets_a_500(schema, organization, account, advocates, owner, admin_user, budget):
+    _, raw = api_key_create(organization=organization, name="Fuzz", actor=owner)  # the owner's key decides approvals
     rewards = [make_reward(account, advocate=advocates[0]), make_reward(account, advocate=advocates[1], w9_required=True)]
-    real_ids = {"account_id": [account.pk], "advocate_id": [a.pk for a in advocates], "reward_id": [r.pk for r in rewards]}
     programs.program_create(organization=organization, name="Referral", currency="USD", amount_minor=2_500, pending_days=14)
+    set_thresholds(organization, total_minor=1)
+    approvals = [budget_withdrawal(budget=budget, amount=Money(100, "USD"), actor=admin_user) for _ in range(3)]
+    real_ids = {
+        "account_id": [account.pk], "advocate_id": [a.pk for a in advocates], "reward_id": [r.pk for r in rewards],
+        "approval_id": [approval.pk for approval in approvals],
+    }
     failures = []
     operations = [result.ok() for result in schema.get_all_operations()]
     # Every operation of the schema, the listings and programs included.

@@ -17,6 +17,7 @@ LAYERS = [
     {"core"},
     {"jobs"},
     {"budgets", "webhooks"},
+    {"approvals"},
     {"studies", "offers", "rewards"},
     {"incentives"},
     {"audit"},

@@ -127,8 +127,8 @@ def test_the_outbox_page_makes_a_constant_number_of_queries(client_for, owner, o
         for n in range(emails)
     )
     client = client_for(owner)
-    # session, user, membership, saved columns, the page of emails, beat's banner
-    with django_assert_num_queries(6):
+    # session, user, membership, saved columns, the page of emails, beat's banner, the approvals badge
+    with django_assert_num_queries(7):
         page = client.get(reverse("core:outbox")).content.decode()
     assert page.count(">Listed ") == min(emails, 50)
 

@@ -22,6 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
+from approvals.models import Approval
 from core.csv import FORMULA_STARTS, csv_response
 from core.models import OutboundEmail
 from core.money import Money
@@ -193,7 +194,7 @@ def concrete_urls(route: str, organization, owner_client, samples, found_tokens)
     if "<str:" in route:
         return [fill_any(route, value) for value in str_values(route, found_tokens)]
     if not all("<int:" in m.group(0) for m in PARAMETER.finditer(route)):  # the API's ids, e.g. <account_id>
-        model = {"account_id": RewardAccount, "reward_id": Reward, "advocate_id": Advocate}[names[0]]
+        model = {"account_id": RewardAccount, "reward_id": Reward, "advocate_id": Advocate, "approval_id": Approval}[names[0]]
         return [fill_any(route, pk) for pk in model.objects.for_org(organization).values_list("pk", flat=True)[:3]]
     if len(names) == 1:
         tried = [fill_any(route, pk) for pk in candidates(route, samples)]
@@ -233,6 +234,9 @@ CSRF_EXEMPT = {
     "api/v1/advocates/<advocate_id>/w9": API,
     "api/v1/incentives": API,
     "api/v1/webhooks/endpoints": API,
+    "api/v1/approvals": API,
+    "api/v1/approvals/<approval_id>/approve": API,
+    "api/v1/approvals/<approval_id>/reject": API,
 }
 
 

@@ -70,8 +70,8 @@ def test_participant_profile_makes_the_same_number_of_queries_for_few_and_many_r
         make_reward(account, advocate=advocates[0])
     client = client_for(owner)
     # 14 (with the year's total, its threshold, the W-9 history and the Give reward form's programs and
-    # participants), and beat's last tick for the owners' banner
-    with django_assert_max_num_queries(15):
+    # participants), beat's last tick for the owners' banner, the approvals badge
+    with django_assert_max_num_queries(16):
         assert client.get(profile(advocates[0])).status_code == 200
 
 

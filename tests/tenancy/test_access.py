@@ -91,8 +91,8 @@ def test_budget_list_does_a_constant_number_of_queries(client_for, owner, organi
     client = client_for(owner)
     for n in range(budgets):
         make_budget(organization, name=f"Listed {n}", funds_minor=100)
-    # session, user, membership, saved columns, the budgets with their figures and counts, beat's banner
-    with django_assert_num_queries(6):
+    # session, user, membership, saved columns, the budgets with their figures and counts, beat's banner, the approvals badge
+    with django_assert_num_queries(7):
         page = client.get(reverse("budgets:list")).content.decode()
     assert len(re.findall(r">Listed \d+</a>", page)) == budgets
 

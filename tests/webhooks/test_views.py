@@ -13,8 +13,8 @@ from .conftest import register
 pytestmark = pytest.mark.django_db
 LIST = "/organization/settings/webhooks/"
 # session, user, membership (with its organization), the endpoint, saved columns, the page of deliveries
-# (with their events and endpoint), the beat banner
-QUERIES_DELIVERY_LOG = 7
+# (with their events and endpoint), the beat banner, the approvals badge
+QUERIES_DELIVERY_LOG = 8
 
 
 def create(client, url="http://127.0.0.1:9/hooks", events=("reward.created", "incentive.claimed")):

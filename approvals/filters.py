@@ -1,0 +1,18 @@
+import django_filters
+
+from .models import Approval
+
+
+class ApprovalFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Approval.Status.choices, empty_label="Any status")
+    kind = django_filters.ChoiceFilter(choices=Approval.Kind.choices, empty_label="Anything")
+    mine = django_filters.ChoiceFilter(
+        method="asked_by_me", label="Asked by", choices=[("mine", "Me")], empty_label="Anyone"
+    )
+
+    class Meta:
+        model = Approval
+        fields = ["status", "kind"]
+
+    def asked_by_me(self, queryset, name, value):
+        return queryset.filter(requested_by=self.request.user) if value == "mine" else queryset

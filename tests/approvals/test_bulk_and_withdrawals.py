@@ -1,0 +1,95 @@
+"""A bulk reward file and a budget withdrawal above the threshold wait; approving runs them,
+rejecting releases what they reserved."""
+
+import pytest
+from django.core.management import call_command
+
+from approvals.models import Approval
+from approvals.services import approval_approve, approval_reject
+from approvals.withdrawals import budget_withdrawal
+from core.errors import DomainError, NotAllowed
+from core.money import Money
+from rewards.models import Redemption
+from rewards.services import bulk
+
+from ..incentives.test_send import budget_figures
+from ..rewards.helpers import available, make_account, make_reward
+
+pytestmark = pytest.mark.django_db
+USD = "USD"
+
+
+def test_a_withdrawal_above_the_threshold_reserves_its_amount_and_waits(thresholds, budget, admin_user):
+    approval = budget_withdrawal(budget=budget, amount=Money(20_000, USD), actor=admin_user, memo="Back to finance")
+    assert isinstance(approval, Approval) and approval.kind == Approval.Kind.BUDGET_WITHDRAWAL
+    assert budget_figures(budget) == (80_000, 20_000, 0)
+    assert approval.reservation.kind == "reserve"
+    call_command("verify_ledger")
+
+
+def test_a_withdrawal_below_the_threshold_is_made_at_once(thresholds, budget, admin_user):
+    done = budget_withdrawal(budget=budget, amount=Money(5_000, USD), actor=admin_user)
+    assert done.kind == "withdraw" and budget_figures(budget) == (95_000, 0, 0)
+
+
+def test_an_approved_withdrawal_leaves_the_budget_once(thresholds, budget, admin_user, owner):
+    approval = budget_withdrawal(budget=budget, amount=Money(20_000, USD), actor=admin_user, memo="Back to finance")
+    with pytest.raises(NotAllowed):
+        approval_approve(approval=approval, actor=admin_user)
+    approval_approve(approval=approval, actor=owner)
+    assert budget_figures(budget) == (80_000, 0, 0)
+    withdrawal = budget.transactions.get(kind="withdraw")
+    assert withdrawal.actor == admin_user and withdrawal.memo == "Back to finance"
+    with pytest.raises(DomainError):
+        approval_approve(approval=approval, actor=owner)
+    assert budget.transactions.filter(kind="withdraw").count() == 1
+    call_command("verify_ledger")
+
+
+def test_a_rejected_withdrawal_releases_its_money(thresholds, budget, admin_user, owner):
+    approval = budget_withdrawal(budget=budget, amount=Money(20_000, USD), actor=admin_user)
+    approval_reject(approval=approval, actor=owner, reason="We still need it")
+    assert budget_figures(budget) == (100_000, 0, 0)
+    assert not budget.transactions.filter(kind="withdraw").exists()
+    call_command("verify_ledger")
+
+
+def test_a_withdrawal_that_cant_be_covered_is_refused_at_once(thresholds, budget, admin_user):
+    with pytest.raises(DomainError, match="this withdrawal needs"):
+        budget_withdrawal(budget=budget, amount=Money(200_000, USD), actor=admin_user)
+    assert not Approval.objects.exists()
+
+
+@pytest.fixture
+def bulk_file(organization):
+    account, _ = make_account(organization)
+    make_reward(account, amount_minor=20_000, external_id="RW-BIG")
+    return account, f"account_external_id,reward_external_id,amount,note\n,RW-BIG,60.00,payout\n{account.external_id},,10.00,\n"
+
+
+def test_a_bulk_file_above_the_threshold_waits_and_redeems_nothing(thresholds, bulk_file, researcher):
+    account, text = bulk_file
+    rows = bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
+    assert [row.result for row in rows] == [bulk.AWAITING, bulk.AWAITING]
+    assert not Redemption.objects.exists() and available(account) == 20_000
+    approval = Approval.objects.get()
+    assert (approval.kind, approval.amount, approval.per_participant) == ("rewards_bulk", Money(7_000, USD), Money(7_000, USD))
+    with pytest.raises(DomainError, match="awaiting approval already"):
+        bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
+
+
+def test_an_approved_bulk_file_is_applied_once(thresholds, bulk_file, researcher, owner):
+    account, text = bulk_file
+    bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
+    approval = approval_approve(approval=Approval.objects.get(), actor=owner)
+    assert "Applied 2 of 2 rows." in approval.outcome
+    assert available(account) == 13_000 and Redemption.objects.count() == 2
+    rows = bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
+    assert all(row.applied_at is not None for row in rows) and Redemption.objects.count() == 2
+
+
+def test_a_rejected_bulk_file_redeems_nothing(thresholds, bulk_file, researcher, owner):
+    account, text = bulk_file
+    bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
+    approval_reject(approval=Approval.objects.get(), actor=owner, reason="Wrong month")
+    assert not Redemption.objects.exists() and available(account) == 20_000
