@@ -13,7 +13,7 @@ from ninja.params import HeaderEx, P, QueryEx
 from pydantic import Field
 
 from api.idempotency import fingerprint_of, idempotent
-from api.schemas import ERRORS, BodyIn, ErrorOut, Id, Limit, Offset, Text
+from api.schemas import ERRORS, BodyIn, ErrorOut, Id, IdempotencyKey as KeyText, Limit, Offset, Text, examples
 
 from approvals import services
 from approvals.models import Approval
@@ -21,11 +21,21 @@ from approvals.models import Approval
 router = Router()
 DECISION_ERRORS = {**ERRORS, 403: ErrorOut}
 IdempotencyKey = HeaderEx[
-    Text | None, P(alias="Idempotency-Key", max_length=200, description="Retries with the same key and body return the first response.")
+    KeyText | None, P(alias="Idempotency-Key", description="At most 200 characters. Retries with the same key and body return the first response.")
 ]
 
 
+APPROVAL_EXAMPLE = {
+    "id": 7, "kind": "incentives_send", "status": "pending", "summary": "Send of 20 incentives of $150.00 in Pricing survey",
+    "amount_minor": 300_000, "currency": "USD", "per_participant_minor": 15_000, "reference": "study:3",
+    "requested_by": "researcher@acme.test", "requested_at": "2026-12-03T10:15:00Z", "decided_by": "", "decided_at": None,
+    "reason": "", "outcome": "",
+}
+
+
 class ApprovalOut(Schema):
+    model_config = examples(APPROVAL_EXAMPLE)
+
     id: int
     kind: str
     status: str = Field(description="pending (awaiting approval), approved or rejected")
@@ -49,6 +59,8 @@ def approval_out(approval: Approval) -> dict:
 
 
 class ApprovalPage(Schema):
+    model_config = examples({"count": 1, "items": [APPROVAL_EXAMPLE]})
+
     count: int
     items: list[ApprovalOut]
 

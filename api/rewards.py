@@ -8,17 +8,12 @@ from ninja.params import HeaderEx, P, QueryEx
 from pydantic import ConfigDict, Field
 
 from api.idempotency import fingerprint_of, idempotent
-from api.schemas import ERRORS, AmountMinor, BodyIn, Days, Id, IdempotencyKey, Limit, ObjectId, Offset, Text, UtcDateTime
+from api.schemas import ERRORS, AmountMinor, BodyIn, Days, Id, IdempotencyKey, Limit, ObjectId, Offset, Text, UtcDateTime, examples
 from core.money import Money
 
 from rewards import selectors, services
 from rewards.models import Advocate, Reward, RewardAccount, RewardProgram
 from rewards.services import programs
-
-
-def examples(*items):
-    """An OpenAPI example for a schema (schemathesis and the docs page use them)."""
-    return ConfigDict(json_schema_extra={"examples": list(items)})
 
 
 REWARD_EXAMPLE = {

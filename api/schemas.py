@@ -60,3 +60,8 @@ class ErrorOut(Schema):
 
 
 ERRORS = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def examples(*items):
+    """An OpenAPI example for a schema (schemathesis and the docs page use them)."""
+    return ConfigDict(json_schema_extra={"examples": list(items)})

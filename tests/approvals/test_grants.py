@@ -21,7 +21,7 @@ def grant_in_part(offer, actor, minor):
 
 
 def test_a_partial_grant_above_the_threshold_waits_and_the_offer_stays(thresholds, offer_in, admin_user):
-    offer = offer_in(Status.INFO_PROVIDED)
+    offer = offer_in(Status.INFO_PROVIDED, value=Money(10_000, "USD"))  # $100.00: a part of it is a partial grant
     waiting = grant_in_part(offer, admin_user, 6_000)  # $60.00 to one person: above $50.00
     assert waiting.awaiting_approval.kind == Approval.Kind.OFFER_GRANT
     assert Offer.objects.get(pk=offer.pk).status == Status.INFO_PROVIDED
@@ -30,12 +30,12 @@ def test_a_partial_grant_above_the_threshold_waits_and_the_offer_stays(threshold
 
 
 def test_a_grant_below_the_threshold_is_made_at_once(thresholds, offer_in, admin_user):
-    offer = grant_in_part(offer_in(Status.INFO_PROVIDED), admin_user, 4_000)
+    offer = grant_in_part(offer_in(Status.INFO_PROVIDED, value=Money(10_000, "USD")), admin_user, 4_000)
     assert Offer.objects.get(pk=offer.pk).status == Status.PARTIAL_GRANTED and not Approval.objects.exists()
 
 
 def test_an_approved_grant_is_made_in_the_requesters_name(thresholds, offer_in, admin_user, owner):
-    offer = offer_in(Status.INFO_PROVIDED)
+    offer = offer_in(Status.INFO_PROVIDED, value=Money(10_000, "USD"))  # $100.00: a part of it is a partial grant
     grant_in_part(offer, admin_user, 6_000)
     with pytest.raises(NotAllowed):
         approval_approve(approval=Approval.objects.get(), actor=admin_user)
@@ -47,7 +47,7 @@ def test_an_approved_grant_is_made_in_the_requesters_name(thresholds, offer_in, 
 
 
 def test_a_rejected_grant_leaves_the_offer_as_it_was(thresholds, offer_in, admin_user, owner):
-    offer = offer_in(Status.INFO_PROVIDED)
+    offer = offer_in(Status.INFO_PROVIDED, value=Money(10_000, "USD"))  # $100.00: a part of it is a partial grant
     grant_in_part(offer, admin_user, 6_000)
     approval_reject(approval=Approval.objects.get(), actor=owner, reason="Too generous")
     assert Offer.objects.get(pk=offer.pk).status == Status.INFO_PROVIDED

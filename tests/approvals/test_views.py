@@ -120,7 +120,7 @@ def test_the_budget_page_shows_a_withdrawal_awaiting_approval(client_for, owner,
 
 
 def test_the_offer_page_shows_a_grant_awaiting_approval(client_for, admin_user, thresholds, offer_in):
-    offer = offer_in(Status.INFO_PROVIDED)
+    offer = offer_in(Status.INFO_PROVIDED, value=Money(10_000, "USD"))
     offers.offer_transition(offer=offer, to_status=Status.PARTIAL_GRANTED, actor_kind=Party.PROVIDER, actor=admin_user, terms=Money(6_000, "USD"))
     page = client_for(admin_user).get(reverse("offers:detail", args=[offer.pk])).content.decode()
     assert 'id="offer-awaiting-approval"' in page and "Partial Granted offer" in page

@@ -49,8 +49,8 @@ def test_another_organizations_object_history_shows_nothing_of_it(client_for, ow
 def test_the_audit_page_does_a_constant_number_of_queries(client_for, owner, organization, count, django_assert_num_queries):
     add_people(organization, count)
     client = client_for(owner)
-    # session, user, memberships, saved columns, the page's events, beat's last tick (the managers' banner)
-    with django_assert_num_queries(6):
+    # session, user, memberships, saved columns, the page's events, beat's last tick (the managers' banner), the approvals badge
+    with django_assert_num_queries(7):
         page = client.get(URL).content.decode()
     assert page.count("<small>Person ") == min(count, 50)  # the newest first: the people, each a row
     assert page.count("owner@acme.test<br>") == min(count, 50)
