@@ -8,7 +8,7 @@ from core.money import format_money
 WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 96, 10, 10, 24
 MIN_DAYS = 30  # a young budget's chart still spans a month, its lines starting at zero
-KINDS = [("available", "Available"), ("reserved", "Reserved (sent, unclaimed)"), ("paid_out", "Spent (claimed)")]
+KINDS = [("available", "Available"), ("reserved", "Reserved (sent, unclaimed)"), ("payable", "Payable (claimed, not paid)"), ("paid_out", "Paid out")]
 
 
 def funds_chart(series: list[tuple[datetime.date, dict[str, int]]], *, currency: str, today: datetime.date) -> dict | None:

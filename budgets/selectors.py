@@ -25,11 +25,12 @@ def budget_list_with_counts(*, organization):
 
 
 def budget_funds_series(*, budget: Budget) -> list[tuple[datetime.date, dict[str, int]]]:
-    """The budget's available, reserved and paid-out balances at the end of each day money
+    """The budget's available, reserved, payable and paid-out balances at the end of each day money
     moved, oldest first, from its ledger entries (one grouped query)."""
     kinds = {
         budget.available_account_id: "available",
         budget.reserved_account_id: "reserved",
+        budget.payable_account_id: "payable",
         budget.paid_out_account_id: "paid_out",
     }
     moves = (

@@ -175,6 +175,7 @@ def budget_create(*, organization: Organization, name: str, currency: str, descr
         description=description,
         available_account=account(LedgerAccount.Kind.AVAILABLE),
         reserved_account=account(LedgerAccount.Kind.RESERVED),
+        payable_account=account(LedgerAccount.Kind.PAYABLE),
         paid_out_account=account(LedgerAccount.Kind.PAID_OUT),
     )
 
@@ -298,15 +299,60 @@ def budget_release(*, budget: Budget, amount: Money, actor, reference: str = "",
 
 
 def budget_settle(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "") -> LedgerTransaction:
-    """A claimed incentive is paid: reserved -> paid out."""
+    """A claimed incentive is owed to its participant: reserved -> payable."""
     return _budget_move(
         budget=budget,
         amount=amount,
         kind=LedgerTransaction.Kind.SETTLE,
         source=budget.reserved_account,
+        target=budget.payable_account,
+        actor=actor,
+        reference=reference,
+        memo=memo,
+        shortfall=lambda has, needs: f"Budget {budget.name} has only {has} reserved; can't settle {needs}.",
+    )
+
+
+def budget_payout_sent(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "") -> LedgerTransaction:
+    """Owed money has left for the participants: payable -> paid out."""
+    return _budget_move(
+        budget=budget,
+        amount=amount,
+        kind=LedgerTransaction.Kind.PAYOUT_SENT,
+        source=budget.payable_account,
         target=budget.paid_out_account,
         actor=actor,
         reference=reference,
         memo=memo,
-        shortfall=lambda has, needs: f"Budget {budget.name} has only {has} reserved; can't pay out {needs}.",
+        shortfall=lambda has, needs: f"Budget {budget.name} owes only {has}; can't pay out {needs}.",
+    )
+
+
+def budget_payout_returned(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "") -> LedgerTransaction:
+    """A payout came back (the bank returned it): paid out -> payable, owed again."""
+    return _budget_move(
+        budget=budget,
+        amount=amount,
+        kind=LedgerTransaction.Kind.PAYOUT_RETURNED,
+        source=budget.paid_out_account,
+        target=budget.payable_account,
+        actor=actor,
+        reference=reference,
+        memo=memo,
+        shortfall=lambda has, needs: f"Budget {budget.name} has paid out only {has}; can't take back {needs}.",
+    )
+
+
+def budget_payout_abandoned(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "") -> LedgerTransaction:
+    """Owed money nobody could be paid within the organization's period: payable -> available."""
+    return _budget_move(
+        budget=budget,
+        amount=amount,
+        kind=LedgerTransaction.Kind.PAYOUT_ABANDONED,
+        source=budget.payable_account,
+        target=budget.available_account,
+        actor=actor,
+        reference=reference,
+        memo=memo,
+        shortfall=lambda has, needs: f"Budget {budget.name} owes only {has}; can't abandon {needs}.",
     )

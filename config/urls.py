@@ -16,6 +16,7 @@ urlpatterns = [
     path("organization/", include("tenancy.urls")),
     path("incentives/", include("incentives.budget_urls")),
     path("incentives/", include("incentives.recipient_urls")),
+    path("payouts/", include("payouts.urls")),
     path("jobs/", include("jobs.urls")),
     path("system/", include("jobs.system_urls")),
     path("studies/", include("incentives.study_urls")),

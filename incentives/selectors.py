@@ -1,11 +1,11 @@
 """What the study pages read about incentives (studies sit below incentives and don't know them)."""
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from studies.models import Study, StudyParticipant
 from studies.selectors import GROUPS
 
-from .models import Incentive
+from .models import Incentive, PayoutStatus
 
 
 def study_participants(*, study: Study, group: str):
@@ -33,3 +33,16 @@ def study_incentive_totals(*, study: Study) -> dict:
         claimed=Count("pk", filter=Q(status=Incentive.Status.CLAIMED)),
         unclaimed=Count("pk", filter=Q(status=Incentive.Status.UNCLAIMED)),
     )
+
+
+def payout_totals(*, incentives, currency: str) -> dict:
+    """Claimed incentives by where their money is, counts and sums, in one query: claimed and
+    not yet paid (owed or in a batch), paid, and failed or returned (owed again, waiting for
+    the participant's details). The first and the last together are the budget's payable."""
+    S = PayoutStatus
+    groups = {"owed": [S.OWED, S.IN_BATCH], "paid": [S.PAID], "returned": [S.RETURNED]}
+    totals = incentives.aggregate(
+        **{f"{name}_count": Count("pk", filter=Q(payout_status__in=statuses)) for name, statuses in groups.items()},
+        **{f"{name}_minor": Sum("amount_minor", filter=Q(payout_status__in=statuses), default=0) for name, statuses in groups.items()},
+    )
+    return {**totals, "currency": currency}

@@ -18,6 +18,7 @@ from budgets.models import Budget
 from budgets.models import LedgerTransaction
 from budgets.tables import BudgetTable, LedgerTable
 
+from .. import selectors as incentive_selectors
 from .recipients import recipients_context, render_results, wants_results
 
 
@@ -60,6 +61,9 @@ def budget_detail(request, pk):
             **context,
             "budget": budget,
             "ledger": ledger,
+            "payout_totals": incentive_selectors.payout_totals(
+                incentives=budget.incentives.for_org(request.organization), currency=budget.currency
+            ),
             "chart": funds_chart(series, currency=budget.currency, today=timezone.localdate()),
             "fund_form": MoneyMovementForm(budget=budget, prefix="fund"),
             "withdraw_form": MoneyMovementForm(budget=budget, prefix="withdraw"),

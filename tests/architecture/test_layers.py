@@ -19,6 +19,7 @@ LAYERS = [
     {"budgets", "webhooks"},
     {"studies", "offers", "rewards"},
     {"incentives"},
+    {"payouts"},
     {"api"},
     {"config"},
 ]

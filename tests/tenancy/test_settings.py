@@ -12,6 +12,9 @@ POLICIES = {
     "reminder_days": "21, 7",
     "reminder_max": "1",
     "unclaimed_expire_after_days": "365",
+    "payout_arrival_days": "7",
+    "payout_abandon_after_days": "90",
+    "payout_details_erase_after_days": "30",
 }
 
 
