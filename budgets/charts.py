@@ -31,8 +31,8 @@ def funds_chart(series: list[tuple[datetime.date, dict[str, int]]], *, currency:
         points, previous = [f"{x(first)},{y(0)}"], 0
         for day, balances in series:
             points.append(f"{x(day)},{y(previous)}")
-            points.append(f"{x(day)},{y(balances[kind])}")
-            previous = balances[kind]
+            points.append(f"{x(day)},{y(balances.get(kind, 0))}")
+            previous = balances.get(kind, 0)
         points.append(f"{x(today)},{y(previous)}")
         lines.append({"kind": kind, "label": label, "points": " ".join(points), "last": format_money(previous, currency)})
     return {

@@ -64,7 +64,7 @@ class OrganizationPolicyForm(forms.ModelForm):
         # One provider choice per payout method (payouts.providers).
         for method, label in Organization.PayoutMethod.choices:
             self.fields[f"provider_{method}"] = forms.ChoiceField(
-                label=f"{label}: paid through", choices=Organization.PAYOUT_PROVIDERS,
+                label=f"{label}: paid through", choices=Organization.PAYOUT_PROVIDERS, required=False,
                 initial=self.instance.payout_provider_for(method),
             )
 
