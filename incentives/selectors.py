@@ -26,23 +26,30 @@ def study_participants(*, study: Study, group: str):
 
 
 def study_incentive_totals(*, study: Study) -> dict:
-    """Sent, claimed and unclaimed incentives of the study: counts and sums, in one query."""
+    """Sent, claimed and unclaimed incentives of the study, and where claimed money is
+    (payout_totals' figures, under "payouts"): counts and sums, in one query."""
     live = Incentive.objects.for_org(study.organization).filter(study=study)
-    return live.aggregate(
+    totals = live.aggregate(
         sent=Count("pk", filter=Q(status__in=[Incentive.Status.UNCLAIMED, Incentive.Status.CLAIMED])),
         claimed=Count("pk", filter=Q(status=Incentive.Status.CLAIMED)),
         unclaimed=Count("pk", filter=Q(status=Incentive.Status.UNCLAIMED)),
+        **_payout_aggregates(),
     )
+    totals["payouts"] = {name: totals[name] for name in _payout_aggregates()} | {"currency": study.currency}
+    return totals
 
 
 def payout_totals(*, incentives, currency: str) -> dict:
     """Claimed incentives by where their money is, counts and sums, in one query: claimed and
     not yet paid (owed or in a batch), paid, and failed or returned (owed again, waiting for
     the participant's details). The first and the last together are the budget's payable."""
+    return {**incentives.aggregate(**_payout_aggregates()), "currency": currency}
+
+
+def _payout_aggregates() -> dict:
     S = PayoutStatus
     groups = {"owed": [S.OWED, S.IN_BATCH], "paid": [S.PAID], "returned": [S.RETURNED]}
-    totals = incentives.aggregate(
+    return {
         **{f"{name}_count": Count("pk", filter=Q(payout_status__in=statuses)) for name, statuses in groups.items()},
         **{f"{name}_minor": Sum("amount_minor", filter=Q(payout_status__in=statuses), default=0) for name, statuses in groups.items()},
-    )
-    return {**totals, "currency": currency}
+    }

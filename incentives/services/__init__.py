@@ -224,12 +224,12 @@ def claim_refusal(incentive: Incentive | None) -> ClaimRefused | None:
         )
     if not incentive.study.is_open and not organization.claims_allowed_after_study_closes:
         return ClaimRefused(
-            f"This link has expired: the study has closed. Please contact {organization.name} if you have questions.",
+            f"This link has expired: the study has closed. Please contact {organization.contact} if you have questions.",
             "expired",
         )
     if incentive.status == Status.EXPIRED:  # unclaimed past the organization's period
         return ClaimRefused(
-            f"This link has expired: it was not claimed in time. Please contact {organization.name} if you have questions.",
+            f"This link has expired: it was not claimed in time. Please contact {organization.contact} if you have questions.",
             "expired",
         )
     return None

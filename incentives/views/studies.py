@@ -109,9 +109,6 @@ def study_detail(request, pk):
     context = _panel_context(request, study, request.GET.get("group"))
     context.update(
         totals=incentive_selectors.study_incentive_totals(study=study),
-        payout_totals=incentive_selectors.payout_totals(
-            incentives=study.incentives.for_org(request.organization), currency=study.currency
-        ),
         participant_form=ParticipantForm(),
         csv_form=ParticipantCsvForm(),
     )
