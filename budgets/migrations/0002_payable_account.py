@@ -6,14 +6,15 @@ from django.db import migrations, models
 
 def create_payable_accounts(apps, schema_editor):
     """Every budget gets its payable account (empty: what claims owe moves in incentives.0004)."""
+    db = schema_editor.connection.alias
     Budget = apps.get_model("budgets", "Budget")
     LedgerAccount = apps.get_model("budgets", "LedgerAccount")
-    for budget in Budget.objects.filter(payable_account__isnull=True).order_by("pk"):
-        budget.payable_account = LedgerAccount.objects.create(
+    for budget in Budget.objects.using(db).filter(payable_account__isnull=True).order_by("pk"):
+        budget.payable_account = LedgerAccount.objects.using(db).create(
             organization_id=budget.organization_id, kind="payable", currency=budget.currency,
             name=f"Budget “{budget.name}” payable",
         )
-        budget.save(update_fields=["payable_account"])
+        budget.save(using=db, update_fields=["payable_account"])
     # The new foreign keys are checked now, so the ALTER TABLE after this may run.
     schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 

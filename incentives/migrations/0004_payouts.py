@@ -9,7 +9,8 @@ migration
   An organization that paid them outside Gratia already sets PAYOUTS_MIGRATE_CLAIMED_AS=paid
   when migrating: the money stays paid out and the incentives are marked paid (sent at their
   claim time).
-Balances move by conditional updates as ledger_post does; verify_ledger stays clean.
+Balances move by conditional updates as ledger_post does; verify_ledger stays clean. The
+migration is irreversible (see its operations).
 """
 
 import os
@@ -24,47 +25,49 @@ MASKS = {"iban": crypto.mask_account, "account_holder": crypto.mask_name, "gift_
 
 
 def seal_details(apps, schema_editor):
+    db = schema_editor.connection.alias
     Incentive = apps.get_model("incentives", "Incentive")
-    rows = Incentive.objects.exclude(payout_details={}).exclude(payout_details__isnull=True).only("pk", "payout_details")
+    rows = Incentive.objects.using(db).exclude(payout_details={}).exclude(payout_details__isnull=True).only("pk", "payout_details")
     for incentive in rows.order_by("pk").iterator():
         details = {name: str(value) for name, value in incentive.payout_details.items() if value}
-        Incentive.objects.filter(pk=incentive.pk).update(
+        Incentive.objects.using(db).filter(pk=incentive.pk).update(
             payout_details_sealed=crypto.seal(details),
             payout_details_masked={name: MASKS.get(name, str)(value) for name, value in details.items()},
         )
 
 
 def claimed_to_payable(apps, schema_editor):
+    db = schema_editor.connection.alias
     Incentive = apps.get_model("incentives", "Incentive")
     if os.environ.get("PAYOUTS_MIGRATE_CLAIMED_AS", "payable") == "paid":
-        Incentive.objects.filter(status="claimed").update(payout_status="paid", payout_sent_at=F("claimed_at"))
+        Incentive.objects.using(db).filter(status="claimed").update(payout_status="paid", payout_sent_at=F("claimed_at"))
         return
     Budget = apps.get_model("budgets", "Budget")
     LedgerAccount = apps.get_model("budgets", "LedgerAccount")
     LedgerTransaction = apps.get_model("budgets", "LedgerTransaction")
     LedgerEntry = apps.get_model("budgets", "LedgerEntry")
     totals = (
-        Incentive.objects.filter(status="claimed").values("budget_id").annotate(total=Sum("amount_minor")).order_by("budget_id")
+        Incentive.objects.using(db).filter(status="claimed").values("budget_id").annotate(total=Sum("amount_minor")).order_by("budget_id")
     )
     for row in totals:
-        budget = Budget.objects.get(pk=row["budget_id"])
+        budget = Budget.objects.using(db).get(pk=row["budget_id"])
         total = row["total"]
-        moved = LedgerAccount.objects.filter(pk=budget.paid_out_account_id, balance_minor__gte=total).update(
+        moved = LedgerAccount.objects.using(db).filter(pk=budget.paid_out_account_id, balance_minor__gte=total).update(
             balance_minor=F("balance_minor") - total
         )
         if moved != 1:
             raise RuntimeError(f"Budget {budget.pk}'s paid out holds less than its claims ({total}); run verify_ledger.")
-        LedgerAccount.objects.filter(pk=budget.payable_account_id).update(balance_minor=F("balance_minor") + total)
-        txn = LedgerTransaction.objects.create(
+        LedgerAccount.objects.using(db).filter(pk=budget.payable_account_id).update(balance_minor=F("balance_minor") + total)
+        txn = LedgerTransaction.objects.using(db).create(
             organization_id=budget.organization_id, kind="reclassify", budget_id=budget.pk,
             actor_label="migration incentives.0004", reference=f"budget:{budget.pk}",
             memo="Claimed before payouts were recorded: owed to the participants, not yet paid",
         )
-        LedgerEntry.objects.bulk_create([
+        LedgerEntry.objects.using(db).bulk_create([
             LedgerEntry(organization_id=budget.organization_id, transaction=txn, account_id=budget.paid_out_account_id, amount_minor=-total),
             LedgerEntry(organization_id=budget.organization_id, transaction=txn, account_id=budget.payable_account_id, amount_minor=total),
         ])
-    Incentive.objects.filter(status="claimed").update(payout_status="owed")
+    Incentive.objects.using(db).filter(status="claimed").update(payout_status="owed")
     schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # before the ALTER TABLE that follows
 
 
@@ -124,8 +127,10 @@ class Migration(migrations.Migration):
             model_name='incentive',
             index=models.Index(fields=['organization', 'payout_status', 'payout_method', 'currency'], name='incentive_payout_status'),
         ),
-        migrations.RunPython(seal_details, migrations.RunPython.noop),
-        migrations.RunPython(claimed_to_payable, migrations.RunPython.noop),
+        # Irreversible: the money moved in an append-only ledger and the clear details are
+        # dropped; an earlier release can't take this database back (restore a backup instead).
+        migrations.RunPython(seal_details),
+        migrations.RunPython(claimed_to_payable),
         migrations.RemoveField(
             model_name='incentive',
             name='payout_details',
