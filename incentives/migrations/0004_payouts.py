@@ -74,7 +74,7 @@ def claimed_to_payable(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('budgets', '0002_payable_account'),
+        ('budgets', '0004_payable_account'),
         ('core', '0006_outbox_next_attempt_at'),
         ('incentives', '0003_release_transaction'),
         ('studies', '0002_sort_indexes'),

@@ -22,7 +22,7 @@ def create_payable_accounts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('budgets', '0001_initial'),
+        ('budgets', '0003_external_account_keeps_no_balance'),
     ]
 
     operations = [
