@@ -2,10 +2,11 @@
 
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
+from budgets.selectors import PAYOUT_GROUPS
 from studies.models import Study, StudyParticipant
 from studies.selectors import GROUPS
 
-from .models import Incentive, PayoutStatus
+from .models import Incentive
 
 
 def study_participants(*, study: Study, group: str):
@@ -39,17 +40,10 @@ def study_incentive_totals(*, study: Study) -> dict:
     return totals
 
 
-def payout_totals(*, incentives, currency: str) -> dict:
-    """Claimed incentives by where their money is, counts and sums, in one query: claimed and
-    not yet paid (owed or in a batch), paid, and failed or returned (owed again, waiting for
-    the participant's details). The first and the last together are the budget's payable."""
-    return {**incentives.aggregate(**_payout_aggregates()), "currency": currency}
-
-
 def _payout_aggregates() -> dict:
-    S = PayoutStatus
-    groups = {"owed": [S.OWED, S.IN_BATCH], "paid": [S.PAID], "returned": [S.RETURNED]}
+    """Claimed incentives by where their money is (budgets.selectors.PAYOUT_GROUPS): claimed and
+    not yet paid, paid, failed or returned; the first and the last together are payable."""
     return {
-        **{f"{name}_count": Count("pk", filter=Q(payout_status__in=statuses)) for name, statuses in groups.items()},
-        **{f"{name}_minor": Sum("amount_minor", filter=Q(payout_status__in=statuses), default=0) for name, statuses in groups.items()},
+        **{f"{name}_count": Count("pk", filter=Q(payout_status__in=statuses)) for name, statuses in PAYOUT_GROUPS.items()},
+        **{f"{name}_minor": Sum("amount_minor", filter=Q(payout_status__in=statuses), default=0) for name, statuses in PAYOUT_GROUPS.items()},
     }

@@ -18,7 +18,6 @@ from budgets.models import Budget
 from budgets.models import LedgerTransaction
 from budgets.tables import BudgetTable, LedgerTable
 
-from .. import selectors as incentive_selectors
 from .recipients import recipients_context, render_results, wants_results
 
 
@@ -44,7 +43,7 @@ def budget_create(request):
 def budget_detail(request, pk):
     """The budget's figures, chart and ledger, and the Recipients table limited to it (whose
     filters, sort and pages htmx re-renders alone)."""
-    budget = get_for_org_or_404(selectors.budget_list_with_counts(organization=request.organization), request, pk=pk)
+    budget = get_for_org_or_404(selectors.budget_with_payout_totals(organization=request.organization), request, pk=pk)
     context = recipients_context(request, budget=budget)
     if wants_results(request):
         return render_results(request, context)
@@ -61,9 +60,7 @@ def budget_detail(request, pk):
             **context,
             "budget": budget,
             "ledger": ledger,
-            "payout_totals": incentive_selectors.payout_totals(
-                incentives=budget.incentives.for_org(request.organization), currency=budget.currency
-            ),
+            "payout_totals": selectors.payout_totals_of(budget),
             "chart": funds_chart(series, currency=budget.currency, today=timezone.localdate()),
             "fund_form": MoneyMovementForm(budget=budget, prefix="fund"),
             "withdraw_form": MoneyMovementForm(budget=budget, prefix="withdraw"),

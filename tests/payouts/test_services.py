@@ -106,3 +106,9 @@ def test_a_batch_is_made_per_organization_only(usd_study, owner, finance, other_
     claimed(usd_study, 1, "gift_card", actor=owner)
     with pytest.raises(services.PayoutError, match="Nothing is owed"):
         services.payout_batch_create(organization=other_organization, method="gift_card", currency="USD", actor=None)
+
+
+def test_the_payout_groups_of_the_totals_cover_every_payout_status_but_abandoned():
+    from budgets.selectors import PAYOUT_GROUPS
+
+    assert sorted(sum(PAYOUT_GROUPS.values(), [])) == sorted(set(Incentive.PayoutStatus.values) - {"abandoned"})
