@@ -313,46 +313,29 @@ def budget_settle(*, budget: Budget, amount: Money, actor, reference: str = "", 
     )
 
 
-def budget_payout_sent(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "") -> LedgerTransaction:
-    """Owed money has left for the participants: payable -> paid out."""
-    return _budget_move(
-        budget=budget,
-        amount=amount,
-        kind=LedgerTransaction.Kind.PAYOUT_SENT,
-        source=budget.payable_account,
-        target=budget.paid_out_account,
-        actor=actor,
-        reference=reference,
-        memo=memo,
-        shortfall=lambda has, needs: f"Budget {budget.name} owes only {has}; can't pay out {needs}.",
-    )
+def _payout_move(kind: str, source: str, target: str, shortfall: str):
+    """A budget service moving a payout's money between two of the budget's accounts."""
+
+    def move(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "") -> LedgerTransaction:
+        return _budget_move(
+            budget=budget, amount=amount, kind=kind, source=getattr(budget, source), target=getattr(budget, target),
+            actor=actor, reference=reference, memo=memo,
+            shortfall=lambda has, needs: shortfall.format(budget=budget.name, has=has, needs=needs),
+        )
+
+    return move
 
 
-def budget_payout_returned(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "") -> LedgerTransaction:
-    """A payout came back (the bank returned it): paid out -> payable, owed again."""
-    return _budget_move(
-        budget=budget,
-        amount=amount,
-        kind=LedgerTransaction.Kind.PAYOUT_RETURNED,
-        source=budget.paid_out_account,
-        target=budget.payable_account,
-        actor=actor,
-        reference=reference,
-        memo=memo,
-        shortfall=lambda has, needs: f"Budget {budget.name} has paid out only {has}; can't take back {needs}.",
-    )
-
-
-def budget_payout_abandoned(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "") -> LedgerTransaction:
-    """Owed money nobody could be paid within the organization's period: payable -> available."""
-    return _budget_move(
-        budget=budget,
-        amount=amount,
-        kind=LedgerTransaction.Kind.PAYOUT_ABANDONED,
-        source=budget.payable_account,
-        target=budget.available_account,
-        actor=actor,
-        reference=reference,
-        memo=memo,
-        shortfall=lambda has, needs: f"Budget {budget.name} owes only {has}; can't abandon {needs}.",
-    )
+# Owed money has left for the participants: payable -> paid out.
+budget_payout_sent = _payout_move(
+    LedgerTransaction.Kind.PAYOUT_SENT, "payable_account", "paid_out_account", "Budget {budget} owes only {has}; can't pay out {needs}."
+)
+# A payout came back (the bank returned it): paid out -> payable, owed again.
+budget_payout_returned = _payout_move(
+    LedgerTransaction.Kind.PAYOUT_RETURNED, "paid_out_account", "payable_account",
+    "Budget {budget} has paid out only {has}; can't take back {needs}.",
+)
+# Owed money nobody could be paid within the organization's period: payable -> available.
+budget_payout_abandoned = _payout_move(
+    LedgerTransaction.Kind.PAYOUT_ABANDONED, "payable_account", "available_account", "Budget {budget} owes only {has}; can't abandon {needs}."
+)
