@@ -2,7 +2,7 @@
 
 import datetime
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.params import P, QueryEx
 
 from api.schemas import ERRORS, Limit, ObjectId, Offset
@@ -24,6 +24,14 @@ class IncentiveOut(Schema):
     sent_at: datetime.datetime
     claimed_at: datetime.datetime | None
     cancelled_at: datetime.datetime | None
+    payout_method: str = Field(description="gift_card, bank_transfer or charity; empty until claimed")
+    payout_status: str = Field(description="owed, in_batch, paid, returned or abandoned; empty until claimed")
+    payout_sent_at: datetime.datetime | None
+    payout_to: str = Field(description="Where the payout goes, masked (bank transfer to FR76 •••• 1234)")
+
+    @staticmethod
+    def resolve_payout_to(incentive):
+        return incentive.payout_destination if incentive.payout_method else ""
 
     @staticmethod
     def resolve_study(incentive):

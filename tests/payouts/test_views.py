@@ -167,3 +167,16 @@ def test_a_cancelled_link_says_whom_to_contact(client, usd_study, owner):
     incentive_cancel(incentive=incentive, actor=owner)
     response = client.get(urlparse(incentive_claim_url(incentive.pk)).path)
     assert response.status_code == 410 and "contact them at research@acme.test" in response.content.decode()
+
+
+def test_the_api_says_where_a_claimed_incentives_money_is_masked(client, usd_study, owner, finance):
+    from tenancy.services import api_key_create
+
+    incentive = claimed(usd_study, 1, "bank_transfer", actor=owner)[0]
+    batch = services.payout_batch_create(organization=usd_study.organization, method="bank_transfer", currency="USD", actor=finance)
+    services.payout_batch_mark_sent(batch=batch, actor=finance)
+    _, key = api_key_create(organization=usd_study.organization, name="Books", actor=owner)
+    body = client.get("/api/v1/incentives", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    item = next(item for item in body["items"] if item["id"] == incentive.pk)
+    assert item["payout_status"] == "paid" and item["payout_method"] == "bank_transfer" and item["payout_sent_at"]
+    assert item["payout_to"].startswith("bank transfer to 0001 ••••") and "00012" not in item["payout_to"][20:]
