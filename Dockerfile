@@ -4,7 +4,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOST=0.0.0.0 PORT=8000 \
 WORKDIR /app
 COPY . .
 RUN pip install --no-cache-dir . \
-    && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \
+    && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only PAYOUT_DETAILS_KEYS=build-only DATABASE_URL=postgres://build@localhost/build \
        REDIS_URL=redis://build:6379/0 python manage.py collectstatic --noinput
 EXPOSE 8000
 # The Procfile's processes: `honcho start` runs all three in one container; docker-compose.yml

@@ -36,6 +36,15 @@ class IncentiveOut(Schema):
 
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
 
+    payout_method: str = Field(description="gift_card, bank_transfer or charity; empty until claimed")
+    payout_status: str = Field(description="owed, in_batch, paid, returned or abandoned; empty until claimed")
+    payout_sent_at: datetime.datetime | None
+    payout_to: str = Field(description="Where the payout goes, masked (bank transfer to FR76 •••• 1234)")
+
+    @staticmethod
+    def resolve_payout_to(incentive):
+        return incentive.payout_destination if incentive.payout_method else ""
+
     @staticmethod
     def resolve_study(incentive):
         return incentive.study.name

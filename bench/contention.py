@@ -106,7 +106,7 @@ def main():
 
     def pair_raw(_):
         for source, target in ((bare.available_account_id, bare.reserved_account_id),
-                               (bare.reserved_account_id, bare.paid_out_account_id)):
+                               (bare.reserved_account_id, bare.payable_account_id)):  # as a claim settles
             with transaction.atomic(), connection.cursor() as cursor:
                 for account, amount in sorted(((source, -1), (target, 1))):
                     cursor.execute(move, [amount, account, amount])
@@ -121,7 +121,7 @@ def main():
         cursor.execute(
             "UPDATE budgets_ledgeraccount a SET balance_minor = COALESCE((SELECT SUM(e.amount_minor) FROM "
             "budgets_ledgerentry e WHERE e.account_id = a.id), 0) WHERE a.id = ANY(%s)",
-            [[bare.available_account_id, bare.reserved_account_id, bare.paid_out_account_id]],
+            [[bare.available_account_id, bare.reserved_account_id, bare.payable_account_id]],
         )
     call_command("verify_ledger")
 

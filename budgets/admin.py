@@ -28,7 +28,7 @@ class FundForm(forms.Form):
 
 @admin.register(Budget)
 class BudgetAdmin(admin.ModelAdmin):
-    list_display = ["name", "organization", "currency", "available", "reserved", "paid_out"]
+    list_display = ["name", "organization", "currency", "available", "reserved", "payable", "paid_out"]
     list_filter = ["organization", "currency"]
     search_fields = ["name"]
     fields = ["organization", "name", "currency", "description"]
@@ -56,6 +56,10 @@ class BudgetAdmin(admin.ModelAdmin):
     @admin.display(description="Reserved")
     def reserved(self, obj):
         return obj.money(obj.reserved_minor)
+
+    @admin.display(description="Payable")
+    def payable(self, obj):
+        return obj.money(obj.payable_minor)
 
     @admin.display(description="Paid out")
     def paid_out(self, obj):

@@ -8,7 +8,7 @@ from core.money import format_money
 WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 96, 10, 10, 24
 MIN_DAYS = 30  # a young budget's chart still spans a month, its lines starting at zero
-KINDS = [("available", "Available"), ("reserved", "Reserved (sent, unclaimed)"), ("paid_out", "Spent (claimed)")]
+KINDS = [("available", "Available"), ("reserved", "Reserved (sent, unclaimed)"), ("payable", "Payable (claimed, not paid)"), ("paid_out", "Paid out")]
 
 
 def funds_chart(series: list[tuple[datetime.date, dict[str, int]]], *, currency: str, today: datetime.date) -> dict | None:
@@ -31,8 +31,8 @@ def funds_chart(series: list[tuple[datetime.date, dict[str, int]]], *, currency:
         points, previous = [f"{x(first)},{y(0)}"], 0
         for day, balances in series:
             points.append(f"{x(day)},{y(previous)}")
-            points.append(f"{x(day)},{y(balances[kind])}")
-            previous = balances[kind]
+            points.append(f"{x(day)},{y(balances.get(kind, 0))}")
+            previous = balances.get(kind, 0)
         points.append(f"{x(today)},{y(previous)}")
         lines.append({"kind": kind, "label": label, "points": " ".join(points), "last": format_money(previous, currency)})
     return {

@@ -21,6 +21,7 @@ class LedgerAccount(TenantModel):
         EXTERNAL = "external", "External funding"
         AVAILABLE = "available", "Available"
         RESERVED = "reserved", "Reserved"
+        PAYABLE = "payable", "Payable"
         PAID_OUT = "paid_out", "Paid out"
         HELD = "held", "Held"
         REDEEMED = "redeemed", "Redeemed"
@@ -56,11 +57,13 @@ class LedgerAccount(TenantModel):
 
 class BudgetQuerySet(TenantQuerySet):
     def with_accounts(self):
-        return self.select_related("available_account", "reserved_account", "paid_out_account")
+        return self.select_related("available_account", "reserved_account", "payable_account", "paid_out_account")
 
 
 class Budget(TenantModel):
-    """Money set aside for incentives, in one currency, held in three ledger accounts."""
+    """Money set aside for incentives, in one currency, held in four ledger accounts: available,
+    reserved (sent, not yet claimed), payable (claimed, owed to participants, not yet paid) and
+    paid out."""
 
     name = models.CharField(max_length=200)
     currency = models.CharField(max_length=3, default="USD")
@@ -70,6 +73,9 @@ class Budget(TenantModel):
     )
     reserved_account = models.OneToOneField(
         LedgerAccount, on_delete=models.PROTECT, related_name="+"
+    )
+    payable_account = models.OneToOneField(
+        LedgerAccount, on_delete=models.PROTECT, related_name="+", 
     )
     paid_out_account = models.OneToOneField(
         LedgerAccount, on_delete=models.PROTECT, related_name="+"
@@ -97,13 +103,18 @@ class Budget(TenantModel):
         return self.reserved_account.balance_minor
 
     @property
+    def payable_minor(self) -> int:
+        """Claimed and owed to participants, not yet paid (or paid and returned by the bank)."""
+        return self.payable_account.balance_minor
+
+    @property
     def paid_out_minor(self) -> int:
         return self.paid_out_account.balance_minor
 
     @property
     def funded_minor(self) -> int:
-        """Everything put in and not withdrawn: available + reserved + paid out."""
-        return self.available_minor + self.reserved_minor + self.paid_out_minor
+        """Everything put in and not withdrawn: available + reserved + payable + paid out."""
+        return self.available_minor + self.reserved_minor + self.payable_minor + self.paid_out_minor
 
     def money(self, amount_minor: int) -> Money:
         return Money(amount_minor, self.currency)
@@ -116,6 +127,10 @@ class LedgerTransaction(TenantModel):
         RESERVE = "reserve", "Reserve (send)"
         RELEASE = "release", "Release (cancel or expire)"
         SETTLE = "settle", "Settle (claim)"
+        PAYOUT_SENT = "payout_sent", "Payout sent"
+        PAYOUT_RETURNED = "payout_returned", "Payout returned"
+        PAYOUT_ABANDONED = "payout_abandoned", "Payout abandoned"
+        RECLASSIFY = "reclassify", "Reclassified (claimed, not yet paid)"
         REVERSAL = "reversal", "Reversal"
         REWARD_CREATE = "reward_create", "Reward created"
         REWARD_RELEASE = "reward_release", "Reward made available"

@@ -24,12 +24,35 @@ def budget_list_with_counts(*, organization):
     )
 
 
+# Where claimed incentives' money is, by their payout status (incentives.models.PayoutStatus):
+# claimed and not yet paid, paid, failed or returned (docs/payouts.md).
+PAYOUT_GROUPS = {"owed": ["owed", "in_batch"], "paid": ["paid"], "returned": ["returned"]}
+
+
+def budget_with_payout_totals(*, organization):
+    """budget_list_with_counts, and for each budget `payout_totals`' figures
+    (owed_count, owed_minor, paid_…, returned_…) in the same query."""
+    annotations = {}
+    for name, statuses in PAYOUT_GROUPS.items():
+        where = Q(incentives__payout_status__in=statuses)
+        annotations[f"payout_{name}_count"] = Count("incentives", filter=where)
+        annotations[f"payout_{name}_minor"] = Sum("incentives__amount_minor", filter=where, default=0)
+    return budget_list_with_counts(organization=organization).annotate(**annotations)
+
+
+def payout_totals_of(budget) -> dict:
+    """The payout figures budget_with_payout_totals annotated, as the payout totals partial reads them."""
+    figures = {f"{name}_{unit}": getattr(budget, f"payout_{name}_{unit}") for name in PAYOUT_GROUPS for unit in ("count", "minor")}
+    return {**figures, "currency": budget.currency}
+
+
 def budget_funds_series(*, budget: Budget) -> list[tuple[datetime.date, dict[str, int]]]:
-    """The budget's available, reserved and paid-out balances at the end of each day money
+    """The budget's available, reserved, payable and paid-out balances at the end of each day money
     moved, oldest first, from its ledger entries (one grouped query)."""
     kinds = {
         budget.available_account_id: "available",
         budget.reserved_account_id: "reserved",
+        budget.payable_account_id: "payable",
         budget.paid_out_account_id: "paid_out",
     }
     moves = (

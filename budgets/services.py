@@ -175,6 +175,7 @@ def budget_create(*, organization: Organization, name: str, currency: str, descr
         description=description,
         available_account=account(LedgerAccount.Kind.AVAILABLE),
         reserved_account=account(LedgerAccount.Kind.RESERVED),
+        payable_account=account(LedgerAccount.Kind.PAYABLE),
         paid_out_account=account(LedgerAccount.Kind.PAID_OUT),
     )
 
@@ -298,15 +299,43 @@ def budget_release(*, budget: Budget, amount: Money, actor, reference: str = "",
 
 
 def budget_settle(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "") -> LedgerTransaction:
-    """A claimed incentive is paid: reserved -> paid out."""
+    """A claimed incentive is owed to its participant: reserved -> payable."""
     return _budget_move(
         budget=budget,
         amount=amount,
         kind=LedgerTransaction.Kind.SETTLE,
         source=budget.reserved_account,
-        target=budget.paid_out_account,
+        target=budget.payable_account,
         actor=actor,
         reference=reference,
         memo=memo,
-        shortfall=lambda has, needs: f"Budget {budget.name} has only {has} reserved; can't pay out {needs}.",
+        shortfall=lambda has, needs: f"Budget {budget.name} has only {has} reserved; can't settle {needs}.",
     )
+
+
+def _payout_move(kind: str, source: str, target: str, shortfall: str):
+    """A budget service moving a payout's money between two of the budget's accounts."""
+
+    def move(*, budget: Budget, amount: Money, actor, reference: str = "", memo: str = "") -> LedgerTransaction:
+        return _budget_move(
+            budget=budget, amount=amount, kind=kind, source=getattr(budget, source), target=getattr(budget, target),
+            actor=actor, reference=reference, memo=memo,
+            shortfall=lambda has, needs: shortfall.format(budget=budget.name, has=has, needs=needs),
+        )
+
+    return move
+
+
+# Owed money has left for the participants: payable -> paid out.
+budget_payout_sent = _payout_move(
+    LedgerTransaction.Kind.PAYOUT_SENT, "payable_account", "paid_out_account", "Budget {budget} owes only {has}; can't pay out {needs}."
+)
+# A payout came back (the bank returned it): paid out -> payable, owed again.
+budget_payout_returned = _payout_move(
+    LedgerTransaction.Kind.PAYOUT_RETURNED, "paid_out_account", "payable_account",
+    "Budget {budget} has paid out only {has}; can't take back {needs}.",
+)
+# Owed money nobody could be paid within the organization's period: payable -> available.
+budget_payout_abandoned = _payout_move(
+    LedgerTransaction.Kind.PAYOUT_ABANDONED, "payable_account", "available_account", "Budget {budget} owes only {has}; can't abandon {needs}."
+)

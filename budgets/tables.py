@@ -20,14 +20,15 @@ class BudgetTable(ConfigurableTable):
     currency = tables.Column()
     funded = MoneyColumn(accessor="funded_minor", orderable=False)
     reserved = MoneyColumn(accessor="reserved_minor", verbose_name="Reserved", orderable=False)
-    paid_out = MoneyColumn(accessor="paid_out_minor", verbose_name="Spent", orderable=False)
+    payable = MoneyColumn(accessor="payable_minor", verbose_name="Payable", orderable=False)
+    paid_out = MoneyColumn(accessor="paid_out_minor", verbose_name="Paid out", orderable=False)
     available = MoneyColumn(accessor="available_minor", orderable=False)
     sent = CountColumn(accessor="sent_count")
     unclaimed = CountColumn(accessor="unclaimed_count")
     claimed = CountColumn(accessor="claimed_count")
     cancelled = CountColumn(accessor="cancelled_count")
 
-    default_columns = ("name", "currency", "funded", "reserved", "paid_out", "available", "sent", "unclaimed", "claimed", "cancelled")
+    default_columns = ("name", "currency", "funded", "reserved", "payable", "paid_out", "available", "sent", "unclaimed", "claimed", "cancelled")
 
     class Meta:
         empty_text = "No budgets yet."
@@ -44,19 +45,21 @@ class LedgerTable(tables.Table):
     reference = tables.Column()
     available = tables.Column(empty_values=(), attrs=CountColumn.attrs)
     reserved = tables.Column(empty_values=(), attrs=CountColumn.attrs)
-    paid_out = tables.Column(empty_values=(), verbose_name="Spent", attrs=CountColumn.attrs)
+    payable = tables.Column(empty_values=(), attrs=CountColumn.attrs)
+    paid_out = tables.Column(empty_values=(), verbose_name="Paid out", attrs=CountColumn.attrs)
     actions = tables.TemplateColumn(template_name="budgets/_ledger_correct.html", verbose_name="", orderable=False)
 
     class Meta:
         orderable = False
         empty_text = "No money has moved yet."
-        sequence = ("created_at", "kind", "actor_label", "reference", "available", "reserved", "paid_out", "actions")
+        sequence = ("created_at", "kind", "actor_label", "reference", "available", "reserved", "payable", "paid_out", "actions")
 
     def __init__(self, data, *, budget, can_correct: bool, **kwargs):
         self.budget = budget
         self.accounts = {
             budget.available_account_id: "available",
             budget.reserved_account_id: "reserved",
+            budget.payable_account_id: "payable",
             budget.paid_out_account_id: "paid_out",
         }
         super().__init__(data, prefix="ledger_", **kwargs)
@@ -72,6 +75,9 @@ class LedgerTable(tables.Table):
 
     def render_reserved(self, record):
         return self._delta(record, "reserved")
+
+    def render_payable(self, record):
+        return self._delta(record, "payable")
 
     def render_paid_out(self, record):
         return self._delta(record, "paid_out")

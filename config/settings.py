@@ -37,6 +37,16 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
+# Payout details (IBANs, account holders, gift-card emails) are encrypted at rest with Fernet
+# (core/crypto.py). PAYOUT_DETAILS_KEYS is a comma-separated list of Fernet keys, newest first:
+# new details are sealed with the first, any of them opens old ones (rotation: put a new key
+# first, run `manage.py payout_details_rotate`, then drop the old key). A fixed key serves
+# development and tests only; production must set its own.
+PAYOUT_DETAILS_KEYS = env_list("PAYOUT_DETAILS_KEYS")
+if not PAYOUT_DETAILS_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("Set PAYOUT_DETAILS_KEYS (Fernet keys) when DJANGO_DEBUG is off.")
+    PAYOUT_DETAILS_KEYS = ["ZGV2LW9ubHktcGF5b3V0LWtleS1kby1ub3QtdXNlLTA="]
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 CSRF_FAILURE_VIEW = "core.refusals.csrf_failure"
@@ -65,6 +75,7 @@ INSTALLED_APPS = [
     "approvals",
     "studies",
     "incentives",
+    "payouts",
     "offers",
     "rewards",
     "jobs",
@@ -239,6 +250,11 @@ CELERY_BEAT_SCHEDULE = {
     # Webhook deliveries whose next attempt is due (retries with backoff, first attempts whose
     # task was lost) are queued every minute; a retry goes out within a minute of its time.
     "webhooks-sweep": {"task": "webhooks.tasks.webhook_deliveries_sweep", "schedule": 60.0},
+    # Payouts: returned payouts not corrected within the organization's period are abandoned
+    # (their money returns to the budget), and payout details are erased the organization's
+    # number of days after the payout was paid. Both daily, both find their rows in the database.
+    "payouts-abandon-due": {"task": "payouts.tasks.payouts_abandon_due", "schedule": 86400.0},
+    "payout-details-erase-due": {"task": "payouts.tasks.payout_details_erase_due", "schedule": 86400.0},
     # API Idempotency-Keys are kept 30 days, then forgotten (daily).
     "idempotency-keys-prune": {"task": "core.tasks.idempotency_keys_prune", "schedule": 86400.0},
 }

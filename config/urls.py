@@ -17,6 +17,7 @@ urlpatterns = [
     path("incentives/", include("incentives.budget_urls")),
     path("incentives/", include("incentives.recipient_urls")),
     path("approvals/", include("approvals.urls")),
+    path("payouts/", include("payouts.urls")),
     path("jobs/", include("jobs.urls")),
     path("system/", include("jobs.system_urls")),
     path("organization/audit/", include("audit.urls")),

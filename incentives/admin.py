@@ -10,11 +10,12 @@ from .models import Incentive
 class IncentiveAdmin(admin.ModelAdmin):
     """Incentives are created by sending; admins read them and cancel or remind through services."""
 
-    list_display = ["participant", "study", "amount", "status", "sent_at", "claimed_at", "reminder_count"]
+    list_display = ["participant", "study", "amount", "status", "payout_status", "sent_at", "claimed_at", "reminder_count"]
     list_filter = ["organization", "status", "study"]
     search_fields = ["participant__name", "participant__email", "study__name"]
     list_select_related = ["participant", "study"]
-    exclude = ["token_nonce", "token_hash"]
+    # The sealed payout details are never shown, not even to admins: the masked form is.
+    exclude = ["token_nonce", "token_hash", "payout_details_sealed"]
     actions = ["cancel", "remind"]
 
     def get_readonly_fields(self, request, obj=None):

@@ -15,6 +15,15 @@ PLAN = {
 CLOSED = ["Pricing survey"]
 
 
+def _demo_payout(incentive, number: int) -> tuple[str, dict]:
+    """Euro incentives are claimed by SEPA transfer (test IBANs), others by gift card or charity."""
+    if incentive.currency == "EUR":
+        return "bank_transfer", {"account_holder": incentive.participant.name, "iban": "FR7630006000011234567890189"}
+    if number % 2:
+        return "charity", {"charity_name": "Doctors Without Borders"}
+    return "gift_card", {"gift_card_email": incentive.participant.email}
+
+
 def seed(demo, stdout):
     for name, (send, claim, cancel) in PLAN.items():
         study = demo.studies[name]
@@ -32,10 +41,9 @@ def seed(demo, stdout):
         incentives = incentives_send(
             study=study, participant_ids=done, amount=study.incentive_amount, subject=subject, message=message, actor=owner
         )
-        for incentive in incentives[:claim]:
-            incentive_claim(
-                incentive=incentive, payout_method="gift_card", payout_details={"gift_card_email": incentive.participant.email}
-            )
+        for number, incentive in enumerate(incentives[:claim]):
+            method, details = _demo_payout(incentive, number)
+            incentive_claim(incentive=incentive, payout_method=method, payout_details=details)
         for incentive in incentives[claim:claim + cancel]:
             incentive_cancel(incentive=incentive, actor=owner)
         if name in CLOSED:

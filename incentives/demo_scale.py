@@ -2,7 +2,8 @@
 
 Rows are written in bulk (INSERT ... SELECT for participants, COPY for incentives: a million
 in about a minute), and the ledger moves the same money in a few transactions
-(fund, one reserve of the total, one settle for the claimed, one release for the cancelled),
+(fund, one reserve of the total, one settle for the claimed, which stay owed (payable), one
+release for the cancelled),
 so `verify_ledger` still passes and every balance matches the incentives.
 """
 
@@ -20,6 +21,7 @@ from studies.services import study_create
 
 from . import tokens
 from .models import Incentive
+from .payout_details import sealed_and_masked
 
 Status = Incentive.Status
 BATCH = 5000
@@ -53,6 +55,12 @@ def _copy_incentives(rows: list[dict]) -> None:
             copy.write_row([f.get_db_prep_save(row[f.attname] if f.attname in row else f.get_default(), connection) for f in fields])
 
 
+def _owed_by_gift_card(person: int) -> dict:
+    sealed, masked = sealed_and_masked({"gift_card_email": f"participant{person}@bench.test"})
+    return {"payout_method": "gift_card", "payout_status": Incentive.PayoutStatus.OWED,
+            "payout_details_sealed": sealed, "payout_details_masked": masked}
+
+
 def incentives_bulk_seed(*, study: Study, count: int, actor=None, now=None) -> int:
     """Add `count` incentives to `study`, each to a new participant, with mixed statuses,
     amounts and sent dates, and the ledger movements that match them. Returns `count`."""
@@ -74,6 +82,8 @@ def incentives_bulk_seed(*, study: Study, count: int, actor=None, now=None) -> i
                 "amount_minor": amount, "currency": budget.currency, "status": status, "token_nonce": nonce,
                 "token_hash": tokens.token_hash(tokens.claim_token(nonce)), "subject": subject, "sent_at": sent_at,
                 "claimed_at": sent_at if status == Status.CLAIMED else None,
+                # Claimed ones are owed (payable), by gift card, as a claim would leave them.
+                **(_owed_by_gift_card(person) if status == Status.CLAIMED else {}),
                 "cancelled_at": sent_at if status == Status.CANCELLED else None,
             })
             totals[status] += amount

@@ -68,6 +68,19 @@ def render_claim_email(*, organization, participant_name: str, amount: Money, su
     )
 
 
+def render_payout_returned_email(*, incentive: Incentive, reason: str, url: str) -> RenderedEmail:
+    """Asks the participant to correct the details of a payout the bank returned."""
+    context = {
+        "organization": incentive.organization, "name": incentive.participant.name, "amount": incentive.amount,
+        "destination": incentive.payout_destination, "reason": reason, "claim_url": url,
+    }
+    return RenderedEmail(
+        subject=f"Please check your payout details for {incentive.amount} from {incentive.organization.name}",
+        text_body=render_to_string("incentives/email/payout_returned.txt", context),
+        html_body=render_to_string("incentives/email/payout_returned.html", context),
+    )
+
+
 def render_claim_emails(*, organization, participant_names: list[str], amount: Money, subject: str, message: str, url: str, reminder: bool = False) -> list[RenderedEmail]:
     """render_claim_email for many participants of one send: the templates are rendered once,
     with a marker where the name goes, and each name put in (escaped in the HTML, as the

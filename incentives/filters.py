@@ -63,6 +63,9 @@ class RecipientFilterForm(forms.Form):
 class RecipientFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search", widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or email"}))
     status = django_filters.ChoiceFilter(choices=Incentive.Status.choices, empty_label="Any status")
+    payout = django_filters.ChoiceFilter(
+        field_name="payout_status", choices=Incentive.PayoutStatus.choices, label="Payout", empty_label="Any payout"
+    )
     sent = django_filters.ChoiceFilter(choices=SENT_CHOICES, method="filter_sent", label="Sent", empty_label="Any time")
     study = django_filters.ModelChoiceFilter(queryset=Study.objects.none(), empty_label="Any study")
     budget = django_filters.ModelChoiceFilter(queryset=Budget.objects.none(), empty_label="Any budget")
@@ -71,7 +74,7 @@ class RecipientFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Incentive
-        fields = ["q", "status", "sent", "study", "budget", "amount_min", "amount_max"]
+        fields = ["q", "status", "payout", "sent", "study", "budget", "amount_min", "amount_max"]
         form = RecipientFilterForm
 
     def __init__(self, data=None, queryset=None, *, organization, **kwargs):

@@ -1,7 +1,10 @@
 from django import forms
+from django.core.validators import EmailValidator
 
 from core.forms import AmountField
 from studies.models import StudyParticipant
+
+from . import payout_details
 
 
 class SendChoiceForm(forms.Form):
@@ -53,30 +56,49 @@ class SendMessageForm(forms.Form):
 
 
 class ClaimForm(forms.Form):
-    """How the participant wants the incentive paid; the details asked depend on the method."""
+    """How the participant wants the incentive paid; only the chosen method's details are asked
+    for and checked (incentives.payout_details: IBAN and BIC with schwifty)."""
 
-    DETAILS = {
-        "gift_card": ["gift_card_email"],
-        "bank_transfer": ["account_holder", "iban"],
-        "charity": ["charity_name"],
-    }
-
-    payout_method = forms.ChoiceField(widget=forms.RadioSelect, label="How would you like to receive it?")
-    gift_card_email = forms.EmailField(required=False, label="Email address for the gift card")
-    account_holder = forms.CharField(max_length=200, required=False, label="Account holder")
+    payout_method = forms.ChoiceField(
+        widget=forms.RadioSelect, label="How would you like to receive it?",
+        error_messages={"required": "Choose how you would like to receive it."},
+    )
+    gift_card_email = forms.CharField(max_length=254, required=False, label="Email address for the gift card")
+    account_holder = forms.CharField(max_length=70, required=False, label="Account holder")
     iban = forms.CharField(max_length=64, required=False, label="IBAN or account number")
+    bic = forms.CharField(max_length=20, required=False, label="BIC (optional)")
     charity_name = forms.CharField(max_length=200, required=False, label="Charity to donate to")
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, currency, methods=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["payout_method"].choices = organization.offered_payout_methods()
+        self.currency = currency
+        self.fields["payout_method"].choices = methods or organization.offered_payout_methods()
+        if currency == "EUR":
+            self.fields["iban"].label = "IBAN"
 
     def clean(self):
         data = super().clean()
-        for name in self.DETAILS.get(data.get("payout_method"), []):
-            if not (data.get(name) or "").strip():
-                self.add_error(name, "Please fill this in for the payout method you chose.")
+        method = data.get("payout_method")
+        if not method:
+            return data
+        if method == "gift_card" and data.get("gift_card_email"):
+            try:
+                EmailValidator()(data["gift_card_email"].strip())
+            except forms.ValidationError:
+                self.add_error("gift_card_email", "Enter a valid email address, like name@example.com.")
+                return data
+        try:
+            self.details = payout_details.cleaned(method=method, values=data, currency=self.currency)
+        except payout_details.PayoutDetailsInvalid as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
         return data
 
     def payout_details(self) -> dict:
-        return {name: self.cleaned_data[name].strip() for name in self.DETAILS[self.cleaned_data["payout_method"]]}
+        return self.details
+
+    def method_fields(self):
+        """(method, label, [bound fields]) for each offered method: the page shows one at a time."""
+        return [
+            (method, label, [self[name] for name in payout_details.FIELDS[method]])
+            for method, label in self.fields["payout_method"].choices
+        ]

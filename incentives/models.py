@@ -6,6 +6,7 @@ from django.db.models import Case, CharField, OuterRef, Q, Subquery, TextField, 
 from django.db.models.functions import Cast, Concat
 
 from budgets.models import Budget
+from core.crypto import unseal
 from core.models import OutboundEmail
 from core.money import Money
 from studies.models import Participant, Study
@@ -41,7 +42,17 @@ class IncentiveQuerySet(TenantQuerySet):
         return self.annotate(email_failure=Subquery(latest_email.values("failure")[:1]))
 
 
+class PayoutStatus(models.TextChoices):
+    OWED = "owed", "Owed"
+    IN_BATCH = "in_batch", "In a batch"
+    PAID = "paid", "Paid"
+    RETURNED = "returned", "Returned"
+    ABANDONED = "abandoned", "Abandoned"
+
+
 class Incentive(TenantModel):
+    PayoutStatus = PayoutStatus
+
     class Status(models.TextChoices):
         # Above the organization's approval threshold: its money is reserved, no email went
         # out; approving makes it unclaimed (and emails it), rejecting cancels it.
@@ -83,7 +94,18 @@ class Incentive(TenantModel):
     reminder_count = models.PositiveIntegerField(default=0)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     payout_method = models.CharField(max_length=20, choices=PayoutMethod.choices, blank=True)
-    payout_details = models.JSONField(default=dict, blank=True)
+    # Where a claimed incentive's money is (docs/payouts.md): owed (payable), in a batch, paid,
+    # returned by the bank (payable again, waiting for corrected details) or abandoned.
+    payout_status = models.CharField(max_length=10, choices=PayoutStatus.choices, blank=True, default="")
+    # The payout details the participant typed, sealed with Fernet (core/crypto.py) and erased
+    # after the payout is paid; the masked form ("FR76 •••• 1234") stays for every page.
+    payout_details_sealed = models.TextField(blank=True, default="")
+    payout_details_masked = models.JSONField(default=dict, blank=True)
+    payout_details_erased_at = models.DateTimeField(null=True, blank=True)
+    payout_sent_at = models.DateTimeField(null=True, blank=True)
+    payout_returned_at = models.DateTimeField(null=True, blank=True)
+    payout_return_reason = models.CharField(max_length=300, blank=True)
+    payout_abandoned_at = models.DateTimeField(null=True, blank=True)
     # Above the yearly tax threshold without a W-9 on file: the claim page asks for the W-9 and
     # the payout waits until the participant's W-9 is marked received (incentives.tax).
     w9_hold = models.BooleanField(default=False)
@@ -115,6 +137,7 @@ class Incentive(TenantModel):
             models.Index(fields=["organization", "last_reminded_at", "id"], name="incentive_sort_reminded"),
             models.Index(fields=["organization", "claimed_at", "id"], name="incentive_sort_claimed"),
             models.Index(fields=["organization", "cancelled_at", "id"], name="incentive_sort_cancelled"),
+            models.Index(fields=["organization", "payout_status", "payout_method", "currency"], name="incentive_payout_status"),
         ]
 
     def __str__(self):
@@ -127,3 +150,16 @@ class Incentive(TenantModel):
     @property
     def reference(self) -> str:
         return f"{REFERENCE_PREFIX}{self.pk}"
+
+    @property
+    def payout_details(self) -> dict:
+        """The details in clear, for the payout file only; {} once erased."""
+        return unseal(self.payout_details_sealed)
+
+    @property
+    def payout_destination(self) -> str:
+        """Where the money goes, masked: "bank transfer to FR76 •••• 1234"."""
+        masked = self.payout_details_masked or {}
+        method = self.get_payout_method_display().lower()
+        target = masked.get("iban") or masked.get("gift_card_email") or masked.get("charity_name")
+        return f"{method} to {target}" if target else method

@@ -18,6 +18,8 @@ from core.tables import ConfigurableTable, MoneyColumn
 from .models import Incentive
 
 STATUS_LABELS = dict(Incentive.Status.choices)
+PAYOUT_LABELS = dict(Incentive.PayoutStatus.choices)
+METHOD_LABELS = dict(Incentive.PayoutMethod.choices)
 
 
 def _when(verbose_name: str, field: str) -> tables.DateTimeColumn:
@@ -60,8 +62,12 @@ def _amount():
     return Case(*cases, default=_plain(2), output_field=TextField())
 
 
+def _label(field: str, labels: dict):
+    return Case(*(When(**{field: value}, then=Value(label)) for value, label in labels.items()), default=Value(""), output_field=TextField())
+
+
 def _status_label():
-    return Case(*(When(status=value, then=Value(label)) for value, label in STATUS_LABELS.items()), default=Value(""), output_field=TextField())
+    return _label("status", STATUS_LABELS)
 
 
 class RecipientTable(ConfigurableTable):
@@ -78,6 +84,7 @@ class RecipientTable(ConfigurableTable):
     budget = tables.Column(accessor="budget__name", verbose_name="Budget", order_by=("budget__name", "pk"))
     amount = MoneyColumn(accessor="amount_minor", verbose_name="Amount", order_by=("amount_minor", "pk"))
     status = tables.Column(order_by=("status", "pk"))
+    payout = tables.Column(accessor="payout_status", verbose_name="Payout", orderable=False, empty_values=())
     sent_at = _when("Sent", "sent_at")
     reminders = tables.Column(accessor="reminder_count", verbose_name="Reminders", order_by=("reminder_count", "pk"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     last_reminded_at = _when("Last reminded", "last_reminded_at")
@@ -99,6 +106,8 @@ class RecipientTable(ConfigurableTable):
         "budget": [("Budget", lambda: safe_text(F("budget__name")))],
         "amount": [("Amount", _amount), ("Currency", lambda: safe_text(F("currency")))],
         "status": [("Status", _status_label)],
+        "payout": [("Payout", lambda: _label("payout_status", PAYOUT_LABELS)),
+                   ("Payout method", lambda: _label("payout_method", METHOD_LABELS))],
         "sent_at": [("Sent", lambda: _timestamp("sent_at"))],
         "reminders": [("Reminders", lambda: F("reminder_count"))],
         "last_reminded_at": [("Last reminded", lambda: _timestamp("last_reminded_at"))],
@@ -135,6 +144,13 @@ class RecipientTable(ConfigurableTable):
             failure = Truncator(record.email_failure).chars(100)
             badge += format_html('<br><small class="error">Email not delivered: {}</small>', failure)
         return badge
+
+    def render_payout(self, value, record):
+        """Where a claimed incentive's money is, and where it goes (masked)."""
+        if not value:
+            return "—"
+        badge = format_html('<span class="badge badge-payout-{}">{}</span>', value, record.get_payout_status_display())
+        return format_html('{}<br><small class="muted">{}</small>', badge, record.payout_destination)
 
     def export_columns(self) -> list[tuple[str, object]]:
         """The CSV columns of the visible table columns, in table order."""

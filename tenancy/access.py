@@ -32,6 +32,19 @@ def manager_required(view):
     return wrapper
 
 
+def payer_required(view):
+    """Owners, admins and finance of the current organization: who pays what is owed."""
+
+    @organization_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.membership.can_pay:
+            raise PermissionDenied("Only owners, admins and finance of this organization can work with payouts.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def require_manager(request) -> None:
     if not request.membership.is_manager:
         raise PermissionDenied("Only owners and admins of this organization can do that.")

@@ -9,6 +9,7 @@ PEOPLE = [
     ("owner@acme.test", "Olivia Owner", "acme", Role.OWNER, "owner, Acme"),
     ("researcher@acme.test", "Riley Researcher", "acme", Role.RESEARCHER, "researcher, owns some studies"),
     ("viewer@acme.test", "Vic Viewer", "acme", Role.VIEWER, "viewer, read-only"),
+    ("finance@acme.test", "Frankie Finance", "acme", Role.FINANCE, "finance: the Payouts page"),
     ("provider@acme.test", "Pat Provider", "acme", Role.ADMIN, "provider dashboard (admin)"),
     ("owner@globex.test", "Gina Globex", "globex", Role.OWNER, "owner, the other organization"),
 ]
@@ -20,6 +21,11 @@ def seed(demo, stdout):
         slug: Organization.objects.get_or_create(slug=slug, defaults={"name": name})[0]
         for slug, name in ORGANIZATIONS.items()
     }
+    # Whom participants contact, and the account SEPA payouts are paid from (a test IBAN).
+    Organization.objects.filter(slug="acme", reply_to_email="").update(
+        reply_to_email="research@acme.test", sepa_debtor_name="Acme Research",
+        sepa_debtor_iban="DE89370400440532013000", sepa_debtor_bic="COBADEFFXXX",
+    )
     demo.users = {}
     demo.logins = []
     for email, name, org, role, purpose in PEOPLE:

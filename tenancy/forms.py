@@ -5,6 +5,8 @@ from decimal import Decimal
 from babel.numbers import get_currency_precision, is_currency
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 
 from .models import Organization
 
@@ -68,10 +70,13 @@ class OrganizationPolicyForm(forms.ModelForm):
         help_text="A payment of more than this to any one person waits for approval. Empty: none.",
     )
 
+    payout_providers = forms.Field(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = Organization
         fields = [
             "name",
+            "reply_to_email",
             "claims_allowed_after_study_closes",
             "payout_methods",
             "reminder_days",
@@ -82,6 +87,13 @@ class OrganizationPolicyForm(forms.ModelForm):
             "approval_currency",
             "approval_total_above_minor",
             "approval_participant_above_minor",
+            "payout_providers",
+            "payout_arrival_days",
+            "payout_abandon_after_days",
+            "payout_details_erase_after_days",
+            "sepa_debtor_name",
+            "sepa_debtor_iban",
+            "sepa_debtor_bic",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -91,12 +103,21 @@ class OrganizationPolicyForm(forms.ModelForm):
         for name in ("approval_total_above_minor", "approval_participant_above_minor"):
             currency = self.instance.approval_currency or "USD"
             self.fields[name].decimals = 0 if currency == "PTS" else get_currency_precision(currency)
+        # One provider choice per payout method (payouts.providers).
+        for method, label in Organization.PayoutMethod.choices:
+            self.fields[f"provider_{method}"] = forms.ChoiceField(
+                label=f"{label}: paid through", choices=Organization.PAYOUT_PROVIDERS, required=False,
+                initial=self.instance.payout_provider_for(method),
+            )
 
     def clean_approval_currency(self):
         code = self.cleaned_data["approval_currency"].strip().upper() or self.instance.approval_currency or "USD"
         if code != "PTS" and not is_currency(code):
             raise forms.ValidationError(f"“{code}” is not an ISO 4217 currency code.")
         return code
+
+    def provider_fields(self):
+        return [self[f"provider_{method}"] for method in Organization.PayoutMethod.values]
 
     def clean(self):
         cleaned = super().clean()
@@ -111,7 +132,28 @@ class OrganizationPolicyForm(forms.ModelForm):
                 self.add_error(name, f"{currency} amounts have at most {places} decimals.")
             else:
                 cleaned[name] = int(minor)
+        cleaned["payout_providers"] = {
+            method: cleaned.get(f"provider_{method}") or "manual" for method in Organization.PayoutMethod.values
+        }
         return cleaned
+
+    def clean_sepa_debtor_iban(self):
+        value = "".join(self.cleaned_data["sepa_debtor_iban"].split()).upper()
+        if value:
+            try:
+                return IBAN(value).compact
+            except SchwiftyException:
+                raise forms.ValidationError("This IBAN is not valid: check each character.") from None
+        return value
+
+    def clean_sepa_debtor_bic(self):
+        value = "".join(self.cleaned_data["sepa_debtor_bic"].split()).upper()
+        if value:
+            try:
+                return str(BIC(value))
+            except SchwiftyException:
+                raise forms.ValidationError("This BIC is not valid: it has 8 or 11 letters and digits.") from None
+        return value
 
     def _at_least_one(self, name: str, message: str):
         value = self.cleaned_data[name]
@@ -133,6 +175,9 @@ class OrganizationPolicyForm(forms.ModelForm):
 
     def clean_reminder_max(self):
         return self._at_least_one("reminder_max", "Give at least 1 reminder, or leave it empty for one on each reminder day.")
+
+    def clean_payout_abandon_after_days(self):
+        return self._at_least_one("payout_abandon_after_days", "Give at least 1 day, or leave it empty for never.")
 
     def clean_unclaimed_expire_after_days(self):
         return self._at_least_one("unclaimed_expire_after_days", "Give at least 1 day, or leave it empty for never.")

@@ -108,6 +108,31 @@ class Organization(models.Model):
         help_text="The currency of yearly tax totals and of the tax threshold.",
     )
 
+    # Payouts (docs/payouts.md).
+    reply_to_email = models.EmailField(
+        "reply-to address", blank=True,
+        help_text="Where participants' replies go, and whom a cancelled or returned payout tells them to contact.",
+    )
+    payout_providers = models.JSONField(
+        default=dict, blank=True, help_text="Which payout provider pays each payout method; unset: the manual batch provider."
+    )
+    payout_arrival_days = models.PositiveSmallIntegerField(
+        "payouts arrive within (days)", default=7,
+        help_text="Told to participants when they claim: how many days a payout takes to reach them.",
+    )
+    payout_abandon_after_days = models.PositiveIntegerField(
+        "abandon returned payouts after (days)", null=True, blank=True, default=90,
+        help_text="A returned payout whose details are not corrected this many days after it came back is abandoned "
+        "and its money returns to the budget; empty: never.",
+    )
+    payout_details_erase_after_days = models.PositiveIntegerField(
+        "erase payout details after (days)", default=30,
+        help_text="Days after a payout is paid when its details (IBAN, account holder, email) are erased, leaving the masked form.",
+    )
+    sepa_debtor_name = models.CharField("SEPA: paying account's holder", max_length=70, blank=True)
+    sepa_debtor_iban = models.CharField("SEPA: paying account's IBAN", max_length=34, blank=True)
+    sepa_debtor_bic = models.CharField("SEPA: paying account's BIC", max_length=11, blank=True)
+
     def __str__(self):
         return self.name
 
@@ -121,6 +146,17 @@ class Organization(models.Model):
     @property
     def approvals_enabled(self) -> bool:
         return self.approval_total_above_minor is not None or self.approval_participant_above_minor is not None
+
+    @property
+    def contact(self) -> str:
+        """Whom participants contact: the reply-to address when there is one."""
+        return f"{self.name} at {self.reply_to_email}" if self.reply_to_email else self.name
+
+    # The payout providers one may choose per method (payouts.providers.PROVIDERS implements them).
+    PAYOUT_PROVIDERS = [("manual", "Manual batch: download a file, pay it, mark it sent")]
+
+    def payout_provider_for(self, method: str) -> str:
+        return (self.payout_providers or {}).get(method) or "manual"
 
     def offered_payout_methods(self) -> list[tuple[str, str]]:
         chosen = self.payout_methods or self.PayoutMethod.values
@@ -148,10 +184,13 @@ class Membership(models.Model):
         OWNER = "owner", "Owner"
         ADMIN = "admin", "Admin"
         RESEARCHER = "researcher", "Researcher"
+        FINANCE = "finance", "Finance"
         VIEWER = "viewer", "Viewer"
 
     MANAGERS = {Role.OWNER, Role.ADMIN}
     WRITERS = {Role.OWNER, Role.ADMIN, Role.RESEARCHER}
+    # Who pays what is owed (the Payouts page): owners, admins and finance.
+    PAYERS = {Role.OWNER, Role.ADMIN, Role.FINANCE}
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(
@@ -176,6 +215,10 @@ class Membership(models.Model):
     @property
     def can_write(self) -> bool:
         return self.role in self.WRITERS
+
+    @property
+    def can_pay(self) -> bool:
+        return self.role in self.PAYERS
 
 
 def hash_secret(raw: str) -> str:

@@ -28,6 +28,7 @@ def production_environ() -> dict:
         **production_like_environ(),
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "a-production-like-secret-key-with-enough-length-and-variety-9f8e7d6c5b4a",
+        "PAYOUT_DETAILS_KEYS": "cHJvZHVjdGlvbi1saWtlLXBheW91dC1rZXktZm9yLXQ=",
         "DJANGO_ALLOWED_HOSTS": "incentives.example.com",
         "SITE_URL": "https://incentives.example.com",
         "EMAIL_HOST": "smtp.example.com",
@@ -116,7 +117,7 @@ def test_the_production_path_gunicorn_worker_and_beat_serve_pages_and_send_email
     with MailServer() as mail:
         run = Run(
             tmp_path, DJANGO_DEBUG="false", DJANGO_SECRET_KEY=production_environ()["DJANGO_SECRET_KEY"],
-            DJANGO_ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="false", DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+            PAYOUT_DETAILS_KEYS=production_environ()["PAYOUT_DETAILS_KEYS"], DJANGO_ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="false", DJANGO_STATIC_ROOT=str(tmp_path / "static"),
             REDIS_URL=redis_server.url, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(mail.port), WEB_CONCURRENCY="1",
         )
         run.start()

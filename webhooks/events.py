@@ -14,7 +14,9 @@ from core.broker import enqueue_on_commit
 EVENT_TYPES = {
     "incentive.sent": "An incentive was sent to a participant (its claim email is queued).",
     "incentive.claimed": "A participant claimed an incentive.",
-    "incentive.paid": "An incentive's money was paid out (today at the claim, in the same transaction).",
+    "incentive.paid": "A claimed incentive's payout was sent (its batch marked sent, or its provider confirmed it).",
+    "incentive.payout_returned": "A payout failed or the bank returned it; the money is owed again and the participant asked to correct their details.",
+    "incentive.payout_abandoned": "A returned payout was not corrected in the organization's period; its money returned to the budget.",
     "incentive.cancelled": "An unclaimed incentive was cancelled; its money returned to the budget.",
     "incentive.expired": "An unclaimed incentive expired; its money returned to the budget.",
     "offer.status_changed": "An offer moved from one status to another.",

@@ -21,6 +21,8 @@ def incentive_data(incentive) -> dict:
         "cancelled_at": _iso(incentive.cancelled_at),
         "expired_at": _iso(incentive.expired_at),
         "payout_method": incentive.payout_method or None,
+        "payout_status": incentive.payout_status or None,
+        "payout_sent_at": _iso(incentive.payout_sent_at),
     }
 
 

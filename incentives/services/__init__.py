@@ -26,14 +26,14 @@ from studies.services import require_study_manager
 from webhooks.events import emit, emit_many
 from webhooks.payloads import incentive_data
 
-from .. import emails, tax, tokens
-from ..models import Incentive
+from .. import emails, payout_details, tax, tokens
+from ..models import Incentive, PayoutStatus
 
 Status = Incentive.Status
 # What the conditional updates change; reloaded after them, keeping the cached relations.
 STATE_FIELDS = [
     "status", "claimed_at", "cancelled_at", "expired_at", "reminder_count", "last_reminded_at",
-    "payout_method", "payout_details",
+    "payout_method", "payout_status", "payout_details_sealed", "payout_details_masked",
 ]
 
 
@@ -85,6 +85,15 @@ def _outbound(*, incentive: Incentive, email: emails.RenderedEmail, reminder: bo
         html_body=email.html_body,
         secret_link=secret_link_ref(emails.CLAIM_LINK, incentive.pk),
     )
+
+
+def payout_returned_email(*, incentive: Incentive, reason: str) -> OutboundEmail:
+    """The email (unsaved, for the outbox) asking the participant to correct their details,
+    with their claim link, put in at delivery."""
+    email = emails.render_payout_returned_email(incentive=incentive, reason=reason, url=PLACEHOLDER)
+    outbound = _outbound(incentive=incentive, email=email, reminder=False)
+    outbound.purpose = "payout_returned"
+    return outbound
 
 
 def _queue_email(*, incentive: Incentive, reminder: bool) -> OutboundEmail:
@@ -292,19 +301,20 @@ def claim_refusal(incentive: Incentive | None) -> ClaimRefused | None:
     if incentive.status == Status.AWAITING_APPROVAL:  # its link was never emailed
         return ClaimRefused("This link is not valid. Check that you opened the whole link from the email.", "unknown")
     if incentive.status == Status.CANCELLED:
+        contact = f" at {organization.reply_to_email}" if organization.reply_to_email else ""
         return ClaimRefused(
             f"{organization.name} has cancelled this incentive. "
-            "Please contact them if you think that is a mistake.",
+            f"Please contact them{contact} if you think that is a mistake.",
             "cancelled",
         )
     if not incentive.study.is_open and not organization.claims_allowed_after_study_closes:
         return ClaimRefused(
-            f"This link has expired: the study has closed. Please contact {organization.name} if you have questions.",
+            f"This link has expired: the study has closed. Please contact {organization.contact} if you have questions.",
             "expired",
         )
     if incentive.status == Status.EXPIRED:  # unclaimed past the organization's period
         return ClaimRefused(
-            f"This link has expired: it was not claimed in time. Please contact {organization.name} if you have questions.",
+            f"This link has expired: it was not claimed in time. Please contact {organization.contact} if you have questions.",
             "expired",
         )
     return None
@@ -313,15 +323,17 @@ def claim_refusal(incentive: Incentive | None) -> ClaimRefused | None:
 @retry_on_conflict
 @transaction.atomic
 def incentive_claim(*, incentive: Incentive, payout_method: str, payout_details: dict) -> Incentive:
-    """The participant takes the incentive: it becomes claimed and the ledger pays it out."""
+    """The participant takes the incentive: it becomes claimed, its money owed to them
+    (reserved -> payable) until a payout pays it (docs/payouts.md). The details are checked,
+    sealed and masked (incentives.payout_details); PayoutDetailsInvalid changes nothing."""
     refusal = claim_refusal(incentive)
     if refusal:
         raise refusal
-    if payout_method not in dict(incentive.organization.offered_payout_methods()):
-        raise IncentiveError("Choose one of the payout methods offered.", "invalid_payout_method")
+    sealed, masked = _checked_details(incentive=incentive, method=payout_method, values=payout_details)
     now = timezone.now()
     claimed = Incentive.objects.filter(pk=incentive.pk, status=Status.UNCLAIMED).update(
-        status=Status.CLAIMED, claimed_at=now, payout_method=payout_method, payout_details=payout_details
+        status=Status.CLAIMED, claimed_at=now, payout_method=payout_method, payout_status=PayoutStatus.OWED,
+        payout_details_sealed=sealed, payout_details_masked=masked,
     )
     incentive.refresh_from_db(fields=STATE_FIELDS)
     if not claimed:  # a cancel or another claim won the race
@@ -334,8 +346,29 @@ def incentive_claim(*, incentive: Incentive, payout_method: str, payout_details:
         memo=f"Claimed by {payout_method.replace('_', ' ')}",
     )
     emit(incentive.organization, "incentive.claimed", incentive_data(incentive))
-    emit(incentive.organization, "incentive.paid", incentive_data(incentive))  # the claim settles it: reserved -> paid out
     return incentive
+
+
+def _checked_details(*, incentive: Incentive, method: str, values: dict) -> tuple[str, dict]:
+    if method not in dict(incentive.organization.offered_payout_methods()):
+        raise IncentiveError("Choose one of the payout methods offered.", "invalid_payout_method")
+    details = payout_details.cleaned(method=method, values=values, currency=incentive.currency)
+    return payout_details.sealed_and_masked(details)
+
+
+@retry_on_conflict
+@transaction.atomic
+def incentive_payout_details_correct(*, incentive: Incentive, payout_method: str, payout_details: dict) -> bool:
+    """The participant corrects the details of a payout the bank returned, through their claim
+    link: the incentive is owed again (its money stayed payable) and goes into the next batch.
+    Returns False when it is not waiting for corrected details (done already, or never returned)."""
+    sealed, masked = _checked_details(incentive=incentive, method=payout_method, values=payout_details)
+    corrected = Incentive.objects.filter(pk=incentive.pk, payout_status=PayoutStatus.RETURNED).update(
+        payout_status=PayoutStatus.OWED, payout_method=payout_method,
+        payout_details_sealed=sealed, payout_details_masked=masked, payout_details_erased_at=None,
+    )
+    incentive.refresh_from_db(fields=STATE_FIELDS + ["payout_details_erased_at"])
+    return bool(corrected)
 
 
 def _release(*, incentive: Incentive, to_status: str, stamp: str, actor, memo: str) -> bool:

@@ -46,7 +46,7 @@ def budget_create(request):
 def budget_detail(request, pk):
     """The budget's figures, chart and ledger, and the Recipients table limited to it (whose
     filters, sort and pages htmx re-renders alone)."""
-    budget = get_for_org_or_404(selectors.budget_list_with_counts(organization=request.organization), request, pk=pk)
+    budget = get_for_org_or_404(selectors.budget_with_payout_totals(organization=request.organization), request, pk=pk)
     context = recipients_context(request, budget=budget)
     if wants_results(request):
         return render_results(request, context)
@@ -63,6 +63,7 @@ def budget_detail(request, pk):
             **context,
             "budget": budget,
             "ledger": ledger,
+            "payout_totals": selectors.payout_totals_of(budget),
             "chart": funds_chart(series, currency=budget.currency, today=timezone.localdate()),
             "fund_form": MoneyMovementForm(budget=budget, prefix="fund"),
             "withdraw_form": MoneyMovementForm(budget=budget, prefix="withdraw"),

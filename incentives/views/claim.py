@@ -6,10 +6,12 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from core.errors import DomainError
 from core.ratelimit import client_ip, rate_limited
 
 from .. import services
 from ..forms import ClaimForm
+from ..models import Incentive
 
 # Claim-link look-ups per client address: enough for a person, far too few to guess tokens.
 CLAIM_LOOKUPS_PER_WINDOW = 30
@@ -46,13 +48,42 @@ def _refused(request, refusal, incentive):
     return render(request, "incentives/claim_refused.html", context, status=REFUSAL_STATUS[refusal.code])
 
 
+def _claim_form(request, incentive, *, initial_method=None):
+    methods = incentive.organization.offered_payout_methods()
+    return ClaimForm(
+        request.POST or None, organization=incentive.organization, currency=incentive.currency,
+        initial={"payout_method": initial_method or methods[0][0]} if methods else None,
+    )
+
+
+def _status(request, incentive):
+    """A claimed incentive's link shows where the money is; a returned payout, a form to
+    correct the details (its money stays owed meanwhile)."""
+    form, corrected = None, False
+    if incentive.payout_status == Incentive.PayoutStatus.RETURNED:
+        form = _claim_form(request, incentive, initial_method=incentive.payout_method)
+        if request.method == "POST" and form.is_valid():
+            try:
+                corrected = services.incentive_payout_details_correct(
+                    incentive=incentive, payout_method=form.cleaned_data["payout_method"],
+                    payout_details=form.payout_details(),
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                form = None
+    return render(request, "incentives/claim_status.html", {"incentive": incentive, "form": form, "corrected": corrected})
+
+
 @public_token_page
 def claim(request, token):
     incentive = services.incentive_for_token(token)
+    if incentive is not None and incentive.status == Incentive.Status.CLAIMED:
+        return _status(request, incentive)
     refusal = services.claim_refusal(incentive)
     if refusal:
         return _refused(request, refusal, incentive)
-    form = ClaimForm(request.POST or None, organization=incentive.organization)
+    form = _claim_form(request, incentive)
     if request.method == "POST" and form.is_valid():
         try:
             incentive = services.incentive_claim(
@@ -62,7 +93,7 @@ def claim(request, token):
             )
         except services.ClaimRefused as refused:
             return _refused(request, refused, incentive)
-        except services.IncentiveError as error:
+        except DomainError as error:
             form.add_error(None, error.message)
         else:
             return render(request, "incentives/claim_done.html", {"incentive": incentive})

@@ -20,7 +20,7 @@ LAYERS = [
     {"approvals"},
     {"studies", "offers", "rewards"},
     {"incentives"},
-    {"audit"},
+    {"audit", "payouts"},
     {"api"},
     {"config"},
 ]

@@ -40,8 +40,8 @@ def test_the_budgets_tab_shows_figures_and_counts_per_budget(client_for, researc
     make_incentives(study, 2, status="claimed")
     make_incentives(study, 1, status="cancelled")
     content = client_for(researcher).get(LIST).content.decode()
-    # currency, funded, reserved, spent, available, sent, unclaimed, claimed, cancelled
-    assert cells(content, "Interviews") == ["USD", "$1,150.00", "$75.00", "$50.00", "$1,025.00", "6", "3", "2", "1"]
+    # currency, funded, reserved, payable (claimed, not paid), paid out, available, sent, unclaimed, claimed, cancelled
+    assert cells(content, "Interviews") == ["USD", "$1,150.00", "$75.00", "$50.00", "$0.00", "$1,025.00", "6", "3", "2", "1"]
     assert 'href="/incentives/recipients/"' in content
 
 
@@ -75,7 +75,7 @@ def test_the_budget_page_shows_figures_counts_chart_and_its_own_recipients(clien
 
     assert 'id="budget-available">$1,000.00<' in content
     assert 'id="budget-sent">2<' in content and 'id="budget-unclaimed">1<' in content
-    assert "<svg" in content and content.count('<polyline class="line') == 3
+    assert "<svg" in content and content.count('<polyline class="line') == 4
     assert "Ada Lovelace" in content and "Alan Turing" in content and "Grace Hopper" not in content
     assert 'name="scope_budget" value="%d"' % budget.pk in content
     assert "Cancel incentives" in content and "<h2>Ledger</h2>" in content
@@ -142,7 +142,7 @@ def test_the_funds_series_follows_the_ledger_day_by_day(study, budget):
     make_incentives(study, 2, amount_minor=1_000)
     make_incentives(study, 1, amount_minor=1_000, status="claimed")
     series = budget_funds_series(budget=budget)
-    assert series == [(timezone.localdate(), {"available": 100_000, "reserved": 2_000, "paid_out": 1_000})]
+    assert series == [(timezone.localdate(), {"available": 100_000, "reserved": 2_000, "payable": 1_000, "paid_out": 0})]
 
 
 def test_the_chart_draws_steps_from_the_first_day_to_today():

@@ -15,7 +15,7 @@ def usd(minor):
 
 
 def refreshed(budget):
-    for account in (budget.available_account, budget.reserved_account, budget.paid_out_account):
+    for account in (budget.available_account, budget.reserved_account, budget.payable_account, budget.paid_out_account):
         account.refresh_from_db()
     return budget
 
@@ -26,7 +26,8 @@ def test_fund_reserve_settle_and_release_move_money_between_accounts(budget, own
     services.budget_settle(budget=budget, amount=usd(10_000), actor=owner)
     services.budget_release(budget=budget, amount=usd(5_000), actor=owner)
     refreshed(budget)
-    assert (budget.available_minor, budget.reserved_minor, budget.paid_out_minor) == (75_000, 15_000, 10_000)
+    # A claim (settle) owes the money: payable, not yet paid out.
+    assert (budget.available_minor, budget.reserved_minor, budget.payable_minor, budget.paid_out_minor) == (75_000, 15_000, 10_000, 0)
     assert budget.funded_minor == 100_000
     assert ledger_problems() == []
 

@@ -14,6 +14,7 @@ from budgets.services import budget_fund, budget_release, budget_reserve, budget
 from core.money import Money
 from incentives import tokens
 from incentives.models import Incentive
+from incentives.payout_details import sealed_and_masked
 from studies.models import Participant, StudyParticipant
 
 Status = Incentive.Status
@@ -47,6 +48,9 @@ def make_incentives(study, count=1, *, status=Status.UNCLAIMED, sent_at=None, am
         )
         if status in stamps:
             setattr(row, stamps[status], sent_at)
+        if status == Status.CLAIMED:  # owed by gift card, as a claim leaves it
+            row.payout_method, row.payout_status = "gift_card", Incentive.PayoutStatus.OWED
+            row.payout_details_sealed, row.payout_details_masked = sealed_and_masked({"gift_card_email": person.email})
         rows.append(row)
     incentives = Incentive.objects.bulk_create(rows, batch_size=BATCH)
     total = Money(amount_minor * len(rows), budget.currency)

@@ -27,9 +27,10 @@ def test_the_whole_journey_send_email_claim_settles_the_ledger(study, researcher
     token = token_from(mail.outbox[0])
     incentive = services.incentive_for_token(token)
     assert services.claim_refusal(incentive) is None
-    claimed = claim(incentive, "bank_transfer", {"account_holder": "Ada", "iban": "DE00 1234"})
+    claimed = claim(incentive, "bank_transfer", {"account_holder": "Ada", "iban": "DE89 3704 0044 0532 0130 00"})
     assert claimed.status == "claimed" and claimed.claimed_at and claimed.payout_method == "bank_transfer"
-    assert claimed.payout_details == {"account_holder": "Ada", "iban": "DE00 1234"}
+    assert claimed.payout_details == {"account_holder": "Ada", "iban": "DE89370400440532013000"}
+    assert claimed.payout_status == "owed" and claimed.payout_details_masked["iban"] == "DE89 •••• 3000"
     assert budget_figures(budget) == (95_000, 2_500, 2_500)
     call_command("verify_ledger")
 

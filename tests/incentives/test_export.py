@@ -147,6 +147,7 @@ def python_export(queryset, columns: list[str]) -> list[list[str]]:
     """What the export wrote before it used COPY: each row built in Python, every cell through
     core.csv.safe_cell. The reference the COPY export is compared with."""
     labels = dict(Status.choices)
+    payout_labels, method_labels = dict(Incentive.PayoutStatus.choices), dict(Incentive.PayoutMethod.choices)
 
     def amount(minor, currency):
         places = decimals(currency)
@@ -163,6 +164,7 @@ def python_export(queryset, columns: list[str]) -> list[list[str]]:
         "sent_at": lambda i: [when(i.sent_at)], "reminders": lambda i: [i.reminder_count],
         "last_reminded_at": lambda i: [when(i.last_reminded_at)], "claimed_at": lambda i: [when(i.claimed_at)],
         "cancelled_at": lambda i: [when(i.cancelled_at)],
+        "payout": lambda i: [payout_labels.get(i.payout_status, ""), method_labels.get(i.payout_method, "")],
     }
     text = "".join(csv_rows(
         [header for name in columns for header, _ in RecipientTable.EXPORTS[name]],
@@ -189,6 +191,6 @@ def test_the_copy_export_writes_the_same_cells_as_the_python_one_on_hostile_data
 
     expected = python_export(Incentive.objects.select_related("participant", "study", "budget").order_by("participant__name", "pk"), columns)
     assert exported == expected
-    assert len(exported) == len(names) + 1 and len(exported[0]) == len(columns) + 1  # the amount is two cells
+    assert len(exported) == len(names) + 1 and len(exported[0]) == len(columns) + 2  # the amount and the payout are two cells each
     first_cells = {row[0] for row in exported}
     assert {"'=1+1", "'\tTabbed", "''=already quoted", "ünïcødé ✓ 日本語 🎉", "crlf\r\ninside", 'a "quoted" word'} <= first_cells

@@ -24,7 +24,8 @@ Status = StudyParticipant.Status
 
 def budget_figures(budget):
     budget = Budget.objects.with_accounts().get(pk=budget.pk)
-    return budget.available_minor, budget.reserved_minor, budget.paid_out_minor
+    # The third figure is what claims hold: owed (payable) or paid out (docs/payouts.md).
+    return budget.available_minor, budget.reserved_minor, budget.payable_minor + budget.paid_out_minor
 
 
 @pytest.mark.smoke

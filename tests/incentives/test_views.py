@@ -135,6 +135,7 @@ def test_claiming_records_the_method_and_details_and_settles(client, incentive, 
     assert response.status_code == 200 and "You have claimed $25.00" in response.content.decode()
     incentive.refresh_from_db()
     assert incentive.status == "claimed" and incentive.payout_details == {"charity_name": "Doctors Without Borders"}
+    assert incentive.payout_status == "owed"
     assert budget_figures(budget) == (97_500, 0, 2_500)
 
 
@@ -154,10 +155,10 @@ def test_only_the_organizations_payout_methods_are_offered(client, incentive):
     assert "Select a valid choice" in response.content.decode()
 
 
-def test_an_already_claimed_link_says_so(client, incentive):
+def test_an_already_claimed_link_says_where_the_money_is(client, incentive):
     client.post(claim_url(incentive), {"payout_method": "gift_card", "gift_card_email": "me@example.test"})
     page = client.get(claim_url(incentive)).content.decode()
-    assert "Already claimed" in page and "You have claimed this incentive already" in page
+    assert "You have claimed $25.00" in page and "gift card to m•••@example.test" in page and "me@example.test" not in page
 
 
 def test_a_cancelled_link_is_gone(client, incentive, researcher):

@@ -40,7 +40,8 @@ Kind = LedgerTransaction.Kind
 
 def figures(budget):
     budget = Budget.objects.with_accounts().get(pk=budget.pk)
-    return budget.available_minor, budget.reserved_minor, budget.paid_out_minor
+    # The third figure is what claims hold: owed (payable) or paid out (docs/payouts.md).
+    return budget.available_minor, budget.reserved_minor, budget.payable_minor + budget.paid_out_minor
 
 
 def ledger_kinds(incentives) -> dict[int, list[str]]:

@@ -14,6 +14,9 @@ POLICIES = {
     "unclaimed_expire_after_days": "365",
     "time_zone": "UTC",
     "reporting_currency": "USD",
+    "payout_arrival_days": "7",
+    "payout_abandon_after_days": "90",
+    "payout_details_erase_after_days": "30",
 }
 
 

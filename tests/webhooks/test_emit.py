@@ -77,16 +77,17 @@ def test_an_unknown_event_type_is_a_programming_error(organization):
         emit(organization, "incentive.teleported", {})
 
 
-def test_incentives_tell_sent_claimed_paid_cancelled_and_expired(organization, budget, researcher):
+def test_incentives_tell_sent_claimed_cancelled_and_expired(organization, budget, researcher):
+    """(incentive.paid follows when a payout is sent: tests/payouts/test_webhooks.py.)"""
     register(organization, "http://127.0.0.1:9/a")
     study = make_study(budget=budget, owner=researcher)
     first, second, third = send_to(study, 3, actor=researcher)
-    incentive_claim(incentive=first, payout_method="gift_card", payout_details={})
+    incentive_claim(incentive=first, payout_method="gift_card", payout_details={"gift_card_email": "me@example.test"})
     incentive_cancel(incentive=second, actor=researcher)
     incentives_expire_many(organization=organization, ids=[third.pk], reason="test")
 
     assert types(organization) == ["incentive.sent"] * 3 + [
-        "incentive.claimed", "incentive.paid", "incentive.cancelled", "incentive.expired"
+        "incentive.claimed", "incentive.cancelled", "incentive.expired"
     ]
     claimed = json.loads(WebhookEvent.objects.get(type="incentive.claimed").body)["data"]
     assert claimed["id"] == first.pk and claimed["status"] == "claimed" and claimed["amount_minor"] == 2_500
@@ -139,7 +140,7 @@ def test_a_bulk_cancel_tells_each_cancelled_incentive_once(organization, budget,
     register(organization, "http://127.0.0.1:9/a", events=["incentive.cancelled"])
     study = make_study(budget=budget, owner=researcher)
     sent = send_to(study, 3, actor=researcher)
-    incentive_claim(incentive=sent[0], payout_method="gift_card", payout_details={})
+    incentive_claim(incentive=sent[0], payout_method="gift_card", payout_details={"gift_card_email": "me@example.test"})
     ids = [incentive.pk for incentive in sent]
     incentives_cancel_many(organization=organization, ids=ids, actor=researcher)
     incentives_cancel_many(organization=organization, ids=ids, actor=researcher)  # again: nothing more

@@ -12,7 +12,7 @@ from celery import current_app as celery_app
 trace_logger = logging.getLogger("celery.app.trace")
 
 # Each app's demo module has seed(demo, stdout); they run in this order and share `demo`.
-SEEDERS = ["tenancy.demo", "budgets.demo", "offers.demo", "studies.demo", "incentives.demo", "rewards.demo", "incentives.demo_scale"]
+SEEDERS = ["tenancy.demo", "budgets.demo", "offers.demo", "studies.demo", "incentives.demo", "rewards.demo", "payouts.demo", "incentives.demo_scale"]
 
 
 class Command(BaseCommand):

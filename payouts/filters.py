@@ -1,0 +1,22 @@
+import django_filters
+
+from tenancy.models import Organization
+
+from .models import Payout, PayoutBatch
+
+
+class PayoutBatchFilterSet(django_filters.FilterSet):
+    method = django_filters.ChoiceFilter(choices=Organization.PayoutMethod.choices, empty_label="Any method")
+    status = django_filters.ChoiceFilter(choices=PayoutBatch.Status.choices, empty_label="Any status")
+
+    class Meta:
+        model = PayoutBatch
+        fields = ["method", "status"]
+
+
+class PayoutFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Payout.Status.choices, empty_label="Any status")
+
+    class Meta:
+        model = Payout
+        fields = ["status"]
