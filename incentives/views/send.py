@@ -15,7 +15,7 @@ from studies.models import Study
 from studies.services import study_can_manage
 from tenancy.access import get_for_org_or_404, organization_required
 
-from .. import emails, services
+from .. import emails, selectors, services
 from ..forms import SendChoiceForm, SendMessageForm
 
 PREVIEW_SESSION_KEY = "incentive-send-preview"
@@ -71,7 +71,10 @@ def incentives_send(request, study_pk):
     request.session.pop(PREVIEW_SESSION_KEY, None)
     plural = "s" if len(incentives) != 1 else ""
     messages.success(request, f"Sent {len(incentives)} incentive{plural} of {amount}. The emails are on their way.")
-    return _wizard(request, "done", {**context, "sent": incentives})
+    # The study's figures go back out of band: the budget's available money and the counts moved.
+    study.budget.available_account.refresh_from_db()
+    totals = selectors.study_incentive_totals(study=study)
+    return _wizard(request, "done", {**context, "sent": incentives, "totals": totals})
 
 
 def _preview(*, study, name, amount, subject, message):
