@@ -80,12 +80,13 @@ class RecipientFilterSet(django_filters.FilterSet):
         studies = Study.objects.for_org(organization).order_by("name")
         # On a budget's page the Study filter offers that budget's studies only.
         self.filters["study"].queryset = studies.filter(budget=fixed_budget) if fixed_budget is not None else studies
+        self.filters["budget"].queryset = Budget.objects.for_org(organization).order_by("name")
         # Every filter but the search box reloads the table on change (the template's hx-trigger);
-        # the search box does as the person types, never when it loses focus.
+        # the search box does as the person types, never when it loses focus. (After the
+        # querysets: the form is built on first use.)
         for name, field in self.form.fields.items():
             if name != "q":
                 field.widget.attrs["class"] = "filter-on-change"
-        self.filters["budget"].queryset = Budget.objects.for_org(organization).order_by("name")
 
     def filter_queryset(self, queryset):
         # Invalid filters match nothing (the form says why) rather than silently fewer filters.

@@ -161,6 +161,10 @@ class RecipientTable(ConfigurableTable):
     # The status in words, a shape beside it and a colour: never colour alone.
     STATUS_ICONS = {"unclaimed": "○", "claimed": "✓", "cancelled": "✕", "expired": "⌛"}
 
+    def render_participant(self, value, record):
+        """The name links to the incentive's page, with its emails."""
+        return format_html('<a href="{}">{}</a>', reverse("recipients:detail", args=[record.pk]), value)
+
     def render_status(self, value, record):
         badge = format_html(
             '<span class="badge badge-{}"><span aria-hidden="true">{}</span> {}</span>',

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.csv import copy_csv_response
+from core.models import OutboundEmail
 from core.tables import configure_table
 from jobs.kinds import KINDS
 from jobs.models import BackgroundJob
@@ -112,6 +113,22 @@ def recipient_count(request):
             context["actionable"] = preview.count
     template = "export_count" if request.GET.get("for") == "export" else "matching_count"
     return render(request, f"incentives/recipient_list.html#{template}", context)
+
+
+@organization_required
+@require_GET
+def recipient_detail(request, pk):
+    """One incentive and every email of it (the claim email, each reminder: pending, sent or
+    failed with the mail server's answer), for whoever sees the incentive: researchers and
+    viewers too, while the organization-wide outbox stays for owners and admins."""
+    incentive = get_for_org_or_404(_incentives(request.organization), request, pk=pk)
+    emails = (
+        OutboundEmail.objects.for_org(request.organization)
+        .filter(reference=incentive.reference)
+        .only("purpose", "subject", "to_email", "status", "attempts", "last_error", "created_at", "sent_at")
+        .order_by("-pk")
+    )
+    return render(request, "incentives/recipient_detail.html", {"incentive": incentive, "emails": emails, "back": reverse("recipients:list")})
 
 
 def _selection(request) -> bulk.Selection:

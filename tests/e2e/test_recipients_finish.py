@@ -177,3 +177,17 @@ def test_a_budgets_study_filter_lists_only_that_budgets_studies(page, live_serve
     page.goto(f"{live_server.url}/incentives/budgets/{budget.pk}/")
     options = page.locator("#id_study option").all_inner_texts()
     assert options == ["Any study", "Checkout usability test"]
+
+
+def test_a_researcher_sees_that_a_reminder_went_out_on_the_incentives_page(page, live_server, demo, log_in):
+    old_incentives(1)
+    log_in("researcher@acme.test")
+    page.goto(f"{live_server.url}{RECIPIENTS}?sent=over_a_year")
+    page.get_by_label("Actions for Old Ada").click()
+    page.get_by_role("button", name="Resend incentive", exact=True).click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Send the reminder").click()
+    expect(page.get_by_text("Resent 1 incentive.")).to_be_visible()
+    page.get_by_role("link", name="Old Ada").click()
+    emails = page.locator("#incentive-emails tbody tr")
+    expect(emails.filter(has_text="Reminder:")).to_have_count(1)
+    assert page.goto(f"{live_server.url}/outbox/").status == 403  # the organization's outbox stays for managers
