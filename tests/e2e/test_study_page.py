@@ -101,3 +101,15 @@ def test_a_closed_study_says_why_it_cannot_send_and_offers_reopen(page, live_ser
     page.goto(f"{live_server.url}/studies/{study.pk}/")
     expect(page.locator("#study-closed-note")).to_contain_text("Its owners and organization admins can reopen it.")
     expect(page.get_by_role("button", name="Reopen to send")).to_have_count(0)
+
+
+def test_the_study_form_shows_an_amount_error_once(page, live_server, demo, log_in):
+    log_in("owner@acme.test")
+    page.goto(f"{live_server.url}/studies/new/")
+    page.get_by_label("Name").first.fill("Diary study")
+    page.get_by_label("Incentive per participant").fill("12,50")
+    page.get_by_role("button", name="Create study").click()
+    expect(page.get_by_label("Incentive per participant")).to_have_value("12,50")
+    page.wait_for_load_state("networkidle")
+    message = page.locator("main").get_by_text(re.compile("comma", re.IGNORECASE))
+    expect(message).to_have_count(1)
