@@ -77,11 +77,19 @@ class RecipientFilterSet(django_filters.FilterSet):
         fields = ["q", "status", "payout", "sent", "study", "budget", "amount_min", "amount_max"]
         form = RecipientFilterForm
 
-    def __init__(self, data=None, queryset=None, *, organization, **kwargs):
+    def __init__(self, data=None, queryset=None, *, organization, fixed_budget=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
         self.organization = organization
-        self.filters["study"].queryset = Study.objects.for_org(organization).order_by("name")
+        studies = Study.objects.for_org(organization).order_by("name")
+        # On a budget's page the Study filter offers that budget's studies only.
+        self.filters["study"].queryset = studies.filter(budget=fixed_budget) if fixed_budget is not None else studies
         self.filters["budget"].queryset = Budget.objects.for_org(organization).order_by("name")
+        # Every filter but the search box reloads the table on change (the template's hx-trigger);
+        # the search box does as the person types, never when it loses focus. (After the
+        # querysets: the form is built on first use.)
+        for name, field in self.form.fields.items():
+            if name != "q":
+                field.widget.attrs["class"] = "filter-on-change"
 
     def filter_queryset(self, queryset):
         # Invalid filters match nothing (the form says why) rather than silently fewer filters.

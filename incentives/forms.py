@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.core.validators import EmailValidator
 
@@ -39,9 +41,28 @@ class SendChoiceForm(forms.Form):
             )
         return sorted(chosen)
 
+    def clean(self):
+        """The total against the budget here, at the amount step, not at the last one."""
+        data = super().clean()
+        amount, chosen = data.get("amount"), data.get("participants")
+        if amount and chosen:
+            budget = self.study.budget
+            total, available = amount * len(chosen), budget.available_account.balance
+            if total.amount_minor > available.amount_minor:
+                self.add_error("amount", (
+                    f"{budget.name} has {available} available; {len(chosen)} × {amount} needs {total}, "
+                    f"{total - available} more. Lower the amount, choose fewer participants or add funds to the budget."
+                ))
+        return data
+
     def chosen(self) -> list[StudyParticipant]:
         ids = set(self.cleaned_data.get("participants") or [])
         return [row for row in self.rows if row.participant_id in ids]
+
+
+PLACEHOLDER = re.compile(r"{\s*([A-Za-z_]\w*)\s*}")
+# What the message may hold in braces: incentives.emails puts each participant's name for {name}.
+KNOWN_PLACEHOLDERS = ("{name}",)
 
 
 class SendMessageForm(forms.Form):
@@ -51,8 +72,19 @@ class SendMessageForm(forms.Form):
     message = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=5000,
-        help_text="Write {name} where each participant's name goes. The amount and a claim button follow your text.",
+        help_text="Placeholders: {name}, each participant's name. The amount and a claim button follow your text.",
     )
+
+    def clean_message(self):
+        """Refuse a placeholder the email can't fill: a typo such as {nmae} would reach people as it is."""
+        text = self.cleaned_data["message"]
+        unknown = sorted({match.group(0) for match in PLACEHOLDER.finditer(text) if match.group(0) not in KNOWN_PLACEHOLDERS})
+        if unknown:
+            known = ", ".join(KNOWN_PLACEHOLDERS)
+            raise forms.ValidationError(
+                f"Unknown placeholder{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. The placeholders you can use: {known}."
+            )
+        return text
 
 
 class ClaimForm(forms.Form):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("recipients/count/", recipients.recipient_count, name="count"),
     path("recipients/export/", recipients.recipients_export, name="export"),
     path("recipients/bulk/<str:action>/", recipients.recipients_bulk, name="bulk"),
+    path("recipients/<int:pk>/", recipients.recipient_detail, name="detail"),
     path("recipients/<int:pk>/cancel/", recipients.recipient_cancel, name="cancel"),
     path("recipients/<int:pk>/resend/", recipients.recipient_resend, name="resend"),
 ]

@@ -9,6 +9,7 @@ from django.db.models import Case, F, Func, TextField, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, LPad, Mod
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from core.csv import safe_text
@@ -70,12 +71,29 @@ def _status_label():
     return _label("status", STATUS_LABELS)
 
 
+class SelectionColumn(tables.CheckBoxColumn):
+    """Row checkboxes that also say whether resend and cancel apply to the row, which takes
+    the table (the studies the person manages): attrs callables see only the record."""
+
+    def render(self, value, bound_column, record):
+        box = super().render(value, bound_column, record)
+        actionable = "1" if bound_column._table.can_act_on(record) else "0"
+        return mark_safe(box.replace("<input ", f'<input data-actionable="{actionable}" ', 1))  # noqa: S308 (a fixed flag)
+
+
 class RecipientTable(ConfigurableTable):
-    selection = tables.CheckBoxColumn(
+    selection = SelectionColumn(
         accessor="pk",
         attrs={
             "th__input": {"data-select-page": True, "aria-label": "Select every row on this page"},
-            "td__input": {"data-select-row": True, "aria-label": lambda record: f"Select {record.participant.name}"},
+            # What the confirm dialogs sum for the ticked rows (static/js/table-selection.js).
+            "td__input": {
+                "data-select-row": True,
+                "aria-label": lambda record: f"Select {record.participant.name}",
+                "data-amount-minor": lambda record: record.amount_minor,
+                "data-currency": lambda record: record.currency,
+                "data-budget": lambda record: record.budget.name,
+            },
         },
     )
     participant = tables.Column(accessor="participant__name", verbose_name="Participant", order_by=("participant__name", "pk"))
@@ -122,24 +140,45 @@ class RecipientTable(ConfigurableTable):
         empty_text = "No incentives match these filters."
         attrs = {"class": "striped recipients", "id": "recipient-table"}
 
+    # Whether the person may act at all (viewers never do; the view sets it).
+    can_write = True
+
+    def can_act_on(self, record) -> bool:
+        """An unclaimed incentive of a study the person manages: resend and cancel apply."""
+        if not self.can_write or record.status != Incentive.Status.UNCLAIMED:
+            return False
+        return self.managed_study_ids is None or record.study_id in self.managed_study_ids
+
     def render_actions(self, record):
         """The row menu (…) of an unclaimed incentive: Resend and Cancel, as buttons of the
-        table's bulk form. Built here rather than by a template per row: it is every row."""
-        if record.status != Incentive.Status.UNCLAIMED:
+        table's bulk form, each asking first in the confirm dialog. Built here rather than by a
+        template per row: it is every row."""
+        if not self.can_act_on(record):
             return ""
-        if self.managed_study_ids is not None and record.study_id not in self.managed_study_ids:
-            return ""
-        name = record.participant.name
-        question = f"Cancel the {format_money(record.amount_minor, record.currency)} incentive for {name}? The money returns to {record.budget.name}."
+        name, amount, budget = record.participant.name, format_money(record.amount_minor, record.currency), record.budget.name
         return format_html(
             '<details class="dropdown row-menu"><summary aria-label="Actions for {}">…</summary><ul dir="rtl">'
-            '<li><button type="submit" class="link" formaction="{}">Resend incentive</button></li>'
-            '<li><button type="submit" class="link" formaction="{}" data-confirm="{}">Cancel incentive</button></li></ul></details>',
-            name, reverse("recipients:resend", args=[record.pk]), reverse("recipients:cancel", args=[record.pk]), question,
+            '<li><button type="submit" class="link" formaction="{}" hx-confirm="{}" data-confirm-yes="Send the reminder" data-confirm-no="Don’t send">Resend incentive</button></li>'
+            '<li><button type="submit" class="link" formaction="{}" hx-confirm="{}" data-confirm-yes="Cancel the incentive" data-confirm-no="Keep it">Cancel incentive</button></li></ul></details>',
+            name,
+            reverse("recipients:resend", args=[record.pk]),
+            f"Send {name} a reminder email for the {amount} incentive from {budget}, with the same claim link?",
+            reverse("recipients:cancel", args=[record.pk]),
+            f"Cancel the {amount} incentive for {name}? {amount} returns to {budget} at once.",
         )
 
+    # The status in words, a shape beside it and a colour: never colour alone.
+    STATUS_ICONS = {"unclaimed": "○", "claimed": "✓", "cancelled": "✕", "expired": "⌛"}
+
+    def render_participant(self, value, record):
+        """The name links to the incentive's page, with its emails."""
+        return format_html('<a href="{}">{}</a>', reverse("recipients:detail", args=[record.pk]), value)
+
     def render_status(self, value, record):
-        badge = format_html('<span class="badge badge-{}">{}</span>', value, record.get_status_display())
+        badge = format_html(
+            '<span class="badge badge-{}"><span aria-hidden="true">{}</span> {}</span>',
+            record.status, self.STATUS_ICONS.get(record.status, ""), record.get_status_display(),
+        )
         if getattr(record, "email_failure", ""):  # shown until an email of it gets through
             failure = Truncator(record.email_failure).chars(100)
             badge += format_html('<br><small class="error">Email not delivered: {}</small>', failure)

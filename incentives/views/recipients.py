@@ -1,6 +1,9 @@
 """The Recipients tab (and the same table on a budget's page): list, count, bulk actions,
 row actions and CSV export. One view serves the page and its htmx fragment."""
 
+import json
+import re
+
 from django.contrib import messages
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -11,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.csv import copy_csv_response
+from core.models import OutboundEmail
 from core.tables import configure_table
 from jobs.kinds import KINDS
 from jobs.models import BackgroundJob
@@ -36,7 +40,9 @@ def _table(request, queryset, **kwargs) -> RecipientTable:
     # or email walk Participant's (organization, name|email) indexes, not sort every row.
     queryset = queryset.filter(participant__organization=request.organization)
     if not request.membership.can_write:
-        return RecipientTable(queryset, exclude=("actions",), **kwargs)
+        table = RecipientTable(queryset, exclude=("actions",), **kwargs)
+        table.can_write = False
+        return table
     table = RecipientTable(queryset, **kwargs)
     table.managed_study_ids = bulk.managed_study_ids(organization=request.organization, actor=request.user)
     return table
@@ -49,14 +55,19 @@ def recipients_context(request, *, budget=None, export=False) -> dict:
     data = request.GET.copy()
     if budget is not None:
         data["budget"] = str(budget.pk)
-    filterset = RecipientFilterSet(data, queryset=_incentives(request.organization, budget), organization=request.organization)
+    filterset = RecipientFilterSet(
+        data, queryset=_incentives(request.organization, budget), organization=request.organization, fixed_budget=budget
+    )
     filters = QueryDict(mutable=True)
     for name in filterset.form.fields:
         if any(data.getlist(name)):
             filters.setlist(name, data.getlist(name))
+    table = configure_table(_table(request, filterset.qs if export else filterset.qs.with_email_failure()), request)
     return {
         "filterset": filterset,
-        "table": configure_table(_table(request, filterset.qs if export else filterset.qs.with_email_failure()), request),
+        "table": table,
+        "export_headers": [header for header, _ in table.export_columns()],
+        "export_filename": _default_filename(),
         "filter_query": filters.urlencode(),
         "fixed_budget": budget,
         "can_write": request.membership.can_write,
@@ -87,10 +98,37 @@ def recipient_list(request):
 @organization_required
 @require_GET
 def recipient_count(request):
-    """How many incentives the filters match: asked for only by "select all matching"."""
+    """How many incentives the filters match, and what resend and cancel would act on and
+    return to which budget: asked for only by "select all matching" and the export pop-up."""
     filterset = RecipientFilterSet(request.GET, queryset=Incentive.objects.for_org(request.organization), organization=request.organization)
     count = filterset.qs.count() if filterset.is_valid() else None
-    return render(request, "incentives/recipient_list.html#matching_count", {"count": count})
+    context = {"count": count}
+    if count and request.membership.can_write and request.GET.get("for") != "export":
+        try:
+            preview = bulk.cancel_preview(organization=request.organization, queryset=filterset.qs, actor=request.user)
+        except bulk.SelectionError:
+            preview = None  # more than a bulk action takes: the action itself says so
+        if preview is not None:
+            context["returns"] = json.dumps([[str(budget), str(amount), n] for budget, amount, n in preview.returns])
+            context["actionable"] = preview.count
+    template = "export_count" if request.GET.get("for") == "export" else "matching_count"
+    return render(request, f"incentives/recipient_list.html#{template}", context)
+
+
+@organization_required
+@require_GET
+def recipient_detail(request, pk):
+    """One incentive and every email of it (the claim email, each reminder: pending, sent or
+    failed with the mail server's answer), for whoever sees the incentive: researchers and
+    viewers too, while the organization-wide outbox stays for owners and admins."""
+    incentive = get_for_org_or_404(_incentives(request.organization), request, pk=pk)
+    emails = (
+        OutboundEmail.objects.for_org(request.organization)
+        .filter(reference=incentive.reference)
+        .only("purpose", "subject", "to_email", "status", "attempts", "last_error", "created_at", "sent_at")
+        .order_by("-pk")
+    )
+    return render(request, "incentives/recipient_detail.html", {"incentive": incentive, "emails": emails, "back": reverse("recipients:list")})
 
 
 def _selection(request) -> bulk.Selection:
@@ -169,12 +207,24 @@ def recipient_resend(request, pk):
     return _row_action(request, pk, "resend")
 
 
-def _export(table: RecipientTable, user):
+def _default_filename() -> str:
+    return f"recipients-{timezone.localdate():%Y-%m-%d}"
+
+
+def _filename(requested: str) -> str:
+    """The file name the person typed in the export pop-up, kept to letters, digits, dots,
+    dashes and underscores (no path, no header tricks); the default when nothing is left."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", requested.strip()).strip(".-")
+    name = re.sub(r"\.csv$", "", name, flags=re.IGNORECASE)[:100].strip(".-")
+    return name or _default_filename()
+
+
+def _export(table: RecipientTable, user, filename: str = ""):
     """The table's rows (its filter and sort) with the person's columns, streamed as CSV by
     PostgreSQL's COPY."""
     table.show_chosen(user)
     header, cells = table.export_query(table.data.data)
-    return copy_csv_response(filename=f"recipients-{timezone.localdate():%Y-%m-%d}", header=header, queryset=cells)
+    return copy_csv_response(filename=_filename(filename), header=header, queryset=cells)
 
 
 @organization_required
@@ -191,4 +241,5 @@ def recipients_export(request):
     except bulk.SelectionError as error:
         messages.error(request, error.message)
         return redirect(_back(request))
-    return _export(_table(request, queryset, order_by=selection.filters.get("sort") or RecipientTable._meta.order_by), request.user)
+    table = _table(request, queryset, order_by=selection.filters.get("sort") or RecipientTable._meta.order_by)
+    return _export(table, request.user, request.POST.get("filename", ""))

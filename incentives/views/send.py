@@ -15,7 +15,7 @@ from studies.models import Study
 from studies.services import study_can_manage
 from tenancy.access import get_for_org_or_404, organization_required
 
-from .. import emails, services, tax
+from .. import emails, selectors, services, tax
 from ..forms import SendChoiceForm, SendMessageForm
 
 PREVIEW_SESSION_KEY = "incentive-send-preview"
@@ -79,7 +79,10 @@ def incentives_send(request, study_pk):
         messages.success(request, f"{len(incentives)} incentive{plural} of {amount}: awaiting approval. Nothing is emailed until another owner or admin approves.")
     else:
         messages.success(request, f"Sent {len(incentives)} incentive{plural} of {amount}. The emails are on their way.")
-    return _wizard(request, "done", {**context, "sent": incentives, "awaiting_approval": awaiting})
+    # The study's figures go back out of band: the budget's available money and the counts moved.
+    study.budget.available_account.refresh_from_db()
+    totals = selectors.study_incentive_totals(study=study)
+    return _wizard(request, "done", {**context, "sent": incentives, "awaiting_approval": awaiting, "totals": totals})
 
 
 def _preview(*, study, name, amount, subject, message):

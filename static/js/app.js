@@ -5,15 +5,20 @@ document.addEventListener("change", (event) => {
 
 // One accessible confirm dialog for every destructive or money-moving action. The question is the
 // element's hx-confirm (htmx's own attribute); data-confirm-yes and data-confirm-no name the
-// buttons ("Cancel 3 incentives" / "Keep them"); "{count}" stands for the selection's count.
+// buttons ("Cancel 3 incentives" / "Keep them"); "{count}" stands for the selection's count, and
+// "{name}" for the text of the form's [data-confirm-value="name"] (what the selection holds).
 // Focus moves to the safe button and returns where it was; Escape answers no.
 function askConfirm(source, question) {
   const dialog = document.getElementById("confirm-dialog");
-  const count = source.closest("form")?.querySelector("[data-selected-count]")?.textContent.trim() || "";
   const form = source.closest("form");
+  const values = { count: form?.querySelector("[data-selected-count]")?.textContent.trim() || "" };
+  form?.querySelectorAll("[data-confirm-value]").forEach((element) => {
+    values[element.dataset.confirmValue] = element.textContent.trim();
+  });
   const figures = form?.dataset.leftMinor ? redeemFigures(form) : {};
-  const fill = (text) => text.replaceAll("{count}", count)
-    .replaceAll("{amount}", figures.amount ?? "").replaceAll("{left}", figures.left ?? "");
+  if (figures.amount !== undefined) values.amount = figures.amount;
+  if (figures.left !== undefined) values.left = figures.left;
+  const fill = (text) => text.replace(/\{([\w-]+)\}/g, (whole, name) => (name in values ? values[name] : whole));
   const yes = dialog.querySelector('[data-confirm-answer="yes"]');
   const no = dialog.querySelector('[data-confirm-answer="no"]');
   dialog.querySelector("#confirm-question").textContent = fill(question);
@@ -54,6 +59,9 @@ document.addEventListener("submit", (event) => {
   askConfirm(source, question).then((yes) => {
     if (!yes) return;
     form.dataset.confirmed = "yes";
+    // The answer was yes: a button marked data-sets-confirmed tells the server so (it asks no more).
+    const flag = form.querySelector("[data-confirmed]");
+    if (flag) flag.value = source.hasAttribute("data-sets-confirmed") ? "1" : "";
     form.requestSubmit(event.submitter || undefined);
     delete form.dataset.confirmed;
   });

@@ -8,8 +8,62 @@ document.addEventListener("change", (event) => {
   });
 });
 
-// The send wizard's Cancel and Close buttons take the dialog away.
-document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-close-dialog]");
-  if (button) button.closest("dialog")?.remove();
-});
+// The send wizard is a modal dialog. Each step htmx swaps in is opened with showModal(): the page
+// behind is inert, Tab cycles inside it, Escape (or Cancel, Close) closes it, and focus goes back
+// to what opened it (the Actions menu when the button was inside it).
+(() => {
+  let opener = null;
+  const focusables = (dialog) => [...dialog.querySelectorAll(
+    "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), iframe, summary",
+  )].filter((element) => element.offsetParent !== null || element.tagName === "IFRAME");
+
+  function restoreFocus() {
+    if (!opener?.isConnected) { // the panel was reloaded after a send: its Actions menu
+      document.querySelector("#done-selection summary")?.focus();
+      return;
+    }
+    const menu = opener.closest("details");
+    menu?.removeAttribute("open");
+    (menu && opener !== menu.querySelector("summary") ? menu.querySelector("summary") : opener).focus();
+  }
+
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (event.detail.target?.id === "send-wizard" && !document.querySelector("#send-wizard dialog")) {
+      opener = document.activeElement;
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const dialog = event.detail.target?.id === "send-wizard" && event.detail.target.querySelector("dialog[data-modal]");
+    if (!dialog || dialog.open) return;
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      restoreFocus();
+    });
+    dialog.showModal();
+    // The field a refusal is about, else the step's first field, else its title (never the Send button).
+    const field = dialog.querySelector("[aria-invalid=true]") || dialog.querySelector("input:not([type=hidden]), textarea, select");
+    (field || dialog.querySelector("#send-title"))?.focus();
+  });
+
+  // Tab from the last control goes to the first, Shift+Tab from the first to the last.
+  document.addEventListener("keydown", (event) => {
+    const dialog = event.target.closest?.("dialog[data-modal][open]");
+    if (event.key !== "Tab" || !dialog) return;
+    const controls = focusables(dialog);
+    if (!controls.length) return;
+    const [first, last] = [controls[0], controls.at(-1)];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-close-dialog]");
+    if (button) button.closest("dialog")?.close();
+  });
+})();

@@ -28,6 +28,50 @@
     return element && element.dataset.matchingCount !== "" ? Number(element.dataset.matchingCount) : null;
   }
 
+  // What resend and cancel would act on (unclaimed rows of studies the person manages) and the
+  // money per budget, for the confirm dialogs' {actionable} and {summary}: from the ticked rows,
+  // or from the server's answer for "all matching".
+  const money = (minor, currency) => {
+    const format = new Intl.NumberFormat("en-US", { style: "currency", currency });
+    const places = format.resolvedOptions().maximumFractionDigits;
+    return format.format(minor / 10 ** places);
+  };
+
+  function summary(form) {
+    if (allMatching(form)) {
+      const element = form.querySelector("[data-matching-count]");
+      const returns = element?.dataset.matchingReturns ? JSON.parse(element.dataset.matchingReturns) : [];
+      const actionable = Number(element?.dataset.matchingActionable || 0);
+      return { actionable, returns: returns.map(([budget, amount]) => `${amount} from ${budget}`) };
+    }
+    const byBudget = new Map();
+    let actionable = 0;
+    for (const box of rows(form).filter((box) => box.checked && box.dataset.actionable === "1")) {
+      actionable += 1;
+      const key = `${box.dataset.budget}\u0000${box.dataset.currency}`;
+      byBudget.set(key, (byBudget.get(key) || 0) + Number(box.dataset.amountMinor));
+    }
+    const returns = [...byBudget].map(([key, minor]) => {
+      const [budget, currency] = key.split("\u0000");
+      return `${money(minor, currency)} from ${budget}`;
+    });
+    return { actionable, returns };
+  }
+
+  function describe(form) {
+    const { actionable, returns } = summary(form);
+    const values = {
+      actionable: String(actionable),
+      summary: actionable === 0
+        ? "None of them is an unclaimed incentive of a study you manage: nothing would change."
+        : `${actionable} ${actionable === 1 ? "is" : "are"} unclaimed: ${returns.join(", ")}.`,
+    };
+    for (const [name, text] of Object.entries(values)) {
+      const element = form.querySelector(`[data-confirm-value="${name}"]`);
+      if (element) element.textContent = text;
+    }
+  }
+
   function update(form) {
     const boxes = rows(form);
     const ticked = boxes.filter((box) => box.checked).length;
@@ -56,6 +100,7 @@
     });
     const exportButton = form.querySelector("[data-export]");
     if (exportButton) exportButton.textContent = count === 0 ? "Export CSV (all matching)" : "Export CSV (selected)";
+    describe(form);
   }
 
   function tick(form, box, checked) {
@@ -98,17 +143,85 @@
     }
   });
 
-  // The matching count arrives by htmx; recount when it does.
-  document.addEventListener("htmx:afterSwap", (event) => {
-    const form = event.target.closest("[data-selection-form]");
-    if (form) update(form);
+  // Ticked rows and the focused control survive a swap of the results (a search that arrives
+  // just after a click): the same rows are ticked again if the new table still shows them.
+  let kept = null;
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.target?.id !== "results") return;
+    const form = event.detail.target.querySelector("[data-selection-form]");
+    if (!form || allMatching(form)) { kept = null; return; }
+    kept = { ticked: new Set(rows(form).filter((box) => box.checked).map((box) => box.value)),
+             focused: event.detail.target.contains(document.activeElement) ? document.activeElement.id : null };
   });
 
-  // Filter URLs stay short enough to read and bookmark: empty filters are left out.
+  // The matching count and new results arrive by htmx; recount when they do. (After an outerHTML
+  // swap the event's target is the old, detached #results: look the forms up again.)
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const forms = document.querySelectorAll("[data-selection-form]");
+    if (kept && event.detail.target?.id === "results") {
+      forms.forEach((form) => rows(form).forEach((box) => { if (kept.ticked.has(box.value)) box.checked = true; }));
+      if (kept.focused) document.getElementById(kept.focused)?.focus();
+      kept = null;
+    }
+    forms.forEach(update);
+    const exportCount = event.detail.target?.id === "export-count" && event.detail.target.querySelector("[data-export-count]");
+    if (exportCount) {
+      const total = exportCount.dataset.exportCount;
+      document.querySelector("[data-export-rows]").textContent = total === "" ? "The filters are not valid." : `${Number(total).toLocaleString()} (everything the filters match)`;
+    }
+  });
+
+  // Export opens a pop-up: the rows it will write, the columns, and a file name to change.
+  document.addEventListener("click", (event) => {
+    const opener = event.target.closest("[data-open-export]");
+    const form = event.target.closest("[data-selection-form]");
+    if (opener && form) {
+      const dialog = form.querySelector("#export-dialog");
+      const rowsNote = dialog.querySelector("[data-export-rows]");
+      const ticked = rows(form).filter((box) => box.checked).length;
+      if (allMatching(form)) {
+        const total = matchingCount(form);
+        rowsNote.textContent = total === null ? "All matching" : `${(total - excluded(form).size).toLocaleString()} (selected)`;
+      } else if (ticked > 0) {
+        rowsNote.textContent = `${ticked.toLocaleString()} (selected)`;
+      } else {
+        rowsNote.textContent = "Counting…";
+        htmx.trigger(opener, "export-all");
+      }
+      dialog.showModal();
+      const name = dialog.querySelector("#export-filename");
+      name.focus();
+      name.select();
+    } else if (event.target.closest("[data-close-export]")) {
+      event.target.closest("dialog").close();
+    }
+  });
+
+  // The download starts and the page stays: close the pop-up and let its button work again.
+  document.addEventListener("submit", (event) => {
+    if (!event.submitter?.matches("[data-export-download]") || event.defaultPrevented) return;
+    const dialog = event.submitter.closest("dialog");
+    setTimeout(() => {
+      dialog.close();
+      releaseButtons(dialog);
+    }, 300);
+  });
+
+  // Filter URLs stay short enough to read and bookmark: empty filters are left out. A "sent"
+  // option whose dates are not all chosen yet waits for them (no error before anyone typed);
+  // an explicit submit (Enter in the search box: a "search" event) asks the server, which names
+  // the missing field.
+  const SENT_DATES = { before: ["sent_date"], after: ["sent_date"], between: ["sent_from", "sent_to"] };
   document.addEventListener("htmx:configRequest", (event) => {
     if (!event.detail.elt.matches("#recipient-filters")) return;
-    for (const [name, value] of Object.entries(event.detail.parameters)) {
-      if (value === "") delete event.detail.parameters[name];
+    const params = event.detail.parameters;
+    const waiting = (SENT_DATES[params.sent] || []).some((name) => !params[name]);
+    if (waiting && !["submit", "search"].includes(event.detail.triggeringEvent?.type)) {
+      event.preventDefault();
+      return;
+    }
+    for (const [name, value] of Object.entries(params)) {
+      if (value === "") delete params[name];
     }
   });
 

@@ -43,14 +43,15 @@ def test_filter_shift_select_cancel_and_export(page, live_server, demo, log_in, 
         expect(boxes.nth(n)).to_be_checked(checked=checked)
 
     page.get_by_role("button", name="Cancel incentives").click()
-    expect(page.get_by_role("heading", name="Cancel 3 incentives?")).to_be_visible()
-    expect(page.get_by_text("$75.00")).to_be_visible()
-    page.get_by_role("button", name="Cancel 3 incentives").click()
+    confirm = page.locator("#confirm-dialog")
+    expect(confirm).to_contain_text("Cancel the 3 selected incentives? 3 are unclaimed: $75.00 from")
+    confirm.get_by_role("button", name="Cancel 3").click()
     expect(page.get_by_text("Cancelled 3 incentives.")).to_be_visible()
     expect(rows).to_have_count(2)  # back on the same filtered table
 
+    page.get_by_role("button", name="Export CSV (all matching)").click()
     with page.expect_download() as download:
-        page.get_by_role("button", name="Export CSV (all matching)").click()
+        page.get_by_role("button", name="Download CSV").click()
     assert download.value.suggested_filename == f"recipients-{timezone.localdate():%Y-%m-%d}.csv"
     exported = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
     assert exported[0] == ["Participant", "Email", "Study", "Amount", "Currency", "Status", "Sent", "Reminders"]

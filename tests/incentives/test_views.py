@@ -87,11 +87,18 @@ def test_a_double_click_on_send_pays_once(client_for, researcher, study, budget,
     assert Incentive.objects.count() == 2 and budget_figures(budget) == (94_000, 6_000, 0)
 
 
-def test_insufficient_funds_are_explained_in_the_wizard(client_for, researcher, study, budget, two_done):
+def test_insufficient_funds_are_explained_at_the_amount_step_with_what_is_short(client_for, researcher, study, budget, two_done):
     response = wizard(client_for(researcher), study, participants=two_done, amount="600", subject="Thanks", message="Hi", step="send")
-    assert response.status_code == 409
-    assert "Budget Interviews has $1,000.00 available; this send needs $1,200.00." in response.content.decode()
+    body = response.content.decode()
+    assert 'aria-current="step">1. Amount' in body
+    assert "Interviews has $1,000.00 available; 2 × $600.00 needs $1,200.00, $200.00 more." in body
     assert not Incentive.objects.exists() and budget_figures(budget) == (100_000, 0, 0)
+
+
+def test_an_unknown_placeholder_is_refused_with_the_known_ones(client_for, researcher, study, two_done):
+    response = wizard(client_for(researcher), study, participants=two_done, amount="30", subject="Thanks", message="Hi {nmae}", step="preview")
+    assert "Unknown placeholder: {nmae}. The placeholders you can use: {name}." in response.content.decode()
+    assert not Incentive.objects.exists()
 
 
 def test_a_non_owner_researcher_and_a_viewer_cant_send(client_for, organization, viewer, study, budget, two_done):
