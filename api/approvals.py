@@ -26,7 +26,7 @@ IdempotencyKey = HeaderEx[
 
 
 APPROVAL_EXAMPLE = {
-    "id": 7, "kind": "incentives_send", "status": "pending", "summary": "Send of 20 incentives of $150.00 in Pricing survey",
+    "id": 7, "kind": "incentives_send", "status": "pending", "summary": "Send of 20 incentives of $150.00 in Example study",
     "amount_minor": 300_000, "currency": "USD", "per_participant_minor": 15_000, "reference": "study:3",
     "requested_by": "researcher@acme.test", "requested_at": "2026-12-03T10:15:00Z", "decided_by": "", "decided_at": None,
     "reason": "", "outcome": "",

@@ -14,7 +14,7 @@ router = Router()
 
 
 EXAMPLE = {
-    "id": 5, "study_id": 2, "study": "Checkout interviews", "participant_name": "Ada Lovelace", "participant_email": "ada@example.com",
+    "id": 5, "study_id": 2, "study": "Checkout interviews", "participant_name": "Sam Example", "participant_email": "sam@example.com",
     "amount_minor": 5000, "currency": "USD", "status": "claimed", "sent_at": "2026-11-03T10:00:00Z",
     "claimed_at": "2026-11-04T08:12:00Z", "cancelled_at": None, "w9_hold": False,
 }

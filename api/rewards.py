@@ -17,16 +17,16 @@ from rewards.services import programs
 
 
 REWARD_EXAMPLE = {
-    "id": 42, "account_id": 7, "advocate_id": 12, "program_id": 3, "external_id": "RW-1002", "amount_minor": 2500,
+    "id": 42, "account_id": 7, "advocate_id": 12, "program_id": 3, "external_id": "RW-77", "amount_minor": 2500,
     "redeemed_minor": 1000, "available_minor": 1500, "currency": "USD", "status": "available", "pending_reason": "",
     "available_at": "2026-11-16T09:00:00Z", "w9_required": False, "expires_at": None,
-    "source_event": "Referral: Jo signed up", "event_at": "2026-11-02T09:00:00Z", "created_at": "2026-11-02T09:00:05Z",
+    "source_event": "Jo signed up a friend", "event_at": "2026-11-02T09:00:00Z", "created_at": "2026-11-02T09:00:05Z",
 }
-ADVOCATE_EXAMPLE = {"id": 12, "name": "Ada Lovelace", "email": "ada@example.com", "external_id": "ADV-1", "w9_submitted_at": None}
+ADVOCATE_EXAMPLE = {"id": 12, "name": "Sam Example", "email": "sam@example.com", "external_id": "ADV-1", "w9_submitted_at": None}
 BALANCE_EXAMPLE = {"currency": "USD", "available_minor": 1500, "pending_minor": 2500, "redeemed_minor": 1000}
-ACCOUNT_EXAMPLE = {"id": 7, "name": "Lopez household", "external_id": "ACC-1001", "balances": [BALANCE_EXAMPLE]}
+ACCOUNT_EXAMPLE = {"id": 7, "name": "Lopez household", "external_id": "ACC-7", "balances": [BALANCE_EXAMPLE]}
 PROGRAM_EXAMPLE = {
-    "id": 3, "name": "Referral", "currency": "USD", "amount_minor": 2500, "pending_days": 14, "w9_above_threshold": True,
+    "id": 3, "name": "Spring referrals", "currency": "USD", "amount_minor": 2500, "pending_days": 14, "w9_above_threshold": True,
     "expires_after_days": 365, "cancellation_allowed": True, "archived": False,
 }
 
@@ -134,7 +134,7 @@ class RewardIn(BodyIn):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [
-            {"program_id": 3, "advocate_id": 12, "event_at": "2026-11-02T09:00:00Z", "source_event": "Referral: Jo signed up", "external_id": "RW-1002"},
+            {"program_id": 3, "advocate_id": 12, "event_at": "2026-11-02T09:00:00Z", "source_event": "Jo signed up a friend", "external_id": "RW-77"},
             {"amount_minor": 2500, "currency": "USD", "event_at": "2026-11-02T09:00:00Z", "pending_until": "2026-11-16T09:00:00Z"},
         ]},
     )

@@ -6,7 +6,7 @@ the trigger's first argument), what changed (an update keeps only the columns th
 before and after; a creation its row, a deletion the row it had), and who acted, from the
 `pghistory.context_metadata` setting that `pghistory.context` puts before every write statement
 (audit/context.py says what is in it). An update that changed only "quiet" columns (a job's
-progress counters, an API key's last use) is no event. Columns ending in `_nonce` or `_hash`
+progress counters, an API key's last use) is no event. Columns ending in `_nonce`, `_hash` or `_sealed`
 (the seeds and digests of secret links and keys) are shown as "[hidden]".
 
 Migrations call `install(...)` for each table they start tracking and `uninstall(...)` to undo.
@@ -14,7 +14,7 @@ Migrations call `install(...)` for each table they start tracking and `uninstall
 
 FUNCTION = r"""
 CREATE OR REPLACE FUNCTION audit_visible(r jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE STRICT AS $$
-    SELECT COALESCE(jsonb_object_agg(key, CASE WHEN key ~ '(_nonce|_hash)$' AND value <> 'null'::jsonb
+    SELECT COALESCE(jsonb_object_agg(key, CASE WHEN key ~ '(_nonce|_hash|_sealed)$' AND value <> 'null'::jsonb
                                               THEN '"[hidden]"'::jsonb ELSE value END), '{}'::jsonb)
     FROM jsonb_each(r)
 $$;

@@ -40,6 +40,11 @@ TRACKED = [
     Tracked("rewards.Redemption", parent=("reward_id", "rewards.reward")),
     Tracked("webhooks.WebhookEndpoint"),
     Tracked("jobs.BackgroundJob", quiet=("processed", "done_count", "skipped_count", "failed_count", "summary")),
+    Tracked("tenancy.TaxThreshold"),
+    Tracked("approvals.Approval"),
+    Tracked("rewards.RewardProgram"),
+    Tracked("payouts.PayoutBatch"),
+    Tracked("payouts.Payout", parent=("batch_id", "payouts.payoutbatch")),
 ]
 
 NOT_TRACKED = {
@@ -51,6 +56,7 @@ NOT_TRACKED = {
     "offers.OfferEvent": "the offer's timeline (domain data); the offer's changes are tracked",
     "rewards.RewardBalance": "cached balances, moved only with a tracked reward change",
     "rewards.RewardEvent": "the reward's timeline (domain data); the reward's changes are tracked",
+    "rewards.AdvocateEvent": "the advocate's W-9 history (domain data, append-only); the advocate's changes are tracked",
     "webhooks.WebhookEvent": "what was sent to receivers: the delivery log",
     "webhooks.WebhookDelivery": "the delivery log",
 }

@@ -168,7 +168,7 @@ class RecipientTable(ConfigurableTable):
         )
 
     # The status in words, a shape beside it and a colour: never colour alone.
-    STATUS_ICONS = {"unclaimed": "○", "claimed": "✓", "cancelled": "✕", "expired": "⌛"}
+    STATUS_ICONS = {"awaiting_approval": "◷", "unclaimed": "○", "claimed": "✓", "cancelled": "✕", "expired": "⌛"}
 
     def render_participant(self, value, record):
         """The name links to the incentive's page, with its emails."""

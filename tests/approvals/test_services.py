@@ -120,7 +120,7 @@ def test_an_approved_incentive_can_be_claimed(thresholds, study, researcher, adm
     sent = big_send(study, researcher)
     approval_approve(approval=Approval.objects.get(), actor=admin_user)
     incentive = Incentive.objects.select_related("organization", "study", "participant").get(pk=sent[0].pk)
-    incentives.incentive_claim(incentive=incentive, payout_method="gift_card", payout_details={})
+    incentives.incentive_claim(incentive=incentive, payout_method="gift_card", payout_details={"gift_card_email": "pat@example.test"})
     assert Incentive.objects.get(pk=incentive.pk).status == "claimed"
 
 
@@ -128,7 +128,7 @@ def test_an_incentive_awaiting_approval_cant_be_claimed_or_cancelled(thresholds,
     sent = big_send(study, researcher)
     incentive = Incentive.objects.select_related("organization", "study", "participant").get(pk=sent[0].pk)
     with pytest.raises(incentives.ClaimRefused):
-        incentives.incentive_claim(incentive=incentive, payout_method="gift_card", payout_details={})
+        incentives.incentive_claim(incentive=incentive, payout_method="gift_card", payout_details={"gift_card_email": "pat@example.test"})
     with pytest.raises(incentives.IncentiveError):
         incentives.incentive_cancel(incentive=incentive, actor=researcher)
     assert Incentive.objects.get(pk=incentive.pk).status == "awaiting_approval"

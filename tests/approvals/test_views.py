@@ -107,7 +107,7 @@ def test_the_study_panel_the_recipients_table_and_its_filter_say_awaiting_approv
     panel = client.get(reverse("studies:panel", args=[study.pk]), {"group": "sent"}, HTTP_HX_REQUEST="true").content.decode()
     assert panel.count("Awaiting approval") >= 5
     recipients = client.get(reverse("recipients:list"), {"status": "awaiting_approval"}).content.decode()
-    assert recipients.count(">Awaiting approval</span>") == 5
+    assert recipients.count("</span> Awaiting approval</span>") == 5
     assert '<option value="awaiting_approval"' in recipients
 
 

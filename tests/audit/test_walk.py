@@ -67,7 +67,7 @@ def test_a_demo_walk_leaves_one_row_per_change_with_its_actor_and_address(
 
     def claim():
         with acting(ActorKind.PUBLIC, "Public page", ip=PARTICIPANT_IP):
-            incentive_claim(incentive=first, payout_method="gift_card", payout_details={})
+            incentive_claim(incentive=first, payout_method="gift_card", payout_details={"gift_card_email": "pat@example.test"})
 
     rows = changes_of(claim)
     assert {r[:3] for r in rows if r[0] != "budgets.ledgertransaction"} == {("incentives.incentive", first.pk, "claimed")}

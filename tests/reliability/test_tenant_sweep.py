@@ -157,5 +157,5 @@ def test_organization_b_gets_nothing_of_organization_a_anywhere(capsys):
     with capsys.disabled():
         print(f"\n[tenant sweep] {len(list(routes()))} routes, {requests_made} requests as B, statuses {dict(statuses)}, "
               f"{len(secret)} sentinels, {len(leaks)} leaks")
-    assert leaks == []
+    assert leaks == [], leaks
     assert table_fingerprints() == before, "B's requests changed tenant data"
