@@ -23,6 +23,11 @@ def pytest_configure(config):
     # Tasks run inline unless a test starts a real worker (the `celery_worker` fixture).
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+    # Every task module now, as a worker imports them at its start: a module first imported
+    # inside a real-worker test (celery.contrib.testing's start_worker swaps Celery's app state
+    # for the test and restores it after) would have its tasks registered with that state only,
+    # and be NotRegistered for the rest of the run (payouts.tasks, incentives.policy_tasks).
+    celery_app.loader.import_default_modules()
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,8 @@ class Migration(migrations.Migration):
         ("approvals", "0001_initial"),
         ("payouts", "0001_initial"),
         ("rewards", "0005_programs_and_w9_audit"),
-        ("tenancy", "0005_merge_payouts"),
+        ("tenancy", "0003_payout_settings_and_finance_role"),
+        ("incentives", "0004_payouts"),
     ]
 
     operations = [

@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('budgets', '0004_payable_account'),
         ('core', '0006_outbox_next_attempt_at'),
-        ('incentives', '0003_release_transaction'),
+        ('incentives', '0004_w9'),  # one line of history
         ('studies', '0002_sort_indexes'),
         ('tenancy', '0003_payout_settings_and_finance_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

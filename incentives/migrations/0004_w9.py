@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incentives', '0003_release_transaction'),
+        ('incentives', '0004_awaiting_approval'),  # one line of history (was a branch, merged)
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenancy', '0002_expire_policy_and_reminder_max'),
+        ('tenancy', '0003_time_zone_reporting_currency_tax_threshold'),  # one line of history
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenancy', '0002_expire_policy_and_reminder_max'),
+        ('tenancy', '0003_approval_thresholds'),  # one line of history (was a branch, merged)
     ]
 
     operations = [
