@@ -10,7 +10,8 @@ def test_an_owner_finds_their_redemption_in_the_audit_log_by_filtering(page, liv
     page.get_by_role("link", name="Ana Lopez").click()
     row = page.locator("tr", has_text="RW-1001")
     row.get_by_label("Amount to redeem (USD)").fill("12.00")
-    row.get_by_role("button", name="Redeem").click()
+    row.get_by_role("button", name="Redeem", exact=True).click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Redeem $12.00").click()  # redeeming is confirmed
     expect(page.get_by_text("Redeemed $12.00; $38.00 of this reward is left.")).to_be_visible()
 
     page.locator("nav details.dropdown summary").last.click()  # the user menu

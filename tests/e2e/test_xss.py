@@ -175,14 +175,24 @@ def hostile(demo):
 
     numbers = itertools.count(1)
 
-    def offer(name, send=True, text=message):
+    # Offer messages and notes hold at most 5,000 characters: the payloads in messages that fit.
+    parts, part = [], []
+    for payload in PAYLOADS:
+        if part and len("\n".join([*part, payload])) > 5_000:
+            parts.append("\n".join(part))
+            part = []
+        part.append(payload)
+    parts.append("\n".join(part))
+
+    def offer(name, send=True, text=parts[0]):
         return offers.offer_create(
             organization=acme, actor=provider_user, send=send, program=program, delivery=Offer.Delivery.EMAIL,
             value=Money(2500, "USD"), incentive_type=IncentiveType.GIFT_CARD, recipient_name=name,
             recipient_email=f"r{next(numbers)}@example.test", message=text, expires_on=expires,
         )
 
-    world["offers"] = [offer(name) for name in chunks(PAYLOADS, 200)]
+    world["offers"] = [offer(name, text=parts[i % len(parts)]) for i, name in enumerate(chunks(PAYLOADS, 200))]
+    world["offers"] += [offer(names[4], text=text) for text in parts[len(world["offers"]):]]
     talk = world["talk"] = world["offers"][0]
     member = talk.members.get()
     world["member_token"] = member.token
@@ -192,7 +202,7 @@ def hostile(demo):
         offers.message_post(offer=talk, body=payload, **sender)
     offers.offer_transition(
         offer=talk, to_status=Status.COUNTER, actor_kind=Party.RECIPIENT, member=member,
-        terms=Money(3000, "USD"), note=message,
+        terms=Money(3000, "USD"), note=parts[0],
     )
     # Acknowledged offers (the widget) and distributions.
     world["acknowledged"] = []
