@@ -9,20 +9,17 @@ import datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.params import HeaderEx, P, QueryEx
+from ninja.params import P, QueryEx
 from pydantic import Field
 
 from api.idempotency import fingerprint_of, idempotent
-from api.schemas import ERRORS, BodyIn, ErrorOut, Id, IdempotencyKey as KeyText, Limit, Offset, Text, examples
+from api.schemas import ERRORS, BodyIn, ErrorOut, Id, IdempotencyHeader, Limit, Offset, Text, examples
 
 from approvals import services
 from approvals.models import Approval
 
 router = Router()
 DECISION_ERRORS = {**ERRORS, 403: ErrorOut}
-IdempotencyKey = HeaderEx[
-    KeyText | None, P(alias="Idempotency-Key", description="At most 200 characters. Retries with the same key and body return the first response.")
-]
 
 
 APPROVAL_EXAMPLE = {
@@ -102,13 +99,13 @@ def approval_list(
 
 
 @router.post("/approvals/{approval_id}/approve", response={200: ApprovalOut, **DECISION_ERRORS}, summary="Approve a waiting payment: it runs now")
-def approval_approve(request, approval_id: Id, idempotency_key: IdempotencyKey = None):
+def approval_approve(request, approval_id: Id, idempotency_key: IdempotencyHeader = None):
     """Runs the payment as if made now (emails, webhooks), once: a second approval is a 409."""
     return _decide(request, approval_id, idempotency_key, {}, services.approval_approve)
 
 
 @router.post("/approvals/{approval_id}/reject", response={200: ApprovalOut, **DECISION_ERRORS}, summary="Reject a waiting payment, with a reason")
-def approval_reject(request, approval_id: Id, payload: RejectIn, idempotency_key: IdempotencyKey = None):
+def approval_reject(request, approval_id: Id, payload: RejectIn, idempotency_key: IdempotencyHeader = None):
     """Releases the reserved money and tells the requester the reason."""
     return _decide(
         request, approval_id, idempotency_key, payload.model_dump(mode="json"),

@@ -4,11 +4,11 @@ import datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.params import HeaderEx, P, QueryEx
+from ninja.params import P, QueryEx
 from pydantic import ConfigDict, Field
 
 from api.idempotency import fingerprint_of, idempotent
-from api.schemas import ERRORS, AmountMinor, BodyIn, Days, Id, IdempotencyKey, Limit, ObjectId, Offset, Text, UtcDateTime, examples
+from api.schemas import ERRORS, AmountMinor, BodyIn, Days, Id, IdempotencyHeader, Limit, ObjectId, Offset, Text, UtcDateTime, examples
 from core.money import Money
 
 from rewards import selectors, services
@@ -299,7 +299,7 @@ def reward_redeem(
     request,
     reward_id: Id,
     payload: RedeemIn | None = None,
-    idempotency_key: HeaderEx[IdempotencyKey | None, P(alias="Idempotency-Key", description="At most 200 characters. Retries with the same key and body return the first response.")] = None,
+    idempotency_key: IdempotencyHeader = None,
 ):
     """Redeem `amount_minor` (or all that is available). Send an `Idempotency-Key` to retry safely."""
     payload = payload or RedeemIn()

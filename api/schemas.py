@@ -8,7 +8,7 @@ import datetime
 from typing import Annotated
 
 from ninja import Schema
-from ninja.params import P, PathEx, QueryEx
+from ninja.params import HeaderEx, P, PathEx, QueryEx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_ID = 2**63 - 1
@@ -40,6 +40,11 @@ AmountMinor = Annotated[int, Field(strict=True, gt=0, le=MAX_AMOUNT_MINOR, descr
 Days = Annotated[int, Field(strict=True, ge=0, le=36_500)]
 # A header's text limit: pydantic says "at most 200 characters" for a str (not "items", as for a list).
 IdempotencyKey = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
+# The optional `Idempotency-Key` header of a money-moving POST (api/idempotency.py).
+IdempotencyHeader = HeaderEx[
+    IdempotencyKey | None,
+    P(alias="Idempotency-Key", description="At most 200 characters. Retries with the same key and body return the first response."),
+]
 Limit = QueryEx[int, P(ge=1, le=200, description="Page size.")]
 Offset = QueryEx[int, P(ge=0, le=1_000_000, description="Rows to skip.")]
 

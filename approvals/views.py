@@ -1,10 +1,8 @@
-from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
 from core.lists import list_page
-from core.once import once
+from core.once import act_once
 from tenancy.access import get_for_org_or_404, organization_required
 
 from . import selectors, services
@@ -29,14 +27,7 @@ def approval_list(request):
 
 def _decide(request, pk, decide, done: str):
     approval = get_for_org_or_404(Approval, request, pk=pk)
-    try:
-        with once(request) as first:
-            if first:
-                decide(approval)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done.format(approval=approval) if first else "Done already, once.")
+    act_once(request, lambda: decide(approval), done=done.format(approval=approval))
     return redirect("approvals:list")
 
 

@@ -9,15 +9,18 @@ frees its key (the person can correct and post again) and a repeat finds it take
     with once(request) as first:
         if first:
             services.budget_fund(...)
+
+A view whose whole answer is a flash message uses `act_once(request, action, done=...)`.
 """
 
 import contextlib
 import re
 import uuid
 
+from django.contrib import messages
 from django.db import transaction
 
-from .errors import InvalidInput
+from .errors import DomainError, InvalidInput
 from .models import IdempotencyRecord
 
 FIELD = "once"
@@ -40,3 +43,17 @@ def once(request):
         yield not key or IdempotencyRecord.objects.claim(
             organization=request.organization, key=KEY_PREFIX + key, fingerprint="form"
         ) is not None
+
+
+def act_once(request, action, *, done: str) -> bool:
+    """Run `action()` the first time this form is posted and say so on the next page: the
+    refusal's message, `done`, or on a repeat "Done already, once: …". True unless refused."""
+    try:
+        with once(request) as first:
+            if first:
+                action()
+    except DomainError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, done if first else f"Done already, once: {done[0].lower()}{done[1:]}")
+    return True

@@ -10,7 +10,7 @@ from approvals.selectors import approval_list_for
 from core.csv import csv_response
 from core.errors import DomainError
 from core.lists import list_page
-from core.once import once
+from core.once import act_once, once
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
 from . import selectors, services
@@ -275,14 +275,11 @@ def distribution_reverse(request, pk, distribution_pk):
     offer = _offer(request, pk)
     require_writer(request)
     distribution = get_for_org_or_404(Distribution.objects.filter(offer=offer), request, pk=distribution_pk)
-    try:
-        with once(request) as first:
-            if first:
-                services.distribution_reverse(distribution=distribution, actor=request.user, reason=request.POST.get("reason", ""))
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Corrected: the distribution of {distribution.amount} is reversed; it stays in the history.")
+    act_once(
+        request,
+        lambda: services.distribution_reverse(distribution=distribution, actor=request.user, reason=request.POST.get("reason", "")),
+        done=f"Corrected: the distribution of {distribution.amount} is reversed; it stays in the history.",
+    )
     return redirect("offers:distributions", pk=offer.pk)
 
 

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.errors import DomainError
-from core.once import once
+from core.once import act_once, once
 from core.lists import list_page
 from core.tables import paginate_table
 from tenancy.access import get_for_org_or_404, manager_required, organization_required
@@ -114,12 +114,9 @@ def budget_correct(request, pk, transaction_pk):
     """Reverse a fund or withdrawal, with the reason; the original stays in the ledger."""
     budget = get_for_org_or_404(Budget.objects.with_accounts(), request, pk=pk)
     original = get_for_org_or_404(LedgerTransaction.objects.filter(budget=budget), request, pk=transaction_pk)
-    try:
-        with once(request) as first:
-            if first:
-                services.ledger_reverse(transaction_to_undo=original, actor=request.user, reason=request.POST.get("reason", ""))
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Corrected {original}: its opposite is posted{'' if first else ' (once)'}.")
+    act_once(
+        request,
+        lambda: services.ledger_reverse(transaction_to_undo=original, actor=request.user, reason=request.POST.get("reason", "")),
+        done=f"Corrected {original}: its opposite is posted.",
+    )
     return redirect("budgets:detail", pk=budget.pk)
