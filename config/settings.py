@@ -243,6 +243,9 @@ CELERY_BEAT_SCHEDULE = {
     "offers-mark-no-response": {"task": "offers.tasks.offers_mark_no_response", "schedule": 3600.0},
     # Providers who chose a digest get one email a day of what recipients did (checked hourly).
     "offers-provider-digest": {"task": "offers.tasks.offers_provider_digest", "schedule": 3600.0},
+    # Scheduled participants whose session (time + length) has ended move to Incentive not sent
+    # within a minute, unless marked no-show (studies/services.py).
+    "study-participants-complete-due": {"task": "studies.tasks.study_participants_complete_due", "schedule": 60.0},
     # Scheduled rewards become available within a minute of their pending period's end;
     # rewards past their expiry date expire. Both find their rows in the database.
     "rewards-release-due": {"task": "rewards.tasks.rewards_release_due", "schedule": 60.0},

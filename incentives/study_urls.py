@@ -15,4 +15,7 @@ urlpatterns = [
     path("<int:pk>/participants/add/", views.study_participant_add, name="participant_add"),
     path("<int:pk>/participants/import/", views.study_participants_import, name="participants_import"),
     path("<int:pk>/participants/<int:participant_pk>/status/", views.study_participant_status, name="participant_status"),
+    path("<int:pk>/participants/<int:participant_pk>/session/", views.study_participant_session, name="participant_session"),
+    path("<int:pk>/participants/<int:participant_pk>/undo-completion/", views.study_participant_undo_completion, name="participant_undo_completion"),
+    path("<int:pk>/participants/<int:participant_pk>/no-show/", views.study_participant_no_show, name="participant_no_show"),
 ]

@@ -8,6 +8,7 @@ from core.forms import AmountField
 from tenancy.models import Membership, User
 
 from .models import Study, StudyParticipant
+from .services import MAX_SESSION_MINUTES
 
 Status = StudyParticipant.Status
 # Statuses people set by hand; "incentive sent" comes only from sending one.
@@ -51,16 +52,39 @@ class StudyForm(forms.Form):
         return name
 
 
-class ParticipantForm(forms.Form):
+class SessionForm(forms.Form):
+    """A scheduled session: when it has ended, the participant is done automatically."""
+
+    session_at = forms.DateTimeField(
+        label="Session time (UTC)", required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    session_minutes = forms.IntegerField(
+        label="Length (minutes)", required=False, min_value=1, max_value=MAX_SESSION_MINUTES,
+        widget=forms.NumberInput(attrs={"placeholder": "60"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if "session_at" in data and "session_minutes" in data:
+            if data["session_at"] and data["session_minutes"] is None:
+                self.add_error("session_minutes", "Give the session's length too.")
+            elif data["session_minutes"] and data["session_at"] is None:
+                self.add_error("session_at", "Give the session's time too.")
+        return data
+
+
+class ParticipantForm(SessionForm):
     name = forms.CharField(max_length=200)
     email = forms.EmailField()
     status = forms.ChoiceField(choices=MANUAL_STATUSES, initial=Status.INVITED)
+    field_order = ["name", "email", "status", "session_at", "session_minutes"]
 
 
 class ParticipantCsvForm(forms.Form):
     MAX_BYTES = 1_000_000
 
-    file = forms.FileField(label="CSV file", help_text="One participant a line: name, email. A header line is optional.")
+    file = forms.FileField(label="CSV file", help_text="One participant a line: name, email, and optionally session time and minutes (2026-12-04 14:00,60: they are Scheduled). A header line is optional.")
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -1,12 +1,14 @@
 """Studies, their participants and where each participant stands in each study."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, F, Q
 
 from budgets.models import Budget
 from core.money import Money
-from tenancy.models import TenantModel
+from tenancy.models import TenantModel, TenantQuerySet
 
 
 class Study(TenantModel):
@@ -70,6 +72,19 @@ class Participant(TenantModel):
         return f"{self.name} <{self.email}>"
 
 
+class StudyParticipantQuerySet(TenantQuerySet):
+    def session_ended(self, now: datetime.datetime):
+        """Scheduled, with a session over by `now`, in an open study; not no-shows, and not
+        ones a researcher put back to Scheduled after their session."""
+        ends = ExpressionWrapper(
+            F("session_at") + F("session_minutes") * datetime.timedelta(minutes=1), output_field=models.DateTimeField()
+        )
+        return self.filter(
+            status=StudyParticipant.Status.SCHEDULED, session_at__isnull=False, no_show=False,
+            completion_undone_at__isnull=True, study__status=Study.Status.OPEN,
+        ).alias(session_end=ends).filter(session_end__lte=now)
+
+
 class StudyParticipant(TenantModel):
     """A participant's status in one study."""
 
@@ -100,16 +115,37 @@ class StudyParticipant(TenantModel):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memberships")
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="studies")
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.INVITED)
+    objects = StudyParticipantQuerySet.as_manager()
     added_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
+    # A scheduled session: once it has ended, beat marks the participant done (the incentive is
+    # due) unless they didn't come, or a researcher undid that for this session.
+    session_at = models.DateTimeField("Session time", null=True, blank=True)
+    session_minutes = models.PositiveIntegerField("Session length (minutes)", null=True, blank=True)
+    no_show = models.BooleanField(default=False, help_text="Didn't come to the session: never completed automatically.")
+    completed_automatically_at = models.DateTimeField(null=True, blank=True)
+    completion_undone_at = models.DateTimeField(
+        null=True, blank=True, help_text="A researcher undid the automatic completion; a new session time clears it."
+    )
 
     class Meta:
         ordering = ["participant__name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["study", "participant"], name="study_participant_unique")
+            models.UniqueConstraint(fields=["study", "participant"], name="study_participant_unique"),
+            models.CheckConstraint(
+                condition=Q(session_at__isnull=True, session_minutes__isnull=True)
+                | Q(session_at__isnull=False, session_minutes__gt=0),
+                name="study_participant_session_whole",
+            ),
         ]
-        indexes = [models.Index(fields=["study", "status"])]
+        indexes = [
+            models.Index(fields=["study", "status"]),
+            # Beat's sweep for ended sessions reads only the scheduled rows that have one.
+            models.Index(
+                fields=["session_at"], name="study_participant_session_due",
+                condition=Q(status="scheduled", session_at__isnull=False, no_show=False, completion_undone_at__isnull=True),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.participant} in {self.study}: {self.get_status_display()}"
@@ -117,3 +153,9 @@ class StudyParticipant(TenantModel):
     @property
     def is_done(self) -> bool:
         return self.status in self.DONE
+
+    @property
+    def session_ends_at(self):
+        if self.session_at is None:
+            return None
+        return self.session_at + datetime.timedelta(minutes=self.session_minutes)

@@ -1,12 +1,14 @@
 """Every change to studies and their participants."""
 
 import csv
+import datetime
 import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from budgets.models import Budget
 from core.errors import DomainError
@@ -16,6 +18,7 @@ from tenancy.models import Membership
 from .models import Participant, Study, StudyParticipant
 
 Status = StudyParticipant.Status
+MAX_SESSION_MINUTES = 24 * 60
 
 
 class StudyError(DomainError):
@@ -101,18 +104,33 @@ def _participant_for(*, organization, name: str, email: str) -> Participant:
 
 @transaction.atomic
 def study_participant_add(
-    *, study: Study, actor, name: str, email: str, status: str = Status.INVITED
+    *, study: Study, actor, name: str, email: str, status: str = Status.INVITED,
+    session_at: datetime.datetime | None = None, session_minutes: int | None = None,
 ) -> StudyParticipant:
+    """Add someone to the study; with a session time and length, an invited person is Scheduled."""
     require_study_manager(study=study, user=actor)
     if status == Status.INCENTIVE_SENT:
         raise StudyError("“Incentive sent” is set by sending an incentive.")
+    if problem := _session_problem(session_at, session_minutes):
+        raise StudyError(problem)
+    if session_at and status == Status.INVITED:
+        status = Status.SCHEDULED
     participant = _participant_for(organization=study.organization, name=name, email=email)
     study_participant, created = StudyParticipant.objects.get_or_create(
-        organization=study.organization, study=study, participant=participant, defaults={"status": status}
+        organization=study.organization, study=study, participant=participant,
+        defaults={"status": status, "session_at": session_at, "session_minutes": session_minutes},
     )
     if not created:
         raise StudyError(f"{participant.email} is in this study already.")
     return study_participant
+
+
+def _session_problem(session_at, session_minutes) -> str:
+    if (session_at is None) != (session_minutes is None):
+        return "Give both the session time and its length, or neither."
+    if session_minutes is not None and not 0 < session_minutes <= MAX_SESSION_MINUTES:
+        return f"A session lasts between 1 and {MAX_SESSION_MINUTES} minutes."
+    return ""
 
 
 @dataclass
@@ -128,15 +146,26 @@ def _csv_rows(text: str):
         cells = [cell.strip() for cell in row]
         if not any(cells):
             continue
-        if number == 1 and [c.lower() for c in cells[:2]] == ["name", "email"]:
+        if number == 1 and [c.lower() for c in cells[:2]] == ["name", "email"]:  # a header, of 2 or 4 columns
             continue
         yield number, cells
 
 
+def _csv_session(cells) -> tuple[datetime.datetime | None, int | None]:
+    """The optional third and fourth cells: session time (ISO 8601, e.g. 2026-12-04 14:00, in
+    the site's time zone unless it names one) and length in minutes; ValueError when unreadable."""
+    if len(cells) == 2 or not (cells[2] or cells[3]):
+        return None, None
+    when = datetime.datetime.fromisoformat(cells[2]) if cells[2] else None
+    if when is not None and timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    return when, int(cells[3]) if cells[3] else None
+
+
 def _csv_errors(cells, seen) -> str:
-    if len(cells) != 2:
-        return f"expected 2 columns (name, email), found {len(cells)}"
-    name, email = cells
+    if len(cells) not in (2, 4):
+        return f"expected 2 columns (name, email) or 4 (name, email, session time, session minutes), found {len(cells)}"
+    name, email = cells[:2]
     if not name:
         return "the name is empty"
     if len(name) > 200:
@@ -147,12 +176,17 @@ def _csv_errors(cells, seen) -> str:
         return f"“{email}” is not an email address"
     if email.lower() in seen:
         return f"{email} appears twice in the file"
-    return ""
+    try:
+        session = _csv_session(cells)
+    except ValueError:
+        return f"the session should read like 2026-12-04 14:00,60 (time, then minutes); found “{cells[2]}”, “{cells[3]}”"
+    return _session_problem(*session).rstrip(".")
 
 
 @transaction.atomic
 def study_participants_import(*, study: Study, actor, csv_text: str) -> ImportResult:
-    """Add participants from CSV lines `name,email`. Any bad row: nothing is added and every
+    """Add participants from CSV lines `name,email` or `name,email,session time,session minutes`
+    (those with a session are Scheduled). Any bad row: nothing is added and every
     bad row is reported; people already in the study are skipped."""
     require_study_manager(study=study, user=actor)
     result, valid, seen = ImportResult(), [], set()
@@ -172,12 +206,18 @@ def study_participants_import(*, study: Study, actor, csv_text: str) -> ImportRe
         .filter(study=study, participant__email__in=seen)
         .values_list("participant__email", flat=True)
     )
-    for name, email in valid:
+    for cells in valid:
+        name, email = cells[:2]
         if email.lower() in in_study:
             result.skipped.append(email)
             continue
+        session_at, session_minutes = _csv_session(cells)
         participant = _participant_for(organization=study.organization, name=name, email=email)
-        StudyParticipant.objects.create(organization=study.organization, study=study, participant=participant)
+        StudyParticipant.objects.create(
+            organization=study.organization, study=study, participant=participant,
+            status=Status.SCHEDULED if session_at else Status.INVITED,
+            session_at=session_at, session_minutes=session_minutes,
+        )
         result.added.append(email)
     return result
 
@@ -195,6 +235,82 @@ def study_participant_set_status(*, study_participant: StudyParticipant, actor, 
         raise StudyError(f"{locked.participant.name} has been sent an incentive; cancel it first.")
     if status == Status.INTERVIEW_COMPLETED and locked.status == Status.SCHEDULED:
         status = Status.INCENTIVE_NOT_SENT
-    locked.status = status
-    locked.save(update_fields=["status", "updated_at"])
+    locked.status, locked.completed_automatically_at = status, None
+    if status == Status.SCHEDULED and locked.session_ends_at and locked.session_ends_at <= timezone.now():
+        locked.completion_undone_at = timezone.now()  # put back by hand: beat leaves this session alone
+    locked.save(update_fields=["status", "completed_automatically_at", "completion_undone_at", "updated_at"])
     return locked
+
+
+# --- Sessions and their automatic completion --------------------------------------------
+COMPLETE_CHUNK = 1000
+
+
+def study_participants_complete_due(*, now: datetime.datetime | None = None, chunk_size: int = COMPLETE_CHUNK) -> int:
+    """Scheduled participants whose session has ended are done, their incentive due (Celery
+    beat, every minute): one UPDATE per chunk of rows; returns how many. The audit trigger
+    records each row's change with the task as its actor."""
+    now = now or timezone.now()
+    done = 0
+    while True:
+        due = StudyParticipant.objects.session_ended(now).order_by("pk").values("pk")[:chunk_size]
+        with transaction.atomic():
+            changed = StudyParticipant.objects.filter(pk__in=due).update(
+                status=Status.INCENTIVE_NOT_SENT, completed_automatically_at=now, updated_at=now
+            )
+        done += changed
+        if changed < chunk_size:
+            return done
+
+
+def _locked(study_participant: StudyParticipant) -> StudyParticipant:
+    return StudyParticipant.objects.select_for_update().select_related("participant").get(pk=study_participant.pk)
+
+
+@transaction.atomic
+def study_participant_set_session(
+    *, study_participant: StudyParticipant, actor, session_at: datetime.datetime | None, session_minutes: int | None
+) -> StudyParticipant:
+    """Set (or clear) the session; a new session is a new chance to come: no-show and an undone
+    completion are cleared, and an invited participant becomes Scheduled."""
+    require_study_manager(study=study_participant.study, user=actor)
+    if problem := _session_problem(session_at, session_minutes):
+        raise StudyError(problem)
+    locked = _locked(study_participant)
+    locked.session_at, locked.session_minutes = session_at, session_minutes
+    locked.no_show, locked.completion_undone_at = False, None
+    if session_at and locked.status == Status.INVITED:
+        locked.status = Status.SCHEDULED
+    locked.save(update_fields=["session_at", "session_minutes", "no_show", "completion_undone_at", "status", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def study_participant_undo_completion(*, study_participant: StudyParticipant, actor) -> StudyParticipant:
+    """Back to Scheduled after beat completed the session; beat leaves this session alone."""
+    require_study_manager(study=study_participant.study, user=actor)
+    locked = _locked(study_participant)
+    _require_auto_completed(locked)
+    locked.status, locked.completed_automatically_at, locked.completion_undone_at = Status.SCHEDULED, None, timezone.now()
+    locked.save(update_fields=["status", "completed_automatically_at", "completion_undone_at", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def study_participant_mark_no_show(*, study_participant: StudyParticipant, actor) -> StudyParticipant:
+    """They didn't come: Scheduled (an automatic completion undone), never completed automatically."""
+    require_study_manager(study=study_participant.study, user=actor)
+    locked = _locked(study_participant)
+    if locked.status != Status.SCHEDULED:
+        _require_auto_completed(locked)
+    locked.status, locked.completed_automatically_at, locked.no_show = Status.SCHEDULED, None, True
+    locked.save(update_fields=["status", "completed_automatically_at", "no_show", "updated_at"])
+    return locked
+
+
+def _require_auto_completed(locked: StudyParticipant) -> None:
+    name = locked.participant.name
+    if locked.status == Status.INCENTIVE_SENT:
+        raise StudyError(f"{name} has been sent an incentive; cancel it first.")
+    if locked.completed_automatically_at is None or locked.status not in StudyParticipant.DONE:
+        raise StudyError(f"{name} wasn't completed automatically; change the status instead.")

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from budgets.models import Budget
@@ -11,7 +12,7 @@ from tenancy.access import get_for_org_or_404, organization_required, require_wr
 from studies import selectors, services
 from studies.filters import StudyFilterSet
 from studies.tables import StudyTable
-from studies.forms import ParticipantCsvForm, ParticipantForm, StatusForm, StudyForm
+from studies.forms import ParticipantCsvForm, ParticipantForm, SessionForm, StatusForm, StudyForm
 from studies.models import Study, StudyParticipant
 
 from .. import selectors as incentive_selectors
@@ -160,30 +161,76 @@ def study_participants_import(request, pk):
     return redirect("studies:detail", pk=study.pk)
 
 
-@organization_required
-@require_POST
-def study_participant_status(request, pk, participant_pk):
+def _panel_change(request, pk, participant_pk, change):
+    """One participant's change from the panel: `change(study_participant)` calls a service and
+    returns the message; a refusal becomes an error message. htmx gets the panel back with the
+    messages, a plain form post the page."""
     study = _study(request, pk, manage=True)
     study_participant = get_for_org_or_404(
         StudyParticipant.objects.select_related("participant"), request, study=study, participant_id=participant_pk
     )
     study_participant.study = study
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose one of the statuses.")
-    else:
-        try:
-            study_participant = services.study_participant_set_status(
-                study_participant=study_participant, actor=request.user, status=form.cleaned_data["status"]
-            )
-        except services.StudyError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"{study_participant.participant.name}: {study_participant.get_status_display()}.")
+    try:
+        messages.success(request, change(study_participant))
+    except services.StudyError as error:
+        messages.error(request, error.message)
     if request.htmx:
         context = _panel_context(request, study, request.POST.get("group"))
         return render(request, "studies/study_detail.html#panel_with_messages", context)
-    return redirect("studies:detail", pk=study.pk)
+    group = request.POST.get("group", "")
+    return redirect(reverse("studies:detail", args=[study.pk]) + (f"?group={group}" if group in selectors.GROUPS else ""))
+
+
+def _form_refused(form) -> services.StudyError:
+    return services.StudyError(" ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+
+
+@organization_required
+@require_POST
+def study_participant_status(request, pk, participant_pk):
+    def change(study_participant):
+        form = StatusForm(request.POST)
+        if not form.is_valid():
+            raise services.StudyError("Choose one of the statuses.")
+        done = services.study_participant_set_status(
+            study_participant=study_participant, actor=request.user, status=form.cleaned_data["status"]
+        )
+        return f"{done.participant.name}: {done.get_status_display()}."
+
+    return _panel_change(request, pk, participant_pk, change)
+
+
+@organization_required
+@require_POST
+def study_participant_session(request, pk, participant_pk):
+    def change(study_participant):
+        form = SessionForm(request.POST)
+        if not form.is_valid():
+            raise _form_refused(form)
+        done = services.study_participant_set_session(study_participant=study_participant, actor=request.user, **form.cleaned_data)
+        return f"{done.participant.name}: session {'saved' if done.session_at else 'cleared'}."
+
+    return _panel_change(request, pk, participant_pk, change)
+
+
+@organization_required
+@require_POST
+def study_participant_undo_completion(request, pk, participant_pk):
+    def change(study_participant):
+        done = services.study_participant_undo_completion(study_participant=study_participant, actor=request.user)
+        return f"{done.participant.name} is Scheduled again; this session won't complete automatically."
+
+    return _panel_change(request, pk, participant_pk, change)
+
+
+@organization_required
+@require_POST
+def study_participant_no_show(request, pk, participant_pk):
+    def change(study_participant):
+        done = services.study_participant_mark_no_show(study_participant=study_participant, actor=request.user)
+        return f"{done.participant.name}: no-show. They stay Scheduled and won't complete automatically."
+
+    return _panel_change(request, pk, participant_pk, change)
 
 
 @organization_required

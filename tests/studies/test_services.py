@@ -78,9 +78,9 @@ def test_malformed_csv_rows_are_each_reported_and_nothing_is_added(study, resear
     result = services.study_participants_import(study=study, actor=researcher, csv_text=text)
     assert result.errors == [
         "Row 2: “not-an-email” is not an email address.",
-        "Row 3: expected 2 columns (name, email), found 1.",
+        "Row 3: expected 2 columns (name, email) or 4 (name, email, session time, session minutes), found 1.",
         "Row 4: the name is empty.",
-        "Row 5: expected 2 columns (name, email), found 3.",
+        "Row 5: expected 2 columns (name, email) or 4 (name, email, session time, session minutes), found 3.",
         "Row 6: ADA@example.test appears twice in the file.",
     ]
     assert result.added == [] and not StudyParticipant.objects.filter(study=study).exists()
