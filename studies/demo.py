@@ -1,3 +1,8 @@
+import datetime
+import itertools
+
+from django.utils import timezone
+
 from core.money import Money
 
 from .models import Study, StudyParticipant
@@ -24,6 +29,13 @@ STUDIES = [
 ]
 
 
+def _upcoming_sessions():
+    """The scheduled participants' sessions: 10:00 UTC on the coming days, 40 minutes each."""
+    ten = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
+    for days in itertools.count(1):
+        yield {"session_at": ten + datetime.timedelta(days=days), "session_minutes": 40}
+
+
 def seed(demo, stdout):
     demo.studies = {}
     for slug, name, budget_name, amount, owner_emails, description in STUDIES:
@@ -36,7 +48,9 @@ def seed(demo, stdout):
                 organization=organization, name=name, description=description, budget=budget,
                 amount=Money.parse(amount, budget.currency), actor=owners[0], owners=owners,
             )
+            sessions = _upcoming_sessions()
             for person, status in zip(PEOPLE[len(demo.studies) % 3:] + PEOPLE, STATUSES):
                 email = person.lower().replace(" ", ".") + "@example.test"
-                study_participant_add(study=study, actor=owners[0], name=person, email=email, status=status)
+                session = next(sessions) if status == Status.SCHEDULED else {}
+                study_participant_add(study=study, actor=owners[0], name=person, email=email, status=status, **session)
         demo.studies[name] = study

@@ -61,7 +61,6 @@ class SessionForm(forms.Form):
     )
     session_minutes = forms.IntegerField(
         label="Length (minutes)", required=False, min_value=1, max_value=MAX_SESSION_MINUTES,
-        widget=forms.NumberInput(attrs={"placeholder": "60"}),
     )
 
     def clean(self):
