@@ -113,6 +113,11 @@ class ClaimForm(forms.Form):
         method = data.get("payout_method")
         if not method:
             return data
+        missing = [name for name in payout_details.FIELDS.get(method, ()) if name not in payout_details.OPTIONAL and not (data.get(name) or "").strip()]
+        for name in missing:  # each empty field says so once, all of them at once
+            self.add_error(name, "Please fill this in for the payout method you chose.")
+        if missing:
+            return data
         if method == "gift_card" and data.get("gift_card_email"):
             try:
                 EmailValidator()(data["gift_card_email"].strip())

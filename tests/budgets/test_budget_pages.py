@@ -75,7 +75,7 @@ def test_the_budget_page_shows_figures_counts_chart_and_its_own_recipients(clien
 
     assert 'id="budget-available">$1,000.00<' in content
     assert 'id="budget-sent">2<' in content and 'id="budget-unclaimed">1<' in content
-    assert "<svg" in content and content.count('<polyline class="line') == 4
+    assert "<svg" in content and content.count('<g class="bar">') == 1  # one day of money moving: one bar
     assert "Ada Lovelace" in content and "Alan Turing" in content and "Grace Hopper" not in content
     assert 'name="scope_budget" value="%d"' % budget.pk in content
     assert "Cancel incentives" in content and "<h2>Ledger</h2>" in content
@@ -145,17 +145,34 @@ def test_the_funds_series_follows_the_ledger_day_by_day(study, budget):
     assert series == [(timezone.localdate(), {"available": 100_000, "reserved": 2_000, "payable": 1_000, "paid_out": 0})]
 
 
-def test_the_chart_draws_steps_from_the_first_day_to_today():
+def test_the_chart_has_a_bar_a_day_from_the_first_day_to_today_with_its_figures_in_words():
     start = datetime.date(2026, 1, 1)
     chart = funds_chart(
         [(start, {"available": 1_000, "reserved": 0, "paid_out": 0}), (start + datetime.timedelta(days=5), {"available": 500, "reserved": 500, "paid_out": 0})],
         currency="USD",
         today=start + datetime.timedelta(days=10),
     )
-    available = next(line for line in chart["lines"] if line["kind"] == "available")
-    assert available["points"] == "96.0,196.0 505.3,196.0 505.3,10.0 607.7,10.0 607.7,103.0 710.0,103.0"
-    assert chart["top_label"] == "$10.00" and available["last"] == "$5.00"
+    assert len(chart["bars"]) == 11 and chart["top_label"] == "$10.00"
+    assert chart["bars"][3]["title"] == "2026-01-04: Available $10.00, Reserved (sent, unclaimed) $0.00, Payable (claimed, not paid) $0.00, Paid out $0.00"
+    assert [part["kind"] for part in chart["bars"][-1]["segments"]] == ["available", "reserved"]
+    assert [k["last"] for k in chart["kinds"]] == ["$5.00", "$5.00", "$0.00", "$0.00"]
+    assert [row["day"] for row in chart["table"]] == [start, start + datetime.timedelta(days=5)]
+    assert chart["bars"][0]["label"] == "Jan 1" and chart["bars"][-1]["label"] == "Jan 11"
     assert funds_chart([], currency="USD", today=start) is None
+
+
+def test_a_one_day_chart_is_one_bar_not_a_line():
+    day = datetime.date(2026, 1, 1)
+    chart = funds_chart([(day, {"available": 1_000, "reserved": 250})], currency="USD", today=day)
+    (bar,) = chart["bars"]
+    assert bar["width"] == 48 and [part["height"] for part in bar["segments"]] == [148.8, 37.2]
+
+
+def test_the_chart_shows_the_last_month_carrying_older_balances():
+    start = datetime.date(2026, 1, 1)
+    chart = funds_chart([(start, {"available": 1_000})], currency="USD", today=start + datetime.timedelta(days=90))
+    assert len(chart["bars"]) == 31 and chart["bars"][0]["segments"][0]["height"] == 186.0
+    assert chart["table"] == []
 
 
 def test_a_fund_form_posted_twice_adds_the_money_once(client_for, owner, budget):
