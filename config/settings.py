@@ -228,6 +228,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 # Periodic jobs. Reminders, expiries and the outbox live in the database; these jobs find them.
+# Modules each organization switches in Settings (Organization.<module>_enabled): the staff
+# pages under these paths are not found while it is off (tenancy.middleware).
+ORGANIZATION_MODULE_PATHS = {"offers": ("/provider/",), "rewards": ("/rewards/",)}
+
 CELERY_BEAT_SCHEDULE = {
     # Emails committed while the broker was unreachable are sent again every minute.
     "outbox-sweep": {"task": "core.tasks.outbound_emails_sweep", "schedule": 60.0},

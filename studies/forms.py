@@ -2,6 +2,7 @@ import csv
 import io
 
 from django import forms
+from django.utils import timezone
 
 from budgets.models import Budget
 from core.forms import AmountField
@@ -56,12 +57,17 @@ class SessionForm(forms.Form):
     """A scheduled session: when it has ended, the participant is done automatically."""
 
     session_at = forms.DateTimeField(
-        label="Session time (UTC)", required=False,
+        label="Session time", required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     session_minutes = forms.IntegerField(
         label="Length (minutes)", required=False, min_value=1, max_value=MAX_SESSION_MINUTES,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read and shown in the organization's time zone (tenancy.middleware activates it).
+        self.fields["session_at"].label = f"Session time ({timezone.get_current_timezone_name()})"
 
     def clean(self):
         data = super().clean()

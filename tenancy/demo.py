@@ -4,6 +4,8 @@ PASSWORD = "demo12345"
 Role = Membership.Role
 
 ORGANIZATIONS = {"acme": "Acme Research", "globex": "Globex Corporation"}
+# The modules each organization uses: Globex has reward accounts and sends no offers.
+MODULES = {"acme": {}, "globex": {"offers_enabled": False}}
 PEOPLE = [
     # email, name, organization, role, what the login is for
     ("owner@acme.test", "Olivia Owner", "acme", Role.OWNER, "owner, Acme"),
@@ -18,7 +20,7 @@ PEOPLE = [
 def seed(demo, stdout):
     demo.password = PASSWORD
     demo.orgs = {
-        slug: Organization.objects.get_or_create(slug=slug, defaults={"name": name})[0]
+        slug: Organization.objects.get_or_create(slug=slug, defaults={"name": name, **MODULES[slug]})[0]
         for slug, name in ORGANIZATIONS.items()
     }
     # Whom participants contact, and the account SEPA payouts are paid from (a test IBAN).

@@ -94,10 +94,17 @@ class OrganizationPolicyForm(forms.ModelForm):
             "sepa_debtor_name",
             "sepa_debtor_iban",
             "sepa_debtor_bic",
+            "offers_enabled",
+            "rewards_enabled",
         ]
 
-    def __init__(self, *args, **kwargs):
+    MODULES = ["offers_enabled", "rewards_enabled"]
+
+    def __init__(self, *args, can_switch_modules: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only owners switch modules on and off; admins see what is on.
+        for name in self.MODULES:
+            self.fields[name].disabled = not can_switch_modules
         if not self.instance.payout_methods:
             self.initial["payout_methods"] = Organization.PayoutMethod.values
         for name in ("approval_total_above_minor", "approval_participant_above_minor"):
@@ -115,6 +122,9 @@ class OrganizationPolicyForm(forms.ModelForm):
         if code != "PTS" and not is_currency(code):
             raise forms.ValidationError(f"“{code}” is not an ISO 4217 currency code.")
         return code
+
+    def module_fields(self):
+        return [self[name] for name in self.MODULES]
 
     def provider_fields(self):
         return [self[f"provider_{method}"] for method in Organization.PayoutMethod.values]

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.http import Http404
 from django.utils import timezone
 
 SESSION_KEY = "organization_id"
@@ -5,7 +7,8 @@ SESSION_KEY = "organization_id"
 
 class CurrentOrganizationMiddleware:
     """Sets request.memberships, request.membership (the organization chosen in the header,
-    kept in the session) and request.organization; None for anonymous visitors."""
+    kept in the session) and request.organization; None for anonymous visitors. The pages of a
+    module the organization switched off (Settings) are not found."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -22,6 +25,9 @@ class CurrentOrganizationMiddleware:
         request.organization = request.membership.organization if request.membership else None
         if request.organization is None:
             return self.get_response(request)
+        for module, prefixes in settings.ORGANIZATION_MODULE_PATHS.items():
+            if request.path_info.startswith(prefixes) and not request.organization.module_enabled(module):
+                raise Http404(f"{request.organization} has switched {module} off.")
         # Pages show dates and times in the organization's time zone (templates add its name).
         with timezone.override(request.organization.zone):
             return self.get_response(request)

@@ -133,6 +133,15 @@ class Organization(models.Model):
     sepa_debtor_iban = models.CharField("SEPA: paying account's IBAN", max_length=34, blank=True)
     sepa_debtor_bic = models.CharField("SEPA: paying account's BIC", max_length=11, blank=True)
 
+    # Modules an organization may not use: switched off, their menu item is gone and their pages
+    # are not found (settings.ORGANIZATION_MODULE_PATHS; tenancy.middleware).
+    offers_enabled = models.BooleanField(
+        "Offers", default=True, help_text="Provider offers to recipients: My Offers, link templates, programs, provider profile."
+    )
+    rewards_enabled = models.BooleanField(
+        "Rewards", default=True, help_text="Reward accounts, their participants and bulk reward files."
+    )
+
     def __str__(self):
         return self.name
 
@@ -142,6 +151,9 @@ class Organization(models.Model):
             return zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return zoneinfo.ZoneInfo("UTC")
+
+    def module_enabled(self, module: str) -> bool:
+        return getattr(self, f"{module}_enabled")
 
     @property
     def approvals_enabled(self) -> bool:

@@ -7,7 +7,7 @@ from . import services
 from .access import manager_required
 from .forms import OrganizationPolicyForm
 from .middleware import SESSION_KEY
-from .models import ApiKey
+from .models import ApiKey, Membership
 
 
 @login_required
@@ -24,7 +24,9 @@ def organization_switch(request):
 
 @manager_required
 def organization_settings(request):
-    form = OrganizationPolicyForm(request.POST or None, instance=request.organization)
+    form = OrganizationPolicyForm(
+        request.POST or None, instance=request.organization, can_switch_modules=request.membership.role == Membership.Role.OWNER
+    )
     if request.method == "POST" and form.is_valid():
         done = services.organization_settings_update(
             organization=request.organization, actor=request.user, **{name: form.cleaned_data[name] for name in form.Meta.fields}
