@@ -1,5 +1,6 @@
-"""Screenshots of a test's pages at desktop and phone widths, for people to look at: into
-$SCREENSHOTS_DIR when set (e.g. /tmp/shots/<name>), else the test's temporary folder."""
+"""Screenshots of a test's pages at desktop (1280 px) and phone (390 px) widths, for people to
+look at: into $GRATIA_SCREENSHOTS when set (as test_screenshots_and_axe), else the test's
+temporary folder."""
 
 import os
 from pathlib import Path
@@ -8,7 +9,7 @@ WIDTHS = {"desktop": 1280, "phone": 390}
 
 
 def shoot(page, tmp_path, name: str) -> None:
-    folder = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path)
+    folder = Path(os.environ.get("GRATIA_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
     for form_factor, width in WIDTHS.items():
