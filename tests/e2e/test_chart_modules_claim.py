@@ -29,6 +29,8 @@ def test_a_one_day_budget_shows_a_bar_with_its_figures_in_words(page, live_serve
     fills = page.locator(".chart-legend svg rect").evaluate_all("rects => rects.map(r => r.getAttribute('fill'))")
     assert len(set(fills)) == 4
     assert axe_violations(page) == []
+    page.set_viewport_size({"width": 390, "height": 844})  # the open table scrolls inside itself on a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shoot(page, tmp_path, "budget-one-day-chart")
 
 
