@@ -23,6 +23,8 @@ class ApiKeyAuth(HttpBearer):
         key = api_key_authenticate(token)
         if key is not None:
             identify_api_key(key)  # the audit log's actor for this request
+            if key.organization.module_switched_off(request.path_info):
+                raise Http404("switched off")
         return key
 
 

@@ -229,8 +229,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # Periodic jobs. Reminders, expiries and the outbox live in the database; these jobs find them.
 # Modules each organization switches in Settings (Organization.<module>_enabled): the staff
-# pages under these paths are not found while it is off (tenancy.middleware).
-ORGANIZATION_MODULE_PATHS = {"offers": ("/provider/",), "rewards": ("/rewards/",)}
+# pages and API routes under these paths are not found while it is off (tenancy.middleware,
+# api.main.ApiKeyAuth).
+ORGANIZATION_MODULE_PATHS = {
+    "offers": ("/provider/",),
+    "rewards": ("/rewards/", "/api/v1/accounts", "/api/v1/advocates/", "/api/v1/programs", "/api/v1/rewards"),
+}
 
 CELERY_BEAT_SCHEDULE = {
     # Emails committed while the broker was unreachable are sent again every minute.

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
 
@@ -25,9 +24,8 @@ class CurrentOrganizationMiddleware:
         request.organization = request.membership.organization if request.membership else None
         if request.organization is None:
             return self.get_response(request)
-        for module, prefixes in settings.ORGANIZATION_MODULE_PATHS.items():
-            if request.path_info.startswith(prefixes) and not request.organization.module_enabled(module):
-                raise Http404(f"{request.organization} has switched {module} off.")
+        if module := request.organization.module_switched_off(request.path_info):
+            raise Http404(f"{request.organization} has switched {module} off.")
         # Pages show dates and times in the organization's time zone (templates add its name).
         with timezone.override(request.organization.zone):
             return self.get_response(request)

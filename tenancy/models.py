@@ -1,6 +1,7 @@
 import hashlib
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -154,6 +155,13 @@ class Organization(models.Model):
 
     def module_enabled(self, module: str) -> bool:
         return getattr(self, f"{module}_enabled")
+
+    def module_switched_off(self, path: str) -> str | None:
+        """The module switched off whose pages or API routes `path` is under, if any."""
+        for module, prefixes in settings.ORGANIZATION_MODULE_PATHS.items():
+            if path.startswith(prefixes) and not self.module_enabled(module):
+                return module
+        return None
 
     @property
     def approvals_enabled(self) -> bool:

@@ -431,3 +431,13 @@ def test_every_endpoint_of_the_schema_has_examples(api):
         if not has_example(operation.get("responses", {}).get("200") or operation.get("responses", {}).get("201"))
     ]
     assert missing == []
+
+
+def test_an_organization_that_switched_rewards_off_finds_none_of_the_rewards_routes(api, organization):
+    account, _ = make_account(organization)
+    organization.rewards_enabled = False
+    organization.save()
+    paths = ["/accounts", f"/accounts/{account.pk}", "/programs", "/rewards"]
+    assert [api.get(path).status_code for path in paths] == [404] * len(paths)
+    assert api.post(f"/accounts/{account.pk}/rewards", {"amount_minor": 100}).json()["code"] == "not_found"
+    assert api.get("/incentives").status_code == 200  # the research incentives stay
