@@ -371,16 +371,19 @@ def _claim(organization, row, actor) -> bool:
 AWAITING = "awaiting approval"
 
 
-def _account_of(row: BulkRow) -> int:
+def _account_of(row) -> int:
+    if isinstance(row, RewardRow):
+        return row.account.pk
     return row.target.account_id if isinstance(row.target, Reward) else row.target.pk
 
 
 @transaction.atomic
-def _approval_needed(organization, text: str, rows: list[BulkRow], user, confirmed_duplicates=frozenset()) -> Approval | None:
+def _approval_needed(organization, text: str, rows: list, user, confirmed_duplicates=frozenset(), *, kind=Approval.Kind.REWARDS_BULK) -> Approval | None:
     """Above the threshold (the file's total per currency, or what one account gets) the file
-    waits: its good rows are marked awaiting approval and the Approval is returned. Nothing is
-    reserved (a redemption spends the account's own balance, which has no reserve): each row is
-    checked again when the file is applied on approval, as at any apply."""
+    waits: its good rows are marked awaiting approval and the Approval is returned; each row is
+    checked again when the file is applied on approval, as at any apply. The same file can't
+    wait twice. (A redemption file's rows spend the accounts' own balances; a creation file's
+    rewards are funded from the external account.)"""
     good = [row for row in rows if row.ok]
     totals, per_account = defaultdict(int), defaultdict(int)
     for row in good:
@@ -397,16 +400,23 @@ def _approval_needed(organization, text: str, rows: list[BulkRow], user, confirm
         raise BulkFileError("This file is awaiting approval already; it runs once an owner or admin approves it.", "awaiting_approval")
     currency, total = max(totals.items(), key=lambda item: item[1])
     amounts = " + ".join(str(Money(minor, code)) for code, minor in sorted(totals.items()))
+    creating = kind == Approval.Kind.REWARDS_BULK_CREATE
     approval = approval_request(
-        organization=organization, kind=Approval.Kind.REWARDS_BULK, requested_by=user,
+        organization=organization, kind=kind, requested_by=user,
         total=Money(total, currency), per_participant=Money(biggest[currency], currency),
-        summary=f"Bulk redemption file: {len(good)} row{'s' if len(good) != 1 else ''}, {amounts}",
-        reference=reference, link=reverse("rewards:bulk_redeem"),
+        summary=f"{'Bulk reward file' if creating else 'Bulk redemption file'}: {len(good)} row{'s' if len(good) != 1 else ''}, {amounts}",
+        reference=reference, link=reverse("rewards:bulk_rewards" if creating else "rewards:bulk_redeem"),
         payload={"text": text, "confirmed_duplicates": sorted(confirmed_duplicates)},
     )
     for row in good:
         row.result = AWAITING
     return approval
+
+
+def _outcome(rows, done: str) -> str:
+    applied = sum(row.result == "applied" for row in rows)
+    failed = [f"line {row.line}: {row.message}" for row in rows if row.error]
+    return f"{done} {applied} of {len(rows)} rows." + (f" Not applied: {'; '.join(failed)}" if failed else "")
 
 
 def approval_run(*, approval: Approval, actor) -> str:
@@ -415,13 +425,26 @@ def approval_run(*, approval: Approval, actor) -> str:
         organization=approval.organization, text=approval.payload["text"], user=approval.requested_by,
         confirmed_duplicates=frozenset(approval.payload.get("confirmed_duplicates", [])), approved=True,
     )
-    applied = sum(row.result == "applied" for row in rows)
-    failed = [f"line {row.line}: {row.message}" for row in rows if row.error]
-    return f"Applied {applied} of {len(rows)} rows." + (f" Not applied: {'; '.join(failed)}" if failed else "")
+    return _outcome(rows, "Applied")
 
 
 def approval_release(*, approval: Approval, actor):
     """A rejected file: nothing was redeemed or reserved."""
+    return None
+
+
+def approval_run_create(*, approval: Approval, actor) -> str:
+    """The approved reward file is given now, in the requester's name, each row checked again;
+    each row's key makes it once, whatever runs it again."""
+    rows = bulk_rewards_apply(
+        organization=approval.organization, text=approval.payload["text"], user=approval.requested_by,
+        confirmed_duplicates=frozenset(approval.payload.get("confirmed_duplicates", [])), approved=True,
+    )
+    return _outcome(rows, "Gave rewards for")
+
+
+def approval_release_create(*, approval: Approval, actor):
+    """A rejected reward file: no reward was given, nothing was reserved."""
     return None
 
 
@@ -588,8 +611,14 @@ def _give_row(row: RewardRow, actor) -> None:
     )
 
 
-def bulk_rewards_apply(*, organization, text: str, user, confirmed_duplicates=frozenset()) -> list[RewardRow]:
-    """Give one reward per good row; the one entry point of a bulk reward file."""
+def bulk_rewards_apply(*, organization, text: str, user, confirmed_duplicates=frozenset(), approved: bool = False) -> list[RewardRow]:
+    """Give one reward per good row; the one entry point of a bulk reward file. Above the
+    approval threshold nothing is given yet: the good rows' result is "awaiting approval"
+    (`approved`: its approval is running it)."""
     rows = bulk_rewards_preview(organization=organization, text=text, confirmed_duplicates=confirmed_duplicates)
+    if not approved and _approval_needed(
+        organization, text, rows, user, confirmed_duplicates, kind=Approval.Kind.REWARDS_BULK_CREATE
+    ) is not None:
+        return rows
     apply_rows(organization=organization, rows=rows, user=user, apply_row=_give_row)
     return rows

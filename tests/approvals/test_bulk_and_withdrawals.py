@@ -93,3 +93,78 @@ def test_a_rejected_bulk_file_redeems_nothing(thresholds, bulk_file, researcher,
     bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
     approval_reject(approval=Approval.objects.get(), actor=owner, reason="Wrong month")
     assert not Redemption.objects.exists() and available(account) == 20_000
+
+
+@pytest.fixture
+def reward_file(organization):
+    from rewards.services import programs
+
+    account, _ = make_account(organization)
+    programs.program_create(organization=organization, name="Referral", currency=USD)
+    return account, f"account_external_id,program,amount,source_event\n{account.external_id},Referral,60.00,Big referral\n{account.external_id},Referral,10.00,Small one\n"
+
+
+def test_a_bulk_reward_creation_file_above_the_threshold_waits_and_gives_nothing(thresholds, reward_file, researcher):
+    from rewards.models import Reward
+
+    account, text = reward_file
+    rows = bulk.bulk_rewards_apply(organization=account.organization, text=text, user=researcher)
+    assert [row.result for row in rows] == [bulk.AWAITING, bulk.AWAITING]
+    assert not Reward.objects.filter(account=account).exists()
+    approval = Approval.objects.get()
+    assert (approval.kind, approval.amount, approval.per_participant) == ("rewards_bulk_create", Money(7_000, USD), Money(7_000, USD))
+    assert approval.summary == "Bulk reward file: 2 rows, $70.00"
+    with pytest.raises(DomainError, match="awaiting approval already"):
+        bulk.bulk_rewards_apply(organization=account.organization, text=text, user=researcher)
+
+
+def test_a_bulk_reward_file_below_the_threshold_is_given_at_once(thresholds, organization, researcher):
+    from rewards.models import Reward
+    from rewards.services import programs
+
+    account, _ = make_account(organization)
+    programs.program_create(organization=organization, name="Referral", currency=USD)
+    text = f"account_external_id,program,amount,source_event\n{account.external_id},Referral,40.00,Referral\n"
+    (row,) = bulk.bulk_rewards_apply(organization=organization, text=text, user=researcher)
+    assert row.result == "applied" and Reward.objects.filter(account=account).count() == 1
+    assert not Approval.objects.exists()
+
+
+def test_an_approved_bulk_reward_file_gives_its_rewards_exactly_once(thresholds, reward_file, researcher, owner):
+    from rewards.models import Reward
+
+    account, text = reward_file
+    bulk.bulk_rewards_apply(organization=account.organization, text=text, user=researcher)
+    approval = Approval.objects.get()
+    with pytest.raises(NotAllowed):
+        approval_approve(approval=approval, actor=researcher)
+    approval = approval_approve(approval=approval, actor=owner)
+    assert "Gave rewards for 2 of 2 rows." in approval.outcome
+    rewards = Reward.objects.filter(account=account)
+    assert sorted(rewards.values_list("amount_minor", flat=True)) == [1_000, 6_000]
+    with pytest.raises(DomainError, match="approved already"):
+        approval_approve(approval=approval, actor=owner)
+    rows = bulk.bulk_rewards_apply(organization=account.organization, text=text, user=researcher)
+    assert all(row.applied_at is not None for row in rows) and rewards.count() == 2
+    call_command("verify_ledger")
+
+
+def test_a_rejected_bulk_reward_file_gives_nothing(thresholds, reward_file, researcher, owner):
+    from rewards.models import Reward
+
+    account, text = reward_file
+    bulk.bulk_rewards_apply(organization=account.organization, text=text, user=researcher)
+    approval_reject(approval=Approval.objects.get(), actor=owner, reason="Not this month")
+    assert not Reward.objects.filter(account=account).exists()
+
+
+def test_the_bulk_rewards_page_says_awaiting_approval_after_and_while_the_file_waits(thresholds, reward_file, client_for, researcher):
+    from django.urls import reverse
+
+    account, text = reward_file
+    client = client_for(researcher)
+    url = reverse("rewards:bulk_rewards")
+    page = client.post(url, {"csv_text": text}).content.decode()
+    assert page.count("Awaiting approval") >= 2 and 'id="bulk-waits"' in page
+    again = client.get(url).content.decode()
+    assert 'id="bulk-awaiting-approval"' in again and "Bulk reward file: 2 rows, $70.00" in again
