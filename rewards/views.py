@@ -52,6 +52,7 @@ def _figures(balances, rewards) -> list[dict]:
             "available": balance.available,
             "pending": balance.pending,
             "redeemed": balance.redeemed,
+            "reserved": balance.reserved,
             "cancelled": Money(left_out[balance.currency]["cancelled"], balance.currency),
             "expired": Money(left_out[balance.currency]["expired"], balance.currency),
         }

@@ -32,13 +32,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.models import Approval
+from budgets.models import LedgerAccount, LedgerTransaction
+from budgets.services import InsufficientFunds, ledger_post
 from approvals.services import approval_request, requires_approval
 from core.errors import DomainError, InvalidInput
 from core.models import IdempotencyRecord
 from core.money import Money, MoneyError, require_positive
 
 from ..models import Advocate, Reward, RewardAccount, RewardBalance, RewardProgram
-from . import BULK_KEY_PREFIX, Actor, account_redeem, reward_create, reward_redeem
+from . import BULK_KEY_PREFIX, Actor, account_redeem, reward_balance_for, reward_create, reward_redeem
 
 MAX_ROWS = 5_000
 DELIMITERS = (",", ";", "\t")
@@ -382,8 +384,9 @@ def _approval_needed(organization, text: str, rows: list, user, confirmed_duplic
     """Above the threshold (the file's total per currency, or what one account gets) the file
     waits: its good rows are marked awaiting approval and the Approval is returned; each row is
     checked again when the file is applied on approval, as at any apply. The same file can't
-    wait twice. (A redemption file's rows spend the accounts' own balances; a creation file's
-    rewards are funded from the external account.)"""
+    wait twice. A redemption file reserves what it takes from each account's available balance
+    at once; a creation file reserves nothing (its rewards are funded from the external account,
+    which has no limit to overdraw)."""
     good = [row for row in rows if row.ok]
     totals, per_account = defaultdict(int), defaultdict(int)
     for row in good:
@@ -401,16 +404,78 @@ def _approval_needed(organization, text: str, rows: list, user, confirmed_duplic
     currency, total = max(totals.items(), key=lambda item: item[1])
     amounts = " + ".join(str(Money(minor, code)) for code, minor in sorted(totals.items()))
     creating = kind == Approval.Kind.REWARDS_BULK_CREATE
+    shares, reservation = ([], None) if creating else _reserve_file(organization, per_account, user, reference)
     approval = approval_request(
         organization=organization, kind=kind, requested_by=user,
         total=Money(total, currency), per_participant=Money(biggest[currency], currency),
         summary=f"{'Bulk reward file' if creating else 'Bulk redemption file'}: {len(good)} row{'s' if len(good) != 1 else ''}, {amounts}",
         reference=reference, link=reverse("rewards:bulk_rewards" if creating else "rewards:bulk_redeem"),
-        payload={"text": text, "confirmed_duplicates": sorted(confirmed_duplicates)},
+        payload={"text": text, "confirmed_duplicates": sorted(confirmed_duplicates), "reserved": shares},
+        reservation=reservation,
     )
     for row in good:
         row.result = AWAITING
     return approval
+
+
+def _reserved_balance(account_id: int, currency: str) -> RewardBalance:
+    """The account's balance in the currency, locked, with its reserved ledger account (made now
+    if it has none yet)."""
+    account = RewardAccount.objects.get(pk=account_id)
+    reward_balance_for(account=account, currency=currency)
+    balance = (
+        RewardBalance.objects.select_for_update(of=("self",)).select_related("available_account", "reserved_account")
+        .get(account=account, currency=currency)
+    )
+    if balance.reserved_account is None:
+        balance.reserved_account = LedgerAccount.objects.create(
+            organization=account.organization, kind=LedgerAccount.Kind.RESERVED, currency=currency,
+            name=f"Rewards “{account.name}” reserved ({currency})",
+        )
+        balance.save(update_fields=["reserved_account"])
+    return balance
+
+
+def _post_reservations(organization, shares, *, actor, reference: str, memo: str, back: bool) -> LedgerTransaction | None:
+    """One ledger transaction per currency moving each account's share from available to
+    reserved (or back): [(account id, currency, amount_minor)]. Returns the first."""
+    by_currency = defaultdict(list)
+    for account_id, currency, minor in sorted(shares):
+        balance = _reserved_balance(account_id, currency)
+        sign = -1 if back else 1
+        by_currency[currency] += [(balance.available_account, -sign * minor), (balance.reserved_account, sign * minor)]
+    posted = [
+        ledger_post(
+            organization=organization, kind=LedgerTransaction.Kind.RELEASE if back else LedgerTransaction.Kind.RESERVE,
+            postings=postings, actor=actor, reference=reference, memo=memo,
+        )
+        for _currency, postings in sorted(by_currency.items())
+    ]
+    return posted[0] if posted else None
+
+
+def _reserve_file(organization, per_account, user, reference) -> tuple[list, LedgerTransaction | None]:
+    """Reserve what a redemption file awaiting approval takes from each account, at once, so that
+    nothing else spends it meanwhile (and approving can't overdraw)."""
+    shares = [(account_id, currency, minor) for (account_id, currency), minor in per_account.items()]
+    try:
+        with transaction.atomic():
+            reservation = _post_reservations(
+                organization, shares, actor=user, reference=reference, memo="Bulk redemption file awaiting approval", back=False
+            )
+    except InsufficientFunds as error:
+        raise BulkFileError(
+            f"Not enough is available to reserve this file while it awaits approval ({error.message[:-1]}; another file "
+            "awaiting approval may hold part of it). Nothing was sent for approval.",
+            "insufficient_balance",
+        ) from None
+    return shares, reservation
+
+
+def _release_file(approval: Approval, actor, memo: str) -> LedgerTransaction | None:
+    """Give back what the file reserved (approved: just before it is applied; rejected)."""
+    shares = [tuple(share) for share in approval.payload.get("reserved", [])]
+    return _post_reservations(approval.organization, shares, actor=actor, reference=f"approval:{approval.pk}", memo=memo, back=True)
 
 
 def _outcome(rows, done: str) -> str:
@@ -420,7 +485,9 @@ def _outcome(rows, done: str) -> str:
 
 
 def approval_run(*, approval: Approval, actor) -> str:
-    """The approved file is applied now, in the requester's name, each row checked again."""
+    """The approved file is applied now, in the requester's name, each row checked again: what
+    it reserved goes back to available first, and its rows redeem it."""
+    _release_file(approval, actor, "Bulk redemption file approved: its reservation ends")
     rows = bulk_apply(
         organization=approval.organization, text=approval.payload["text"], user=approval.requested_by,
         confirmed_duplicates=frozenset(approval.payload.get("confirmed_duplicates", [])), approved=True,
@@ -429,8 +496,8 @@ def approval_run(*, approval: Approval, actor) -> str:
 
 
 def approval_release(*, approval: Approval, actor):
-    """A rejected file: nothing was redeemed or reserved."""
-    return None
+    """A rejected file: nothing was redeemed; what it reserved is available again."""
+    return _release_file(approval, actor, "Bulk redemption file rejected")
 
 
 def approval_run_create(*, approval: Approval, actor) -> str:

@@ -71,9 +71,12 @@ def test_a_bulk_file_above_the_threshold_waits_and_redeems_nothing(thresholds, b
     account, text = bulk_file
     rows = bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
     assert [row.result for row in rows] == [bulk.AWAITING, bulk.AWAITING]
-    assert not Redemption.objects.exists() and available(account) == 20_000
     approval = Approval.objects.get()
     assert (approval.kind, approval.amount, approval.per_participant) == ("rewards_bulk", Money(7_000, USD), Money(7_000, USD))
+    # Nothing is redeemed, but the file's $70.00 is reserved at once: available -> reserved.
+    assert not Redemption.objects.exists() and available(account) == 13_000 and reserved(account) == 7_000
+    assert approval.reservation.kind == "reserve"
+    call_command("verify_ledger")
     with pytest.raises(DomainError, match="awaiting approval already"):
         bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
 
@@ -83,7 +86,8 @@ def test_an_approved_bulk_file_is_applied_once(thresholds, bulk_file, researcher
     bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
     approval = approval_approve(approval=Approval.objects.get(), actor=owner)
     assert "Applied 2 of 2 rows." in approval.outcome
-    assert available(account) == 13_000 and Redemption.objects.count() == 2
+    assert available(account) == 13_000 and reserved(account) == 0 and Redemption.objects.count() == 2
+    call_command("verify_ledger")
     rows = bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
     assert all(row.applied_at is not None for row in rows) and Redemption.objects.count() == 2
 
@@ -91,8 +95,50 @@ def test_an_approved_bulk_file_is_applied_once(thresholds, bulk_file, researcher
 def test_a_rejected_bulk_file_redeems_nothing(thresholds, bulk_file, researcher, owner):
     account, text = bulk_file
     bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
-    approval_reject(approval=Approval.objects.get(), actor=owner, reason="Wrong month")
-    assert not Redemption.objects.exists() and available(account) == 20_000
+    approval = approval_reject(approval=Approval.objects.get(), actor=owner, reason="Wrong month")
+    assert not Redemption.objects.exists() and available(account) == 20_000 and reserved(account) == 0
+    assert approval.release.kind == "release" and approval.release.reference == f"approval:{approval.pk}"
+    call_command("verify_ledger")
+
+
+def reserved(account, currency="USD") -> int:
+    return account.balances.get(currency=currency).reserved.amount_minor
+
+
+def test_money_a_waiting_file_reserves_cant_be_redeemed_meanwhile(thresholds, bulk_file, researcher, owner):
+    from rewards.models import Reward
+    from rewards.services import Actor, reward_redeem
+
+    account, text = bulk_file
+    bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
+    big = Reward.objects.get(external_id="RW-BIG")
+    with pytest.raises(DomainError, match="holds less than"):
+        reward_redeem(reward=big, amount=Money(14_000, USD), actor=Actor.web(owner), note="too much")
+    reward_redeem(reward=big, amount=Money(13_000, USD), actor=Actor.web(owner), note="what is free")
+    assert available(account) == 0 and reserved(account) == 7_000
+    approval = approval_approve(approval=Approval.objects.get(), actor=owner)
+    assert "Applied 2 of 2 rows." in approval.outcome  # what was reserved was kept for the file
+    assert available(account) == 0 and reserved(account) == 0 and Redemption.objects.count() == 3
+    call_command("verify_ledger")
+
+
+def test_a_second_file_needing_reserved_money_is_refused_with_a_message(thresholds, bulk_file, researcher):
+    account, text = bulk_file
+    bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
+    other = f"account_external_id,reward_external_id,amount,note\n{account.external_id},,140.00,another\n"
+    with pytest.raises(DomainError, match="Not enough is available to reserve this file"):
+        bulk.bulk_apply(organization=account.organization, text=other, user=researcher)
+    assert Approval.objects.count() == 1 and available(account) == 13_000
+
+
+def test_the_account_page_shows_what_awaits_approval(thresholds, bulk_file, researcher, client_for):
+    from django.urls import reverse
+
+    account, text = bulk_file
+    bulk.bulk_apply(organization=account.organization, text=text, user=researcher)
+    advocate = account.advocates.first()
+    page = client_for(researcher).get(reverse("rewards:advocate_detail", args=[advocate.pk])).content.decode()
+    assert 'data-balance="reserved-USD">$70.00<' in page and "Awaiting approval (USD)" in page
 
 
 @pytest.fixture
