@@ -214,3 +214,22 @@ def test_the_bulk_rewards_page_says_awaiting_approval_after_and_while_the_file_w
     assert page.count("Awaiting approval") >= 2 and 'id="bulk-waits"' in page
     again = client.get(url).content.decode()
     assert 'id="bulk-awaiting-approval"' in again and "Bulk reward file: 2 rows, $70.00" in again
+
+
+def test_a_reward_whose_money_a_waiting_file_reserves_expires_after_the_file_is_decided(thresholds, organization, researcher, owner):
+    import datetime
+
+    from django.utils import timezone
+
+    from rewards.models import Reward
+    from rewards.services import rewards_expire_due
+
+    account, _ = make_account(organization)
+    reward = make_reward(account, amount_minor=8_000, external_id="RW-EXP")
+    bulk.bulk_apply(organization=organization, text="account_external_id,reward_external_id,amount,note\n,RW-EXP,80.00,all of it\n", user=researcher)
+    assert reserved(account) == 8_000
+    Reward.objects.filter(pk=reward.pk).update(expires_at=timezone.now() - datetime.timedelta(days=1))
+    assert rewards_expire_due() == 0  # its money is reserved: the job goes on without it
+    approval_reject(approval=Approval.objects.get(), actor=owner, reason="No")
+    assert rewards_expire_due() == 1 and available(account) == 0
+    call_command("verify_ledger")
