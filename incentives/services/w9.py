@@ -15,11 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from stdnum.us import ein, ssn
 
+from approvals.services import approvers
 from core.crypto import seal
 from core.errors import InvalidInput, NotAllowed
 from core.services import outbound_email_queue
 from studies.models import Participant
-from tenancy.models import Membership, User
+from tenancy.models import Membership
 
 from ..models import Incentive, W9Submission
 from . import IncentiveError, incentive_claim, participant_mark_w9
@@ -53,10 +54,7 @@ def w9_state(incentive: Incentive) -> str:
 def _tell_managers(submission: W9Submission) -> None:
     organization = submission.organization
     page = settings.SITE_URL + reverse("budgets:tax")
-    managers = User.objects.filter(
-        is_active=True, memberships__organization=organization, memberships__role__in=Membership.MANAGERS
-    ).order_by("pk")
-    for user in managers:
+    for user in approvers(organization):  # its owners and admins
         outbound_email_queue(
             organization=organization,
             purpose="w9_submitted",
