@@ -40,7 +40,7 @@ from core.models import IdempotencyRecord
 from core.money import Money, MoneyError, require_positive
 
 from ..models import Advocate, Reward, RewardAccount, RewardBalance, RewardProgram
-from . import BULK_KEY_PREFIX, Actor, account_redeem, reward_balance_for, reward_create, reward_redeem
+from . import BULK_KEY_PREFIX, Actor, account_redeem, reward_create, reward_redeem
 
 MAX_ROWS = 5_000
 DELIMITERS = (",", ";", "\t")
@@ -418,31 +418,37 @@ def _approval_needed(organization, text: str, rows: list, user, confirmed_duplic
     return approval
 
 
-def _reserved_balance(account_id: int, currency: str) -> RewardBalance:
-    """The account's balance in the currency, locked, with its reserved ledger account (made now
-    if it has none yet)."""
-    account = RewardAccount.objects.get(pk=account_id)
-    reward_balance_for(account=account, currency=currency)
-    balance = (
-        RewardBalance.objects.select_for_update(of=("self",)).select_related("available_account", "reserved_account")
-        .get(account=account, currency=currency)
+def _reserved_balances(organization, keys) -> dict:
+    """(account id, currency) -> the account's balance in it, locked, with its reserved ledger
+    account (made now, in one statement, for balances that have none yet). Every key has a
+    balance: a row passed its checks only against rewards in it."""
+    account_ids = {account_id for account_id, _ in keys}
+    balances = {
+        (balance.account_id, balance.currency): balance
+        for balance in RewardBalance.objects.for_org(organization).filter(account_id__in=account_ids)
+        .select_for_update(of=("self",)).select_related("account", "available_account", "reserved_account").order_by("pk")
+        if (balance.account_id, balance.currency) in keys
+    }
+    missing = [balance for balance in balances.values() if balance.reserved_account is None]
+    made = LedgerAccount.objects.bulk_create(
+        LedgerAccount(organization=organization, kind=LedgerAccount.Kind.RESERVED, currency=balance.currency,
+                      name=f"Rewards “{balance.account.name}” reserved ({balance.currency})")
+        for balance in missing
     )
-    if balance.reserved_account is None:
-        balance.reserved_account = LedgerAccount.objects.create(
-            organization=account.organization, kind=LedgerAccount.Kind.RESERVED, currency=currency,
-            name=f"Rewards “{account.name}” reserved ({currency})",
-        )
-        balance.save(update_fields=["reserved_account"])
-    return balance
+    for balance, account in zip(missing, made):
+        balance.reserved_account = account
+    RewardBalance.objects.bulk_update(missing, ["reserved_account"])
+    return balances
 
 
 def _post_reservations(organization, shares, *, actor, reference: str, memo: str, back: bool) -> LedgerTransaction | None:
     """One ledger transaction per currency moving each account's share from available to
     reserved (or back): [(account id, currency, amount_minor)]. Returns the first."""
+    balances = _reserved_balances(organization, {(account_id, currency) for account_id, currency, _ in shares})
     by_currency = defaultdict(list)
+    sign = -1 if back else 1
     for account_id, currency, minor in sorted(shares):
-        balance = _reserved_balance(account_id, currency)
-        sign = -1 if back else 1
+        balance = balances[account_id, currency]
         by_currency[currency] += [(balance.available_account, -sign * minor), (balance.reserved_account, sign * minor)]
     posted = [
         ledger_post(

@@ -233,3 +233,21 @@ def test_a_reward_whose_money_a_waiting_file_reserves_expires_after_the_file_is_
     approval_reject(approval=Approval.objects.get(), actor=owner, reason="No")
     assert rewards_expire_due() == 1 and available(account) == 0
     call_command("verify_ledger")
+
+
+def test_reserving_a_file_takes_as_many_queries_for_many_accounts_as_for_one(organization, researcher):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(count):
+        shares = []
+        for _ in range(count):
+            account, _ = make_account(organization)
+            make_reward(account, amount_minor=5_000)
+            shares.append((account.pk, USD, 1_000))
+        with CaptureQueriesContext(connection) as captured:
+            bulk._post_reservations(organization, shares, actor=researcher, reference="rewards-bulk:test", memo="test", back=False)
+        return len(captured)
+
+    assert queries_for(1) == queries_for(5)
+    call_command("verify_ledger")
