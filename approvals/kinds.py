@@ -18,6 +18,7 @@ KINDS = {
     Kind.INCENTIVES_SEND: ("incentives.services.approval_run", "incentives.services.approval_release"),
     Kind.BUDGET_WITHDRAWAL: ("approvals.withdrawals.approval_run", "approvals.withdrawals.approval_release"),
     Kind.REWARDS_BULK: ("rewards.services.bulk.approval_run", "rewards.services.bulk.approval_release"),
+    Kind.REWARDS_BULK_CREATE: ("rewards.services.bulk.approval_run_create", "rewards.services.bulk.approval_release_create"),
     Kind.OFFER_GRANT: ("offers.services.approval_run", "offers.services.approval_release"),
 }
 

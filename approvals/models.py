@@ -26,7 +26,8 @@ class Approval(TenantModel):
     class Kind(models.TextChoices):
         INCENTIVES_SEND = "incentives_send", "Incentives send"
         BUDGET_WITHDRAWAL = "budget_withdrawal", "Budget withdrawal"
-        REWARDS_BULK = "rewards_bulk", "Bulk reward file"
+        REWARDS_BULK = "rewards_bulk", "Bulk redemption file"
+        REWARDS_BULK_CREATE = "rewards_bulk_create", "Bulk reward creation file"
         OFFER_GRANT = "offer_grant", "Offer grant"
 
     class Status(models.TextChoices):

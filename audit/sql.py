@@ -7,14 +7,17 @@ before and after; a creation its row, a deletion the row it had), and who acted,
 `pghistory.context_metadata` setting that `pghistory.context` puts before every write statement
 (audit/context.py says what is in it). An update that changed only "quiet" columns (a job's
 progress counters, an API key's last use) is no event. Columns ending in `_nonce`, `_hash` or `_sealed`
-(the seeds and digests of secret links and keys) are shown as "[hidden]".
+(the seeds and digests of secret links and keys) and a user's `password` are shown as "[hidden]".
+A table without an organization column names where its organizations are, as
+`table.column=row_column` (a study owner: `studies_study.id=study_id`; a user:
+`tenancy_membership.user_id=id`, one event per organization the user belongs to).
 
 Migrations call `install(...)` for each table they start tracking and `uninstall(...)` to undo.
 """
 
 FUNCTION = r"""
 CREATE OR REPLACE FUNCTION audit_visible(r jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE STRICT AS $$
-    SELECT COALESCE(jsonb_object_agg(key, CASE WHEN key ~ '(_nonce|_hash|_sealed)$' AND value <> 'null'::jsonb
+    SELECT COALESCE(jsonb_object_agg(key, CASE WHEN (key ~ '(_nonce|_hash|_sealed)$' OR key = 'password') AND value <> 'null'::jsonb
                                               THEN '"[hidden]"'::jsonb ELSE value END), '{}'::jsonb)
     FROM jsonb_each(r)
 $$;
@@ -33,6 +36,8 @@ DECLARE
     before_values jsonb;
     after_values jsonb;
     verb text;
+    org_ids bigint[];
+    via text[];
 BEGIN
     IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD); END IF;
     IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW); END IF;
@@ -53,12 +58,21 @@ BEGIN
         before_values := old_row;
         verb := 'deleted';
     END IF;
+    IF position('=' IN org_column) > 0 THEN
+        -- 'table.column=row_column': the organizations of the rows of `table` whose `column` is
+        -- this row's `row_column` (a study owner's study; a user's memberships, one event each).
+        via := regexp_split_to_array(org_column, '[.=]');
+        EXECUTE format('SELECT array_agg(DISTINCT organization_id) FROM %I WHERE %I = $1', via[1], via[2])
+           INTO org_ids USING (this_row->>via[3])::bigint;
+    ELSE
+        org_ids := ARRAY[(this_row->>org_column)::bigint];
+    END IF;
     INSERT INTO audit_auditevent (
         organization_id, occurred_at, transaction_id, context_id,
         actor_kind, actor, actor_user_id, actor_api_key_id, ip_address,
         action, object_type, object_id, object_repr, parent_type, parent_id, before, after
-    ) VALUES (
-        (this_row->>org_column)::bigint, now(), txid_current(),
+    ) SELECT
+        org_id, now(), txid_current(),
         (ctx->>'block')::uuid,
         COALESCE(NULLIF(ctx->>'actor_kind', ''), 'system'), COALESCE(ctx->>'actor', ''),
         (ctx->>'user')::bigint, (ctx->>'api_key')::bigint, COALESCE(ctx->>'ip', ''),
@@ -68,7 +82,7 @@ BEGIN
         CASE WHEN parent_column IS NOT NULL AND this_row->>parent_column IS NOT NULL THEN parent_type END,
         (this_row->>parent_column)::bigint,
         audit_visible(before_values), audit_visible(after_values)
-    );
+    FROM unnest(org_ids) AS org_id;
     RETURN NULL;
 END
 $$;

@@ -45,6 +45,10 @@ TRACKED = [
     Tracked("rewards.RewardProgram"),
     Tracked("payouts.PayoutBatch"),
     Tracked("payouts.Payout", parent=("batch_id", "payouts.payoutbatch")),
+    Tracked("incentives.W9Submission", parent=("incentive_id", "incentives.incentive")),
+    # No organization column: where their organizations are (audit/sql.py).
+    Tracked("tenancy.User", quiet=("last_login",), org_column="tenancy_membership.user_id=id"),
+    Tracked("studies.Study_owners", parent=("study_id", "studies.study"), org_column="studies_study.id=study_id"),
 ]
 
 NOT_TRACKED = {

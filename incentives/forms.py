@@ -3,10 +3,12 @@ import re
 from django import forms
 from django.core.validators import EmailValidator
 
+from core.errors import InvalidInput
 from core.forms import AmountField
 from studies.models import StudyParticipant
 
 from . import payout_details
+from .services.w9 import tin_compact
 
 
 class SendChoiceForm(forms.Form):
@@ -139,3 +141,45 @@ class ClaimForm(forms.Form):
             (method, label, [self[name] for name in payout_details.FIELDS[method]])
             for method, label in self.fields["payout_method"].choices
         ]
+
+
+class W9Form(forms.Form):
+    """Form W-9's part I and the certification, as the claim page asks for them; the TIN is
+    checked as the IRS issues them (incentives.services.w9.tin_compact)."""
+
+    legal_name = forms.CharField(
+        max_length=200, label="Name (as shown on your income tax return)",
+        error_messages={"required": "Give your name as shown on your income tax return."},
+    )
+    tin_type = forms.ChoiceField(
+        widget=forms.RadioSelect, label="Taxpayer identification number", choices=[("ssn", "SSN"), ("ein", "EIN")],
+        error_messages={"required": "Choose whether your number is an SSN or an EIN."},
+    )
+    tin = forms.CharField(
+        max_length=20, label="Number (SSN 123-45-6789 or EIN 12-3456789)",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
+        error_messages={"required": "Give your SSN or EIN."},
+    )
+    address = forms.CharField(
+        max_length=500, label="Address (number, street, apt., city, state, ZIP code)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give your address (number, street, city, state and ZIP code)."},
+    )
+    certified = forms.BooleanField(
+        label="Under penalties of perjury, I certify that the number shown is my correct taxpayer identification "
+        "number, that I am not subject to backup withholding, and that I am a U.S. citizen or other U.S. person.",
+        error_messages={"required": "Tick the certification: a W-9 is valid only when you certify it."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("tin_type") and data.get("tin"):
+            try:
+                tin_compact(tin_type=data["tin_type"], tin=data["tin"])
+            except InvalidInput as error:
+                self.add_error("tin", error.message)
+        return data
+
+    def values(self) -> dict:
+        """The keyword arguments of incentives.services.w9.w9_submit."""
+        return {name: self.cleaned_data[name] for name in ("legal_name", "tin_type", "tin", "address", "certified")}

@@ -163,3 +163,48 @@ class Incentive(TenantModel):
         method = self.get_payout_method_display().lower()
         target = masked.get("iban") or masked.get("gift_card_email") or masked.get("charity_name")
         return f"{method} to {target}" if target else method
+
+
+class W9Submission(TenantModel):
+    """A participant's Form W-9, filled in on the claim page of an incentive held for it.
+
+    The TIN is sealed with core.crypto (its `_sealed` column shows as hidden in the audit log);
+    only its last four digits are kept beside it, for every page. An owner or admin reviews it:
+    accepting it records the participant's W-9 and releases all their incentives held for it.
+    """
+
+    class TinType(models.TextChoices):
+        SSN = "ssn", "SSN (Social Security number)"
+        EIN = "ein", "EIN (Employer Identification Number)"
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Awaiting review"
+        ACCEPTED = "accepted", "Accepted"
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="w9_submissions")
+    incentive = models.ForeignKey(Incentive, on_delete=models.PROTECT, related_name="w9_submissions")
+    legal_name = models.CharField(max_length=200)
+    tin_type = models.CharField(max_length=3, choices=TinType.choices)
+    tin_sealed = models.TextField()
+    tin_last4 = models.CharField(max_length=4)
+    address = models.TextField(max_length=500)
+    certified_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            # One W-9 waiting for review per person: a second click or a second link finds it.
+            models.UniqueConstraint(fields=["participant"], condition=Q(status="submitted"), name="w9_one_waiting_per_participant"),
+        ]
+
+    def __str__(self):
+        return f"W-9 of {self.legal_name} ({self.tin_masked})"
+
+    @property
+    def tin_masked(self) -> str:
+        """What every page shows: the TIN's type and last four digits, "SSN •••-••-6789"."""
+        return f"SSN •••-••-{self.tin_last4}" if self.tin_type == self.TinType.SSN else f"EIN ••-•••{self.tin_last4}"

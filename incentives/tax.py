@@ -3,7 +3,7 @@ organization, so across studies), per calendar year in the organization's time z
 reporting currency, against its tax threshold (core.tax: $2,000 from 2026, $600 before).
 
 - **Paid** in a year: incentives claimed in it (the claim is the payment to the person).
-- **Outstanding**: incentives sent in the year and not yet claimed, cancelled or expired.
+- **Outstanding**: incentives sent in the year (or awaiting approval) and not yet claimed, cancelled or expired.
 - The send step warns about each participant the send takes above the threshold (paid +
   outstanding + this send); those incentives are sent with `w9_hold` unless the participant's
   W-9 is on file: the claim page asks for it, and the payout waits until it is marked received.
@@ -37,7 +37,10 @@ def participant_year_totals(*, organization, year: int, participant_ids=None):
     currency = organization.reporting_currency
     in_currency = Q(incentives__currency=currency, incentives__organization=organization)
     paid = Q(in_currency, incentives__status=Incentive.Status.CLAIMED, incentives__claimed_at__gte=start, incentives__claimed_at__lt=end)
-    outstanding = Q(in_currency, incentives__status=Incentive.Status.UNCLAIMED, incentives__sent_at__gte=start, incentives__sent_at__lt=end)
+    # Outstanding includes sends awaiting approval: their money is reserved for the person, and
+    # a second send meanwhile must count them.
+    waiting = [Incentive.Status.UNCLAIMED, Incentive.Status.AWAITING_APPROVAL]
+    outstanding = Q(in_currency, incentives__status__in=waiting, incentives__sent_at__gte=start, incentives__sent_at__lt=end)
     people = Participant.objects.for_org(organization)
     if participant_ids is not None:
         people = people.filter(pk__in=participant_ids)

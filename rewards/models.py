@@ -46,6 +46,10 @@ class RewardBalance(TenantModel):
     held_account = models.OneToOneField(LedgerAccount, on_delete=models.PROTECT, related_name="+")
     available_account = models.OneToOneField(LedgerAccount, on_delete=models.PROTECT, related_name="+")
     redeemed_account = models.OneToOneField(LedgerAccount, on_delete=models.PROTECT, related_name="+")
+    # What redemption files awaiting approval reserve (docs/approvals.md): moved out of available
+    # so nothing else can spend it, back when the file is approved (then redeemed) or rejected.
+    # Made the first time a file reserves from this balance.
+    reserved_account = models.OneToOneField(LedgerAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["currency"]
@@ -67,6 +71,11 @@ class RewardBalance(TenantModel):
     @property
     def redeemed(self) -> Money:
         return Money(self.redeemed_account.balance_minor, self.currency)
+
+    @property
+    def reserved(self) -> Money:
+        """Reserved by redemption files awaiting approval."""
+        return Money(self.reserved_account.balance_minor if self.reserved_account_id else 0, self.currency)
 
 
 class RewardProgram(TenantModel):

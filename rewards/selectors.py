@@ -8,7 +8,7 @@ from .models import Advocate, AdvocateEvent, Reward, RewardAccount, RewardBalanc
 
 def _balances(lookup: str = "balances") -> Prefetch:
     return Prefetch(
-        lookup, queryset=RewardBalance.objects.select_related("held_account", "available_account", "redeemed_account")
+        lookup, queryset=RewardBalance.objects.select_related("held_account", "available_account", "redeemed_account", "reserved_account")
     )
 
 

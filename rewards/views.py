@@ -52,6 +52,7 @@ def _figures(balances, rewards) -> list[dict]:
             "available": balance.available,
             "pending": balance.pending,
             "redeemed": balance.redeemed,
+            "reserved": balance.reserved,
             "cancelled": Money(left_out[balance.currency]["cancelled"], balance.currency),
             "expired": Money(left_out[balance.currency]["expired"], balance.currency),
         }
@@ -200,18 +201,19 @@ class BulkKind:
     session_key: str
     result_header: list
     result_name: str
+    approval_kind: str
 
 
 REDEMPTIONS = BulkKind("rewards:bulk_redeem", "rewards/bulk_redeem.html", bulk.bulk_preview, bulk.bulk_apply,
-                       BULK_RESULT_SESSION_KEY, bulk.RESULT_HEADER, "bulk-redemption-result")
+                       BULK_RESULT_SESSION_KEY, bulk.RESULT_HEADER, "bulk-redemption-result", Approval.Kind.REWARDS_BULK)
 NEW_REWARDS = BulkKind("rewards:bulk_rewards", "rewards/bulk_rewards.html", bulk.bulk_rewards_preview, bulk.bulk_rewards_apply,
-                       "rewards_bulk_create_result", bulk.REWARD_RESULT_HEADER, "bulk-rewards-result")
+                       "rewards_bulk_create_result", bulk.REWARD_RESULT_HEADER, "bulk-rewards-result", Approval.Kind.REWARDS_BULK_CREATE)
 
 
 def _bulk_page(request, kind: BulkKind):
     """GET: the upload form. POST a file: the dry-run preview. POST the preview back: apply it."""
     require_writer(request)
-    context = {"upload_form": BulkUploadForm(), "awaiting_approval": approval_list_for(organization=request.organization, kind=Approval.Kind.REWARDS_BULK)}
+    context = {"upload_form": BulkUploadForm(), "awaiting_approval": approval_list_for(organization=request.organization, kind=kind.approval_kind)}
     if request.method == "POST":
         if "csv_text" in request.POST:
             return _bulk_apply(request, kind)

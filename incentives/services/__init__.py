@@ -147,6 +147,10 @@ def incentives_send(
     if amount.currency != study.currency or amount.amount_minor <= 0:
         raise IncentiveError(f"Choose an amount greater than zero, in {study.currency}.", "invalid_amount")
     rows = _sendable(study=study, participant_ids=participant_ids)
+    # The participants' own rows (one per email in the organization: their yearly tax total),
+    # locked in id order, so two sends in different studies check the year's total one after
+    # the other: the second sees the first's incentives, and only one can pass under the threshold.
+    list(Participant.objects.filter(pk__in=participant_ids).select_for_update().order_by("pk").values_list("pk", flat=True))
     # Above the year's tax threshold without a W-9 on file: sent, but held for the W-9 (incentives.tax).
     held = {
         crossing["participant"].pk

@@ -10,7 +10,8 @@ from core.errors import DomainError
 from core.ratelimit import client_ip, rate_limited
 
 from .. import services
-from ..forms import ClaimForm
+from ..forms import ClaimForm, W9Form
+from ..services import w9
 from ..models import Incentive
 
 # Claim-link look-ups per client address: enough for a person, far too few to guess tokens.
@@ -56,11 +57,24 @@ def _claim_form(request, incentive, *, initial_method=None):
     )
 
 
+def _w9_form(request, state):
+    return W9Form(request.POST or None, prefix="w9") if state == "needed" else None
+
+
 def _status(request, incentive):
     """A claimed incentive's link shows where the money is; a returned payout, a form to
-    correct the details (its money stays owed meanwhile)."""
-    form, corrected = None, False
-    if incentive.payout_status == Incentive.PayoutStatus.RETURNED:
+    correct the details (its money stays owed meanwhile); a payout held for a W-9 not given
+    yet, the W-9 form."""
+    form, corrected, state = None, False, w9.w9_state(incentive)
+    w9_form = _w9_form(request, state)
+    if w9_form is not None and request.method == "POST" and w9_form.is_valid():
+        try:
+            w9.w9_submit(incentive=incentive, **w9_form.values())
+        except DomainError as error:
+            w9_form.add_error(None, error.message)
+        else:
+            w9_form, state = None, "waiting"
+    elif incentive.payout_status == Incentive.PayoutStatus.RETURNED:
         form = _claim_form(request, incentive, initial_method=incentive.payout_method)
         if request.method == "POST" and form.is_valid():
             try:
@@ -72,7 +86,9 @@ def _status(request, incentive):
                 form.add_error(None, error.message)
             else:
                 form = None
-    return render(request, "incentives/claim_status.html", {"incentive": incentive, "form": form, "corrected": corrected})
+    return render(request, "incentives/claim_status.html", {
+        "incentive": incentive, "form": form, "corrected": corrected, "w9_state": state, "w9_form": w9_form,
+    })
 
 
 @public_token_page
@@ -83,18 +99,22 @@ def claim(request, token):
     refusal = services.claim_refusal(incentive)
     if refusal:
         return _refused(request, refusal, incentive)
-    form = _claim_form(request, incentive)
-    if request.method == "POST" and form.is_valid():
+    form, state = _claim_form(request, incentive), w9.w9_state(incentive)
+    w9_form = _w9_form(request, state)
+    if request.method == "POST" and all([form.is_valid(), w9_form is None or w9_form.is_valid()]):
+        method, details = form.cleaned_data["payout_method"], form.payout_details()
         try:
-            incentive = services.incentive_claim(
-                incentive=incentive,
-                payout_method=form.cleaned_data["payout_method"],
-                payout_details=form.payout_details(),
-            )
+            if w9_form is None:
+                incentive = services.incentive_claim(incentive=incentive, payout_method=method, payout_details=details)
+            else:
+                incentive = w9.incentive_claim_with_w9(
+                    incentive=incentive, payout_method=method, payout_details=details, w9=w9_form.values()
+                )
+                state = "waiting"
         except services.ClaimRefused as refused:
             return _refused(request, refused, incentive)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            return render(request, "incentives/claim_done.html", {"incentive": incentive})
-    return render(request, "incentives/claim.html", {"incentive": incentive, "form": form})
+            return render(request, "incentives/claim_done.html", {"incentive": incentive, "w9_state": state})
+    return render(request, "incentives/claim.html", {"incentive": incentive, "form": form, "w9_state": state, "w9_form": w9_form})

@@ -17,6 +17,8 @@ from studies.models import Participant
 from tenancy.access import get_for_org_or_404, manager_required
 
 from .. import services, tax
+from ..models import W9Submission
+from ..services import w9
 
 PER_PAGE = 100
 
@@ -36,7 +38,9 @@ def tax_year(request):
         )
     page = Paginator(tax.participant_year_totals(organization=organization, year=year), PER_PAGE).get_page(request.GET.get("page"))
     this_year = tax.current_year(organization)
+    waiting = W9Submission.objects.for_org(organization).filter(status=W9Submission.Status.SUBMITTED).select_related("participant", "incentive")
     return render(request, "incentives/tax_year.html", {
+        "w9_waiting": waiting.order_by("submitted_at", "pk")[:PER_PAGE],
         "year": year, "years": range(this_year, this_year - 5, -1), "page": page,
         "threshold": tax_threshold(organization=organization, year=year), "active_tab": "tax",
         "default_threshold": Money(core_tax.default_threshold_minor(year), organization.reporting_currency),
@@ -70,3 +74,20 @@ def participant_w9(request, pk):
         "W-9 of %(name)s marked received; %(n)s held incentives may be paid out.", released,
     ) % {"name": participant.name, "n": released})
     return redirect(request.POST.get("next") if (request.POST.get("next") or "").startswith("/incentives/tax/") else "budgets:tax")
+
+
+@manager_required
+@require_POST
+def w9_accept(request, pk):
+    """An owner or admin has reviewed a W-9 given on a claim page: the participant's held incentives are released."""
+    submission = get_for_org_or_404(W9Submission.objects.select_related("participant"), request, pk=pk)
+    try:
+        released = w9.w9_accept(submission=submission, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, ngettext(
+            "W-9 of %(name)s accepted; %(n)s held incentive may be paid out.",
+            "W-9 of %(name)s accepted; %(n)s held incentives may be paid out.", released,
+        ) % {"name": submission.participant.name, "n": released})
+    return redirect("budgets:tax")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from budgets.models import LedgerAccount, LedgerTransaction
-from budgets.services import external_account, ledger_post
+from budgets.services import InsufficientFunds, external_account, ledger_post
 from core.db import retry_on_conflict
 from core.errors import DomainError
 from core.models import PERMANENT_KEY_PREFIX
@@ -629,7 +629,10 @@ def rewards_expire_due(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     expired = 0
     for reward in Reward.objects.expiry_due(now).order_by("pk").iterator():
-        with transaction.atomic():
-            expired += _expire(reward, actor=Actor.system())
+        try:
+            with transaction.atomic():
+                expired += _expire(reward, actor=Actor.system())
+        except InsufficientFunds:  # a redemption file awaiting approval reserves its money: it expires once that is decided
+            continue
     return expired
 

@@ -32,6 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.models import Approval
+from budgets.models import LedgerAccount, LedgerTransaction
+from budgets.services import InsufficientFunds, ledger_post
 from approvals.services import approval_request, requires_approval
 from core.errors import DomainError, InvalidInput
 from core.models import IdempotencyRecord
@@ -371,16 +373,20 @@ def _claim(organization, row, actor) -> bool:
 AWAITING = "awaiting approval"
 
 
-def _account_of(row: BulkRow) -> int:
+def _account_of(row) -> int:
+    if isinstance(row, RewardRow):
+        return row.account.pk
     return row.target.account_id if isinstance(row.target, Reward) else row.target.pk
 
 
 @transaction.atomic
-def _approval_needed(organization, text: str, rows: list[BulkRow], user, confirmed_duplicates=frozenset()) -> Approval | None:
+def _approval_needed(organization, text: str, rows: list, user, confirmed_duplicates=frozenset(), *, kind=Approval.Kind.REWARDS_BULK) -> Approval | None:
     """Above the threshold (the file's total per currency, or what one account gets) the file
-    waits: its good rows are marked awaiting approval and the Approval is returned. Nothing is
-    reserved (a redemption spends the account's own balance, which has no reserve): each row is
-    checked again when the file is applied on approval, as at any apply."""
+    waits: its good rows are marked awaiting approval and the Approval is returned; each row is
+    checked again when the file is applied on approval, as at any apply. The same file can't
+    wait twice. A redemption file reserves what it takes from each account's available balance
+    at once; a creation file reserves nothing (its rewards are funded from the external account,
+    which has no limit to overdraw)."""
     good = [row for row in rows if row.ok]
     totals, per_account = defaultdict(int), defaultdict(int)
     for row in good:
@@ -397,31 +403,121 @@ def _approval_needed(organization, text: str, rows: list[BulkRow], user, confirm
         raise BulkFileError("This file is awaiting approval already; it runs once an owner or admin approves it.", "awaiting_approval")
     currency, total = max(totals.items(), key=lambda item: item[1])
     amounts = " + ".join(str(Money(minor, code)) for code, minor in sorted(totals.items()))
+    creating = kind == Approval.Kind.REWARDS_BULK_CREATE
+    shares, reservation = ([], None) if creating else _reserve_file(organization, per_account, user, reference)
     approval = approval_request(
-        organization=organization, kind=Approval.Kind.REWARDS_BULK, requested_by=user,
+        organization=organization, kind=kind, requested_by=user,
         total=Money(total, currency), per_participant=Money(biggest[currency], currency),
-        summary=f"Bulk redemption file: {len(good)} row{'s' if len(good) != 1 else ''}, {amounts}",
-        reference=reference, link=reverse("rewards:bulk_redeem"),
-        payload={"text": text, "confirmed_duplicates": sorted(confirmed_duplicates)},
+        summary=f"{'Bulk reward file' if creating else 'Bulk redemption file'}: {len(good)} row{'s' if len(good) != 1 else ''}, {amounts}",
+        reference=reference, link=reverse("rewards:bulk_rewards" if creating else "rewards:bulk_redeem"),
+        payload={"text": text, "confirmed_duplicates": sorted(confirmed_duplicates), "reserved": shares},
+        reservation=reservation,
     )
     for row in good:
         row.result = AWAITING
     return approval
 
 
+def _reserved_balances(organization, keys) -> dict:
+    """(account id, currency) -> the account's balance in it, locked, with its reserved ledger
+    account (made now, in one statement, for balances that have none yet). Every key has a
+    balance: a row passed its checks only against rewards in it."""
+    account_ids = {account_id for account_id, _ in keys}
+    balances = {
+        (balance.account_id, balance.currency): balance
+        for balance in RewardBalance.objects.for_org(organization).filter(account_id__in=account_ids)
+        .select_for_update(of=("self",)).select_related("account", "available_account", "reserved_account").order_by("pk")
+        if (balance.account_id, balance.currency) in keys
+    }
+    missing = [balance for balance in balances.values() if balance.reserved_account is None]
+    made = LedgerAccount.objects.bulk_create(
+        LedgerAccount(organization=organization, kind=LedgerAccount.Kind.RESERVED, currency=balance.currency,
+                      name=f"Rewards “{balance.account.name}” reserved ({balance.currency})")
+        for balance in missing
+    )
+    for balance, account in zip(missing, made):
+        balance.reserved_account = account
+    RewardBalance.objects.bulk_update(missing, ["reserved_account"])
+    return balances
+
+
+def _post_reservations(organization, shares, *, actor, reference: str, memo: str, back: bool) -> LedgerTransaction | None:
+    """One ledger transaction per currency moving each account's share from available to
+    reserved (or back): [(account id, currency, amount_minor)]. Returns the first."""
+    balances = _reserved_balances(organization, {(account_id, currency) for account_id, currency, _ in shares})
+    by_currency = defaultdict(list)
+    sign = -1 if back else 1
+    for account_id, currency, minor in sorted(shares):
+        balance = balances[account_id, currency]
+        by_currency[currency] += [(balance.available_account, -sign * minor), (balance.reserved_account, sign * minor)]
+    posted = [
+        ledger_post(
+            organization=organization, kind=LedgerTransaction.Kind.RELEASE if back else LedgerTransaction.Kind.RESERVE,
+            postings=postings, actor=actor, reference=reference, memo=memo,
+        )
+        for _currency, postings in sorted(by_currency.items())
+    ]
+    return posted[0] if posted else None
+
+
+def _reserve_file(organization, per_account, user, reference) -> tuple[list, LedgerTransaction | None]:
+    """Reserve what a redemption file awaiting approval takes from each account, at once, so that
+    nothing else spends it meanwhile (and approving can't overdraw)."""
+    shares = [(account_id, currency, minor) for (account_id, currency), minor in per_account.items()]
+    try:
+        with transaction.atomic():
+            reservation = _post_reservations(
+                organization, shares, actor=user, reference=reference, memo="Bulk redemption file awaiting approval", back=False
+            )
+    except InsufficientFunds as error:
+        raise BulkFileError(
+            f"Not enough is available to reserve this file while it awaits approval ({error.message[:-1]}; another file "
+            "awaiting approval may hold part of it). Nothing was sent for approval.",
+            "insufficient_balance",
+        ) from None
+    return shares, reservation
+
+
+def _release_file(approval: Approval, actor, memo: str) -> LedgerTransaction | None:
+    """Give back what the file reserved (approved: just before it is applied; rejected)."""
+    shares = [tuple(share) for share in approval.payload.get("reserved", [])]
+    return _post_reservations(approval.organization, shares, actor=actor, reference=f"approval:{approval.pk}", memo=memo, back=True)
+
+
+def _outcome(rows, done: str) -> str:
+    applied = sum(row.result == "applied" for row in rows)
+    failed = [f"line {row.line}: {row.message}" for row in rows if row.error]
+    return f"{done} {applied} of {len(rows)} rows." + (f" Not applied: {'; '.join(failed)}" if failed else "")
+
+
 def approval_run(*, approval: Approval, actor) -> str:
-    """The approved file is applied now, in the requester's name, each row checked again."""
+    """The approved file is applied now, in the requester's name, each row checked again: what
+    it reserved goes back to available first, and its rows redeem it."""
+    _release_file(approval, actor, "Bulk redemption file approved: its reservation ends")
     rows = bulk_apply(
         organization=approval.organization, text=approval.payload["text"], user=approval.requested_by,
         confirmed_duplicates=frozenset(approval.payload.get("confirmed_duplicates", [])), approved=True,
     )
-    applied = sum(row.result == "applied" for row in rows)
-    failed = [f"line {row.line}: {row.message}" for row in rows if row.error]
-    return f"Applied {applied} of {len(rows)} rows." + (f" Not applied: {'; '.join(failed)}" if failed else "")
+    return _outcome(rows, "Applied")
 
 
 def approval_release(*, approval: Approval, actor):
-    """A rejected file: nothing was redeemed or reserved."""
+    """A rejected file: nothing was redeemed; what it reserved is available again."""
+    return _release_file(approval, actor, "Bulk redemption file rejected")
+
+
+def approval_run_create(*, approval: Approval, actor) -> str:
+    """The approved reward file is given now, in the requester's name, each row checked again;
+    each row's key makes it once, whatever runs it again."""
+    rows = bulk_rewards_apply(
+        organization=approval.organization, text=approval.payload["text"], user=approval.requested_by,
+        confirmed_duplicates=frozenset(approval.payload.get("confirmed_duplicates", [])), approved=True,
+    )
+    return _outcome(rows, "Gave rewards for")
+
+
+def approval_release_create(*, approval: Approval, actor):
+    """A rejected reward file: no reward was given, nothing was reserved."""
     return None
 
 
@@ -588,8 +684,14 @@ def _give_row(row: RewardRow, actor) -> None:
     )
 
 
-def bulk_rewards_apply(*, organization, text: str, user, confirmed_duplicates=frozenset()) -> list[RewardRow]:
-    """Give one reward per good row; the one entry point of a bulk reward file."""
+def bulk_rewards_apply(*, organization, text: str, user, confirmed_duplicates=frozenset(), approved: bool = False) -> list[RewardRow]:
+    """Give one reward per good row; the one entry point of a bulk reward file. Above the
+    approval threshold nothing is given yet: the good rows' result is "awaiting approval"
+    (`approved`: its approval is running it)."""
     rows = bulk_rewards_preview(organization=organization, text=text, confirmed_duplicates=confirmed_duplicates)
+    if not approved and _approval_needed(
+        organization, text, rows, user, confirmed_duplicates, kind=Approval.Kind.REWARDS_BULK_CREATE
+    ) is not None:
+        return rows
     apply_rows(organization=organization, rows=rows, user=user, apply_row=_give_row)
     return rows

@@ -78,3 +78,34 @@ def test_a_claim_racing_a_cancel_has_exactly_one_winner(study, researcher, budge
     assert final in ("claimed", "cancelled")
     assert budget_figures(budget) == ((97_500, 0, 2_500) if final == "claimed" else (100_000, 0, 0))
     call_command("verify_ledger")
+
+
+def test_concurrent_sends_in_two_studies_let_only_one_pass_under_the_tax_threshold(organization, researcher, owner):
+    """Ada has $1,500.00 this year; two sends of $300.00 in different studies at the same moment:
+    each alone stays under $2,000.00, together they don't, so exactly one is held for the W-9."""
+    from studies.models import Participant
+
+    from ..factories import make_budget
+    from ..studies.factories import make_study
+
+    big = make_budget(organization, name="Panel", funds_minor=1_000_000, actor=owner)
+    ada = Participant.objects.create(organization=organization, name="Ada Lovelace", email="ada@example.test")
+    studies = [make_study(budget=big, owner=researcher) for _ in range(3)]
+    for study in studies:
+        StudyParticipant.objects.create(organization=organization, study=study, participant=ada, status="incentive_not_sent")
+    first = services.incentives_send(study=studies[0], participant_ids=[ada.pk], amount=Money(150_000, "USD"), subject="Hi", message="", actor=researcher)
+    services.incentive_claim(incentive=first[0], payout_method="charity", payout_details={"charity_name": "Red Cross"})
+
+    def send(study):
+        def action():
+            fresh = Study.objects.select_related("organization").get(pk=study.pk)
+            (incentive,) = services.incentives_send(
+                study=fresh, participant_ids=[ada.pk], amount=Money(30_000, "USD"), subject="Hi", message="", actor=researcher
+            )
+            return incentive.w9_hold
+        return action
+
+    outcomes = race(send(studies[1]), send(studies[2]))
+    assert sorted(outcomes) == [("ok", False), ("ok", True)], outcomes
+    assert Incentive.objects.filter(participant=ada, w9_hold=True).count() == 1
+    call_command("verify_ledger")

@@ -134,7 +134,7 @@ def test_the_tax_page_makes_the_same_number_of_queries_for_few_and_many(client_f
         person = Participant.objects.create(organization=organization, name=f"P{number}", email=f"p{number}@example.test")
         pay(big_budget, researcher, person, 1_000)
     client = client_for(owner)
-    with django_assert_max_num_queries(8):  # session, user, memberships, threshold, count, page, beat's last tick
+    with django_assert_max_num_queries(9):  # session, user, memberships, threshold, count, page, W-9s to review, beat's last tick
         page = client.get(reverse("budgets:tax")).content.decode()
     assert "P3" in page
 
@@ -157,3 +157,14 @@ def test_researchers_cannot_set_the_threshold(client_for, researcher, organizati
 def test_a_negative_threshold_is_refused_with_a_message(client_for, owner, organization):
     page = client_for(owner).post(reverse("budgets:tax_threshold"), {"year": 2026, "amount": "-5.00"}, follow=True).content.decode()
     assert "The threshold can&#x27;t be negative." in page
+
+
+def test_a_send_awaiting_approval_counts_towards_the_next_sends_year_total(organization, big_budget, researcher, ada):
+    from approvals.models import Approval
+    from tenancy.models import Organization
+
+    pay(big_budget, researcher, ada, 150_000)
+    Organization.objects.filter(pk=organization.pk).update(approval_currency="USD", approval_participant_above_minor=20_000)
+    waiting = pay(big_budget, researcher, ada, 30_000, claim=False)
+    assert waiting.status == Incentive.Status.AWAITING_APPROVAL and Approval.objects.count() == 1
+    assert pay(big_budget, researcher, ada, 30_000, claim=False).w9_hold is True  # $1,500 + $300 waiting + $300
