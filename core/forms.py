@@ -1,6 +1,12 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .money import Money, MoneyError, require_positive
+
+
+# Digits, commas and one decimal point: the browser stops "-5", "1e3" or "abc" at the box; a comma in
+# the wrong place ("12,50") reaches the server, whose message says how to write it.
+AMOUNT_PATTERN = r"\s*[0-9][0-9,]*(\.[0-9]*)?\s*"
 
 
 class AmountField(forms.CharField):
@@ -10,7 +16,8 @@ class AmountField(forms.CharField):
     """
 
     def __init__(self, *, currency: str = "USD", **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        attrs = {"inputmode": "decimal", "autocomplete": "off", "pattern": AMOUNT_PATTERN, "title": _("An amount such as 250.00")}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
         super().__init__(**kwargs)
         self.currency = currency
 

@@ -56,6 +56,7 @@ document.addEventListener("submit", (event) => {
   const question = source.getAttribute("hx-confirm");
   if (!question || form.dataset.confirmed === "yes") return;
   event.preventDefault();
+  if (redeemAmountRefused(form, event.submitter)) return;
   askConfirm(source, question).then((yes) => {
     if (!yes) return;
     form.dataset.confirmed = "yes";
@@ -182,8 +183,20 @@ function redeemFigures(form) {
   // Commas only between thousands, as the server reads amounts ("12,50" is refused there, so it is shown as typed).
   const plain = /^\d{1,3}(,\d{3})+(\.\d*)?$/.test(typed) ? typed.replaceAll(",", "") : typed;
   const match = plain.match(/^(\d*)(?:\.(\d*))?$/);
-  if (!typed || !match || (match[2] || "").length > places) return { amount: typed, left: "—" };
+  if (!typed || !match || (match[2] || "").length > places) return { amount: typed, left: "—", valid: false };
   const minor = Number(match[1] || 0) * 10 ** places + Number((match[2] || "").padEnd(places, "0") || 0);
   const left = Number(form.dataset.leftMinor) - minor;
-  return { amount: show(minor), left: left >= 0 ? show(left) : "—" };
+  return { amount: show(minor), left: left >= 0 ? show(left) : "—", valid: minor > 0 && left >= 0 };
+}
+
+// An amount the server would refuse (empty, zero, negative, more than is left) is said at the
+// box, before the confirm dialog asks about it: the form's data-amount-invalid message.
+function redeemAmountRefused(form, submitter) {
+  if (!form.dataset.leftMinor || submitter?.name === "redeem_all") return false;
+  const box = form.querySelector("[name=amount]");
+  if (!box || redeemFigures(form).valid) return false;
+  box.setCustomValidity(form.dataset.amountInvalid || "Type an amount greater than zero, at most what is left.");
+  box.reportValidity();
+  box.addEventListener("input", () => box.setCustomValidity(""), { once: true });
+  return true;
 }

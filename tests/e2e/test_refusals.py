@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from budgets.models import Budget
 from core.money import Money
 from offers.models import Offer
-from rewards.models import Advocate
+from rewards.models import Advocate, Reward
+from rewards.services import Actor, reward_redeem
 from studies.models import Study
 
 
@@ -74,7 +75,12 @@ def test_a_withdrawal_above_the_available_money_says_what_is_there(page, live_se
     log_in("owner@acme.test")
     page.goto(f"{live_server.url}/incentives/budgets/{budget.pk}/")
     form = page.locator("form[action$='/withdraw/']")
-    form.get_by_label(re.compile("Amount")).fill("9999999")
+    box = form.get_by_label(re.compile("Amount"))
+    box.fill("-5")  # not an amount: the browser says so at the box, before any confirm
+    form.get_by_role("button", name=re.compile("Withdraw")).click()
+    expect(page.locator("#confirm-dialog")).to_be_hidden()
+    assert box.evaluate("element => !element.validity.valid")
+    box.fill("9999999")
     form.get_by_role("button", name=re.compile("Withdraw")).click()
     page.locator("#confirm-dialog").get_by_role("button", name="Withdraw", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text(f"has {available} available")
@@ -91,15 +97,23 @@ def test_a_provider_step_on_an_offer_that_changed_meanwhile_is_refused_on_screen
     expect(page.get_by_role("alert")).to_contain_text("can't go from Rejected to Needs Info")
 
 
-def test_redeeming_more_than_is_available_says_so(page, live_server, demo, log_in):
+def test_redeeming_more_than_is_left_says_so_at_the_box_and_a_reward_spent_meanwhile_is_refused(page, live_server, demo, log_in):
     advocate = Advocate.objects.filter(account__rewards__status="available").distinct().first()
     log_in("owner@acme.test")
     page.goto(f"{live_server.url}/rewards/participants/{advocate.pk}/")
     row = page.get_by_role("row").filter(has=page.get_by_role("button", name="Redeem", exact=True)).first
-    row.get_by_role("spinbutton").or_(row.get_by_role("textbox")).first.fill(str(Money(10**9, "USD").plain()))
+    box = row.get_by_role("textbox").first
+    for typed in (str(Money(10**9, "USD").plain()), "0", "-1", "abc"):
+        box.fill(typed)
+        row.get_by_role("button", name="Redeem", exact=True).click()
+        expect(page.locator("#confirm-dialog")).to_be_hidden()
+        assert "at most" in box.evaluate("element => element.validationMessage"), typed
+    box.fill("1.00")
+    reward = Reward.objects.get(pk=row.locator("form.redeem-form").get_attribute("action").rstrip("/").split("/")[-2])
+    reward_redeem(reward=reward, amount=None, actor=Actor.system())  # spent meanwhile, in another tab
     row.get_by_role("button", name="Redeem", exact=True).click()
     page.locator("#confirm-dialog").get_by_role("button", name=re.compile("^Redeem")).click()
-    expect(page.get_by_role("alert")).to_contain_text(re.compile("available|left"))
+    expect(page.get_by_role("alert")).to_contain_text(re.compile("available|left|redeemed"))
 
 
 def test_correcting_a_fund_asks_then_posts_its_opposite_or_says_why_not(page, live_server, demo, log_in):
