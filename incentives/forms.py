@@ -10,7 +10,12 @@ from . import payout_details
 
 
 class SendChoiceForm(forms.Form):
-    """Step 1 of sending: who (from the Done group) and how much each."""
+    """Step 1 of sending: who (from the Done group) and how much each.
+
+    Who is either the ticked participants (their ids posted) or, with `selection=all`, everyone
+    in the study's Done group: the filter is posted, not the ids, and the server resolves it
+    each step. `expected` carries the count the person saw, so a group that changed between
+    steps is shown again before anyone is paid."""
 
     participants = forms.TypedMultipleChoiceField(coerce=int, choices=[], error_messages={"required": "Choose at least one participant from the Done group."})
     amount = AmountField(label="Amount per participant")
@@ -20,11 +25,15 @@ class SendChoiceForm(forms.Form):
         self.study = study
         self.fields["amount"].currency = study.currency
         self.fields["amount"].label = f"Amount per participant ({study.currency})"
-        self.rows = list(
-            StudyParticipant.objects.for_org(study.organization)
-            .filter(study=study, participant_id__in=self._posted_ids())
-            .select_related("participant")
-        )
+        self.everyone = self.data.get("selection") == "all"
+        self.group_changed = False
+        rows = StudyParticipant.objects.for_org(study.organization).filter(study=study).select_related("participant")
+        if self.everyone:
+            self.fields["participants"].required = False
+            rows = rows.filter(status__in=StudyParticipant.DONE).order_by("participant__name", "pk")
+        else:
+            rows = rows.filter(participant_id__in=self._posted_ids())
+        self.rows = list(rows)
         self.fields["participants"].choices = [(row.participant_id, row.participant.name) for row in self.rows]
 
     def _posted_ids(self) -> list[int]:
@@ -32,6 +41,8 @@ class SendChoiceForm(forms.Form):
         return [int(value) for value in values if str(value).isdigit()]
 
     def clean_participants(self):
+        if self.everyone:
+            return self._everyone()
         chosen = set(self.cleaned_data["participants"])
         waiting = [row.participant.name for row in self.rows if row.participant_id in chosen and not row.is_done]
         if waiting:
@@ -40,6 +51,18 @@ class SendChoiceForm(forms.Form):
                 f"{'is' if len(waiting) == 1 else 'are'} not."
             )
         return sorted(chosen)
+
+    def _everyone(self) -> list[int]:
+        if not self.rows:
+            raise forms.ValidationError("No one is in the Done group now; nothing to send.")
+        expected = str(self.data.get("expected", ""))
+        if expected.isdigit() and int(expected) != len(self.rows):
+            self.group_changed = True
+            raise forms.ValidationError(
+                f"The Done group has changed since you chose it: it holds {len(self.rows):,} participants now, "
+                f"not {int(expected):,}. Check the count and the total, then go on."
+            )
+        return [row.participant_id for row in self.rows]
 
     def clean(self):
         """The total against the budget here, at the amount step, not at the last one."""
@@ -50,7 +73,7 @@ class SendChoiceForm(forms.Form):
             total, available = amount * len(chosen), budget.available_account.balance
             if total.amount_minor > available.amount_minor:
                 self.add_error("amount", (
-                    f"{budget.name} has {available} available; {len(chosen)} × {amount} needs {total}, "
+                    f"{budget.name} has {available} available; {len(chosen):,} × {amount} needs {total}, "
                     f"{total - available} more. Lower the amount, choose fewer participants or add funds to the budget."
                 ))
         return data
