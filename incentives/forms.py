@@ -4,9 +4,13 @@ from django import forms
 from django.core.validators import EmailValidator
 
 from core.forms import AmountField
-from studies.models import StudyParticipant
+from studies.models import Participant, StudyParticipant
 
 from . import payout_details
+
+
+# A step names this many of a large group ("and 9,988 more").
+SHOWN_NAMES = 12
 
 
 class SendChoiceForm(forms.Form):
@@ -29,8 +33,12 @@ class SendChoiceForm(forms.Form):
         self.group_changed = False
         rows = StudyParticipant.objects.for_org(study.organization).filter(study=study).select_related("participant")
         if self.everyone:
+            # The group's ids in one light query (10,000 people are 10,000 integers, not 20,000
+            # model instances); only the names the step shows are loaded.
             self.fields["participants"].required = False
-            rows = rows.filter(status__in=StudyParticipant.DONE).order_by("participant__name", "pk")
+            group = rows.filter(status__in=StudyParticipant.DONE)
+            self.group_ids = list(group.order_by("participant_id").values_list("participant_id", flat=True))
+            rows = group.order_by("participant__name", "pk")[:SHOWN_NAMES]
         else:
             rows = rows.filter(participant_id__in=self._posted_ids())
         self.rows = list(rows)
@@ -52,17 +60,22 @@ class SendChoiceForm(forms.Form):
             )
         return sorted(chosen)
 
+    @property
+    def count(self) -> int:
+        """How many the step is for: the whole group, or the posted ids found in the study."""
+        return len(self.group_ids) if self.everyone else len(self.rows)
+
     def _everyone(self) -> list[int]:
-        if not self.rows:
+        if not self.group_ids:
             raise forms.ValidationError("No one is in the Done group now; nothing to send.")
         expected = str(self.data.get("expected", ""))
-        if expected.isdigit() and int(expected) != len(self.rows):
+        if expected.isdigit() and int(expected) != len(self.group_ids):
             self.group_changed = True
             raise forms.ValidationError(
-                f"The Done group has changed since you chose it: it holds {len(self.rows):,} participants now, "
+                f"The Done group has changed since you chose it: it holds {len(self.group_ids):,} participants now, "
                 f"not {int(expected):,}. Check the count and the total, then go on."
             )
-        return [row.participant_id for row in self.rows]
+        return self.group_ids
 
     def clean(self):
         """The total against the budget here, at the amount step, not at the last one."""
@@ -79,8 +92,15 @@ class SendChoiceForm(forms.Form):
         return data
 
     def chosen(self) -> list[StudyParticipant]:
+        """The chosen rows the step shows: all of the ticked ones; the first SHOWN_NAMES of a group."""
         ids = set(self.cleaned_data.get("participants") or [])
         return [row for row in self.rows if row.participant_id in ids]
+
+    def chosen_participants(self) -> list[Participant]:
+        """Every chosen participant (the tax check reads them all)."""
+        if self.everyone:
+            return list(Participant.objects.for_org(self.study.organization).filter(pk__in=self.cleaned_data["participants"]))
+        return [row.participant for row in self.chosen()]
 
 
 PLACEHOLDER = re.compile(r"{\s*([A-Za-z_]\w*)\s*}")

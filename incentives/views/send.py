@@ -54,15 +54,15 @@ def incentives_send(request, study_pk):
     context = {"study": study, "choice": choice}
     if step == "amount" or not choice.is_valid():
         return _wizard(request, "amount", context)
-    chosen = choice.chosen()
-    amount = choice.cleaned_data["amount"]
+    chosen, participant_ids = choice.chosen(), choice.cleaned_data["participants"]
+    amount, count = choice.cleaned_data["amount"], len(participant_ids)
     context.update(
-        chosen=chosen, amount=amount, total=amount * len(chosen), message_form=SendMessageForm(data),
-        in_background=send_runs_in_background(study=study, count=len(chosen), amount=amount),
+        chosen=chosen, count=count, amount=amount, total=amount * count, message_form=SendMessageForm(data),
+        in_background=send_runs_in_background(study=study, count=count, amount=amount),
     )
     if step in ("message", "preview"):
         context["tax_crossings"] = tax.send_crossings(
-            organization=study.organization, participants=[row.participant for row in chosen], amount=amount
+            organization=study.organization, participants=choice.chosen_participants(), amount=amount
         )
     if step == "message" or not context["message_form"].is_valid():
         return _wizard(request, "message", context)
@@ -77,7 +77,7 @@ def incentives_send(request, study_pk):
     try:
         with once(request) as first:  # a double click, a retried request: the second finds the key taken
             outcome = incentives_send_run(
-                study=study, participant_ids=[row.participant_id for row in chosen], amount=amount,
+                study=study, participant_ids=participant_ids, amount=amount,
                 actor=request.user, return_url=study_url, **draft,
             ) if first else None
     except DomainError as error:
