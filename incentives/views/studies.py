@@ -105,7 +105,6 @@ def _panel_context(request, study, group):
         "group": group,
         "groups": groups,
         "group_count": next(g["count"] for g in groups if g["key"] == group),
-        "panel_rows": PANEL_ROWS,
         "rows": incentive_selectors.study_participants(study=study, group=group)[:PANEL_ROWS],
         "can_manage": _can_manage(request, study),
         "statuses": StatusForm.base_fields["status"].choices,
