@@ -69,11 +69,14 @@ def _insert_participants(organization, numbers: range) -> list[int]:
 
 
 def _copy(model, columns: list[str], rows) -> None:
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
-    ) as copy:
+    """COPY `rows` (tuples in the order of `columns`) into the model's table; every other column
+    gets its field's default, the same for every row."""
+    rest = [f for f in model._meta.concrete_fields if not f.primary_key and f.column not in columns]
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
+    names = ", ".join(connection.ops.quote_name(column) for column in [*columns, *(f.column for f in rest)])
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(row)
+            copy.write_row((*row, *defaults))
 
 
 def _triggers_off() -> bool:
