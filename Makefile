@@ -65,6 +65,7 @@ BENCH_ROWS := $(if $(QUICK),--rows 100000,)
 bench: install
 	$(PY) bench/recipients.py $(BENCH_ROWS) $(BENCH_ARGS)
 	$(PY) bench/compare.py $(BENCH_ROWS) $(BENCH_ARGS)
+	$(PY) bench/email_delivery.py $(if $(QUICK),--emails 500,)
 	$(PY) bench/contention.py
 
 clean:

@@ -32,7 +32,7 @@ from django.template import engines  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from incentives.demo_scale import bench_study, incentives_bulk_seed  # noqa: E402
+from incentives.demo_scale import bench_studies, incentives_bulk_seed  # noqa: E402
 from incentives.models import Incentive  # noqa: E402
 from tenancy.models import Membership, Organization, User  # noqa: E402
 
@@ -49,13 +49,13 @@ def seeded(rows: int):
     organization, _ = Organization.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
     user = User.objects.filter(email="bench@bench.test").first() or User.objects.create_user("bench@bench.test", "bench-password-1")
     Membership.objects.get_or_create(user=user, organization=organization, defaults={"role": Membership.Role.OWNER})
-    study = bench_study(organization, user)
+    studies = bench_studies(organization, user)
     missing = rows - Incentive.objects.for_org(organization).count()
     if missing > 0:
         started = time.perf_counter()
         with transaction.atomic():
-            incentives_bulk_seed(study=study, count=missing, actor=user)
-        print(f"seeded {missing:,} incentives in {time.perf_counter() - started:.1f} s")
+            incentives_bulk_seed(studies=studies, count=missing, actor=user)
+        print(f"seeded {missing:,} incentives over {len(studies)} studies in {time.perf_counter() - started:.1f} s")
     with transaction.get_connection().cursor() as cursor:
         cursor.execute("ANALYZE")
     return organization, user

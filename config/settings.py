@@ -276,6 +276,10 @@ if env_str("CELERY_BEAT_PERIOD"):
 # Beat checks its schedule at least this often (its default is 5 minutes when nothing is due sooner).
 CELERY_BEAT_MAX_LOOP_INTERVAL = min(30.0, *(entry["schedule"] for entry in CELERY_BEAT_SCHEDULE.values()))
 
+# A send to more participants than this runs as a background job with a progress page
+# (incentives.services.bulk.incentives_send_run); smaller ones are paid in the request.
+INCENTIVE_SEND_JOB_ABOVE = env_int("INCENTIVE_SEND_JOB_ABOVE", 500)
+
 # Email. With no EMAIL_HOST, emails are printed to the console with their personal links
 # redacted; every email is also kept in the outbox table, which admins read at /outbox/.
 _email_host = env_str("EMAIL_HOST")

@@ -5,14 +5,23 @@ from django.core.validators import EmailValidator
 
 from core.errors import InvalidInput
 from core.forms import AmountField
-from studies.models import StudyParticipant
+from studies.models import Participant, StudyParticipant
 
 from . import payout_details
 from .services.w9 import tin_compact
 
 
+# A step names this many of a large group ("and 9,988 more").
+SHOWN_NAMES = 12
+
+
 class SendChoiceForm(forms.Form):
-    """Step 1 of sending: who (from the Done group) and how much each."""
+    """Step 1 of sending: who (from the Done group) and how much each.
+
+    Who is either the ticked participants (their ids posted) or, with `selection=all`, everyone
+    in the study's Done group: the filter is posted, not the ids, and the server resolves it
+    each step. `expected` carries the count the person saw, so a group that changed between
+    steps is shown again before anyone is paid."""
 
     participants = forms.TypedMultipleChoiceField(coerce=int, choices=[], error_messages={"required": "Choose at least one participant from the Done group."})
     amount = AmountField(label="Amount per participant")
@@ -22,11 +31,19 @@ class SendChoiceForm(forms.Form):
         self.study = study
         self.fields["amount"].currency = study.currency
         self.fields["amount"].label = f"Amount per participant ({study.currency})"
-        self.rows = list(
-            StudyParticipant.objects.for_org(study.organization)
-            .filter(study=study, participant_id__in=self._posted_ids())
-            .select_related("participant")
-        )
+        self.everyone = self.data.get("selection") == "all"
+        self.group_changed = False
+        rows = StudyParticipant.objects.for_org(study.organization).filter(study=study).select_related("participant")
+        if self.everyone:
+            # The group's ids in one light query (10,000 people are 10,000 integers, not 20,000
+            # model instances); only the names the step shows are loaded.
+            self.fields["participants"].required = False
+            group = rows.filter(status__in=StudyParticipant.DONE)
+            self.group_ids = list(group.order_by("participant_id").values_list("participant_id", flat=True))
+            rows = group.order_by("participant__name", "pk")[:SHOWN_NAMES]
+        else:
+            rows = rows.filter(participant_id__in=self._posted_ids())
+        self.rows = list(rows)
         self.fields["participants"].choices = [(row.participant_id, row.participant.name) for row in self.rows]
 
     def _posted_ids(self) -> list[int]:
@@ -34,6 +51,8 @@ class SendChoiceForm(forms.Form):
         return [int(value) for value in values if str(value).isdigit()]
 
     def clean_participants(self):
+        if self.everyone:
+            return self._everyone()
         chosen = set(self.cleaned_data["participants"])
         waiting = [row.participant.name for row in self.rows if row.participant_id in chosen and not row.is_done]
         if waiting:
@@ -42,6 +61,23 @@ class SendChoiceForm(forms.Form):
                 f"{'is' if len(waiting) == 1 else 'are'} not."
             )
         return sorted(chosen)
+
+    @property
+    def count(self) -> int:
+        """How many the step is for: the whole group, or the posted ids found in the study."""
+        return len(self.group_ids) if self.everyone else len(self.rows)
+
+    def _everyone(self) -> list[int]:
+        if not self.group_ids:
+            raise forms.ValidationError("No one is in the Done group now; nothing to send.")
+        expected = str(self.data.get("expected", ""))
+        if expected.isdigit() and int(expected) != len(self.group_ids):
+            self.group_changed = True
+            raise forms.ValidationError(
+                f"The Done group has changed since you chose it: it holds {len(self.group_ids):,} participants now, "
+                f"not {int(expected):,}. Check the count and the total, then go on."
+            )
+        return self.group_ids
 
     def clean(self):
         """The total against the budget here, at the amount step, not at the last one."""
@@ -52,14 +88,21 @@ class SendChoiceForm(forms.Form):
             total, available = amount * len(chosen), budget.available_account.balance
             if total.amount_minor > available.amount_minor:
                 self.add_error("amount", (
-                    f"{budget.name} has {available} available; {len(chosen)} × {amount} needs {total}, "
+                    f"{budget.name} has {available} available; {len(chosen):,} × {amount} needs {total}, "
                     f"{total - available} more. Lower the amount, choose fewer participants or add funds to the budget."
                 ))
         return data
 
     def chosen(self) -> list[StudyParticipant]:
+        """The chosen rows the step shows: all of the ticked ones; the first SHOWN_NAMES of a group."""
         ids = set(self.cleaned_data.get("participants") or [])
         return [row for row in self.rows if row.participant_id in ids]
+
+    def chosen_participants(self) -> list[Participant]:
+        """Every chosen participant (the tax check reads them all)."""
+        if self.everyone:
+            return list(Participant.objects.for_org(self.study.organization).filter(pk__in=self.cleaned_data["participants"]))
+        return [row.participant for row in self.chosen()]
 
 
 PLACEHOLDER = re.compile(r"{\s*([A-Za-z_]\w*)\s*}")

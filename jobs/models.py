@@ -18,6 +18,8 @@ class BackgroundJob(TenantModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     # The rows to act on, fixed when the job starts (a filter re-run later could match others).
     ids = models.JSONField(default=list)
+    # What the handler needs besides the ids (a send's study, amount and email), as keywords.
+    params = models.JSONField(default=dict, blank=True)
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0, help_text="How many ids have been handled.")
     done_count = models.PositiveIntegerField(default=0)

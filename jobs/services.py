@@ -25,14 +25,18 @@ class JobError(DomainError):
 
 
 @transaction.atomic
-def job_start(*, organization, kind: str, created_by, ids: list[int], return_url: str = "") -> BackgroundJob:
-    """Record the job and queue its task once this transaction commits."""
+def job_start(
+    *, organization, kind: str, created_by, ids: list[int], return_url: str = "", params: dict | None = None
+) -> BackgroundJob:
+    """Record the job and queue its task once this transaction commits; `params` reach the
+    handler as keywords with every chunk."""
     from . import tasks
 
     if kind not in KINDS:
         raise JobError(f"Unknown job kind {kind!r}.")
     job = BackgroundJob.objects.create(
-        organization=organization, kind=kind, created_by=created_by, ids=list(ids), total=len(ids), return_url=return_url
+        organization=organization, kind=kind, created_by=created_by, ids=list(ids), total=len(ids), return_url=return_url,
+        params=params or {},
     )
     enqueue_on_commit(tasks.job_run, job.pk)
     return job
@@ -58,7 +62,7 @@ def job_advance(*, job_id: int, ids: list[int], chunk_size: int = CHUNK_SIZE) ->
         if job.status == Status.QUEUED:
             job.status, job.started_at = Status.RUNNING, now
         chunk = ids[job.processed : job.processed + chunk_size]
-        result = import_string(KINDS[job.kind][2])(organization=job.organization, ids=chunk, actor=job.created_by)
+        result = import_string(KINDS[job.kind][2])(organization=job.organization, ids=chunk, actor=job.created_by, **job.params)
         _record(job, result)
         job.processed += len(chunk)
         if job.processed >= job.total:

@@ -45,7 +45,7 @@ class JobTable(ConfigurableTable):
     default_columns = ("id", "kind", "status", "progress", "created_by", "created_at", "finished_at")
 
     class Meta:
-        empty_text = "No bulk jobs yet: bulk cancels and resends of many incentives run here."
+        empty_text = "No bulk jobs yet: large sends, and bulk cancels and resends of many incentives, run here."
         order_by = ("-created_at",)
 
     def render_id(self, value):

@@ -127,6 +127,19 @@ def _sendable(*, study: Study, participant_ids) -> list[StudyParticipant]:
     return rows
 
 
+def _send_checked(*, study: Study, amount: Money, subject: str, actor) -> str:
+    """The checks every send makes before touching a participant; returns the subject on one line."""
+    _check_actor(study=study, actor=actor)
+    subject = " ".join(subject.split())
+    if not subject:
+        raise IncentiveError("Write a subject for the email.", "no_subject")
+    if not study.is_open:
+        raise IncentiveError("This study is closed; reopen it to send incentives.", "study_closed")
+    if amount.currency != study.currency or amount.amount_minor <= 0:
+        raise IncentiveError(f"Choose an amount greater than zero, in {study.currency}.", "invalid_amount")
+    return subject
+
+
 @retry_on_conflict
 @transaction.atomic
 def incentives_send(
@@ -134,23 +147,29 @@ def incentives_send(
 ) -> list[Incentive]:
     """Pay each chosen Done participant once: reserve the total in one step (all or nothing),
     create one incentive each with its claim link, mark them sent, queue the emails."""
-    _check_actor(study=study, actor=actor)
     participant_ids = sorted({int(pk) for pk in participant_ids})
-    subject = " ".join(subject.split())
     if not participant_ids:
         raise IncentiveError("Choose at least one participant.", "no_participants")
-    if not subject:
-        raise IncentiveError("Write a subject for the email.", "no_subject")
     study = study_lock(study)  # the page's copy may be stale: a close may have committed since
-    if not study.is_open:
-        raise IncentiveError("This study is closed; reopen it to send incentives.", "study_closed")
-    if amount.currency != study.currency or amount.amount_minor <= 0:
-        raise IncentiveError(f"Choose an amount greater than zero, in {study.currency}.", "invalid_amount")
+    subject = _send_checked(study=study, amount=amount, subject=subject, actor=actor)
     rows = _sendable(study=study, participant_ids=participant_ids)
+    return incentives_pay_rows(study=study, rows=rows, amount=amount, subject=subject, message=message, actor=actor)
+
+
+def incentives_pay_rows(
+    *, study: Study, rows: list[StudyParticipant], amount: Money, subject: str, message: str, actor, approvals: bool = True
+) -> list[Incentive]:
+    """The writes of a send to `rows` (locked, checked Done participants of the locked `study`):
+    one reserve of their total, one INSERT of the incentives, one UPDATE of the participants,
+    one INSERT of the emails. `approvals=False`: a chunk of a send that was checked against the
+    approval thresholds as a whole (a background send)."""
     # The participants' own rows (one per email in the organization: their yearly tax total),
     # locked in id order, so two sends in different studies check the year's total one after
     # the other: the second sees the first's incentives, and only one can pass under the threshold.
-    list(Participant.objects.filter(pk__in=participant_ids).select_for_update().order_by("pk").values_list("pk", flat=True))
+    list(
+        Participant.objects.filter(pk__in=sorted({row.participant_id for row in rows}))
+        .select_for_update().order_by("pk").values_list("pk", flat=True)
+    )
     # Above the year's tax threshold without a W-9 on file: sent, but held for the W-9 (incentives.tax).
     held = {
         crossing["participant"].pk
@@ -159,7 +178,7 @@ def incentives_send(
     }
     budget = Budget.objects.with_accounts().select_related("organization").get(pk=study.budget_id)
     total = amount * len(rows)
-    waits = requires_approval(organization=study.organization, total=total, per_participant=amount)
+    waits = approvals and requires_approval(organization=study.organization, total=total, per_participant=amount)
     count = f"{len(rows)} incentive{'s' if len(rows) != 1 else ''}"
     reservation = budget_reserve(
         budget=budget,

@@ -1,4 +1,4 @@
-"""Bulk cancel and resend over a selection of the Recipients table.
+"""Bulk cancel and resend over a selection of the Recipients table, and large sends.
 
 A selection is explicit ids, or "all matching this filter" minus the rows unticked. Either
 way it is resolved on the server, inside the organization, re-running the filter, so a
@@ -15,6 +15,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import connection, transaction
 from django.db.models import Count, Sum
@@ -35,9 +36,11 @@ from tenancy.models import Membership
 from webhooks.events import emit_many
 from webhooks.payloads import incentive_data
 
+from approvals.services import requires_approval
+
 from ..filters import RecipientFilterSet
 from ..models import Incentive
-from . import claim_email
+from . import IncentiveError, _send_checked, claim_email, incentives_pay_rows, incentives_send, study_lock
 
 Status = Incentive.Status
 # Above this many rows an action runs as a background job with a progress bar.
@@ -55,6 +58,9 @@ SKIP_REASONS = {
     Status.EXPIRED: "expired",
     "not_owner": "in studies you don't own",
     "reminded": "reminded in the last 10 minutes",
+    "sent": "sent already",
+    "not_done": "no longer in the Done group",
+    "gone": "no longer in the study",
 }
 
 
@@ -335,3 +341,68 @@ def incentives_bulk_run(*, organization, action: str, selection: Selection, acto
     if len(ids) > BULK_JOB_THRESHOLD:
         return job_start(organization=organization, kind=f"incentives_{action}", created_by=actor, ids=ids, return_url=return_url)
     return ACTIONS[action](organization=organization, ids=ids, actor=actor)
+
+
+def send_runs_in_background(*, study: Study, count: int, amount: Money) -> bool:
+    """Whether a send to `count` participants becomes a background job (incentives_send_run)."""
+    return count > settings.INCENTIVE_SEND_JOB_ABOVE and not requires_approval(
+        organization=study.organization, total=amount * count, per_participant=amount
+    )
+
+
+def incentives_send_run(
+    *, study: Study, participant_ids, amount: Money, subject: str, message: str, actor, return_url: str = ""
+) -> list[Incentive] | BackgroundJob:
+    """Send in this request (incentives_send) up to settings.INCENTIVE_SEND_JOB_ABOVE
+    participants, or a send that must wait for approval (one request, one reservation);
+    a larger send becomes a background job, started after the same checks and the budget's
+    cover of the whole total, that reserves and pays chunk by chunk (incentives_send_many)."""
+    participant_ids = sorted({int(pk) for pk in participant_ids})
+    if not send_runs_in_background(study=study, count=len(participant_ids), amount=amount):
+        return incentives_send(study=study, participant_ids=participant_ids, amount=amount, subject=subject, message=message, actor=actor)
+    subject = _send_checked(study=study, amount=amount, subject=subject, actor=actor)
+    budget = Budget.objects.with_accounts().get(pk=study.budget_id)
+    total = amount * len(participant_ids)
+    if total.amount_minor > budget.available_minor:
+        raise IncentiveError(
+            f"{budget.name} has {budget.money(budget.available_minor)} available; this send needs {total}.", "insufficient_funds"
+        )
+    return job_start(
+        organization=study.organization, kind="incentives_send", created_by=actor, ids=participant_ids, return_url=return_url,
+        params={"study_id": study.pk, "amount_minor": amount.amount_minor, "subject": subject, "message": message},
+    )
+
+
+@retry_on_conflict
+@transaction.atomic
+def incentives_send_many(*, organization, ids, actor, study_id: int, amount_minor: int, subject: str, message: str) -> BulkResult:
+    """One chunk of a background send: the chunk's participants still in the Done group are
+    paid (their total reserved in one step, as incentives_send does); those sent already (a
+    double click's second job, a task run again) or moved out of the group are skipped and
+    counted. A study closed meanwhile, or a budget that can't cover the chunk, stops the job
+    with that message; the chunks before stay sent."""
+    study = study_lock(Study.objects.for_org(organization).get(pk=study_id))
+    amount = Money(amount_minor, study.currency)
+    subject = _send_checked(study=study, amount=amount, subject=subject, actor=actor)
+    rows = list(
+        StudyParticipant.objects.for_org(organization)
+        .filter(study=study, participant_id__in=ids)
+        .select_related("participant")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    result = BulkResult()
+    for _ in range(len(set(ids)) - len(rows)):
+        result.skip(SKIP_REASONS["gone"])
+    payable = []
+    for row in rows:
+        if row.status == StudyParticipant.Status.INCENTIVE_SENT:
+            result.skip(SKIP_REASONS["sent"])
+        elif not row.is_done:
+            result.skip(SKIP_REASONS["not_done"])
+        else:
+            payable.append(row)
+    if payable:
+        incentives_pay_rows(study=study, rows=payable, amount=amount, subject=subject, message=message, actor=actor, approvals=False)
+    result.done = len(payable)
+    return result

@@ -4,19 +4,25 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 
+from django_htmx.http import HttpResponseClientRedirect
+
 from core.errors import DomainError
 from core.money import Money
+from core.once import once
+from jobs.models import BackgroundJob
 from studies.models import Study
 from studies.services import study_can_manage
 from tenancy.access import get_for_org_or_404, organization_required
 
-from .. import emails, selectors, services, tax
+from .. import emails, selectors, tax
 from ..forms import SendChoiceForm, SendMessageForm
+from ..services.bulk import incentives_send_run, send_runs_in_background
 
 PREVIEW_SESSION_KEY = "incentive-send-preview"
 
@@ -48,12 +54,15 @@ def incentives_send(request, study_pk):
     context = {"study": study, "choice": choice}
     if step == "amount" or not choice.is_valid():
         return _wizard(request, "amount", context)
-    chosen = choice.chosen()
-    amount = choice.cleaned_data["amount"]
-    context.update(chosen=chosen, amount=amount, total=amount * len(chosen), message_form=SendMessageForm(data))
+    chosen, participant_ids = choice.chosen(), choice.cleaned_data["participants"]
+    amount, count = choice.cleaned_data["amount"], len(participant_ids)
+    context.update(
+        chosen=chosen, count=count, amount=amount, total=amount * count, message_form=SendMessageForm(data),
+        in_background=send_runs_in_background(study=study, count=count, amount=amount),
+    )
     if step in ("message", "preview"):
         context["tax_crossings"] = tax.send_crossings(
-            organization=study.organization, participants=[row.participant for row in chosen], amount=amount
+            organization=study.organization, participants=choice.chosen_participants(), amount=amount
         )
     if step == "message" or not context["message_form"].is_valid():
         return _wizard(request, "message", context)
@@ -64,14 +73,19 @@ def incentives_send(request, study_pk):
         }
         context["email"] = _preview(study=study, name=chosen[0].participant.name, amount=amount, **draft)
         return _wizard(request, "preview", context)
+    study_url = reverse("studies:detail", args=[study.pk])
     try:
-        incentives = services.incentives_send(
-            study=study, participant_ids=[row.participant_id for row in chosen], amount=amount,
-            actor=request.user, **draft,
-        )
+        with once(request) as first:  # a double click, a retried request: the second finds the key taken
+            outcome = incentives_send_run(
+                study=study, participant_ids=participant_ids, amount=amount,
+                actor=request.user, return_url=study_url, **draft,
+            ) if first else None
     except DomainError as error:
         context["send_error"] = error.message
         return _wizard(request, "message", context, status=409)
+    if not isinstance(outcome, list):
+        return _to_job(request, study=study, job=outcome, amount=amount, study_url=study_url)
+    incentives = outcome
     request.session.pop(PREVIEW_SESSION_KEY, None)
     plural = "s" if len(incentives) != 1 else ""
     awaiting = incentives[0].approval_id is not None
@@ -83,6 +97,22 @@ def incentives_send(request, study_pk):
     study.budget.available_account.refresh_from_db()
     totals = selectors.study_incentive_totals(study=study)
     return _wizard(request, "done", {**context, "sent": incentives, "awaiting_approval": awaiting, "totals": totals})
+
+
+def _to_job(request, *, study, job, amount, study_url):
+    """A large send runs as a background job: its progress page. A repeated post (job None)
+    goes to the page of the send it repeats."""
+    request.session.pop(PREVIEW_SESSION_KEY, None)
+    if job is None:
+        job = (
+            BackgroundJob.objects.for_org(request.organization)
+            .filter(kind="incentives_send", created_by=request.user, params__study_id=study.pk)
+            .order_by("-pk").first()
+        )
+        messages.info(request, "This send was started already; nothing was sent twice.")
+    else:
+        messages.success(request, f"Sending {job.total:,} incentives of {amount} in the background. This page shows how far it is.")
+    return HttpResponseClientRedirect(reverse("jobs:detail", args=[job.pk]) if job else study_url)
 
 
 def _preview(*, study, name, amount, subject, message):

@@ -92,13 +92,20 @@ def plan_check(request):
     return render(request, "studies/study_form.html#plan_check", context)
 
 
+# The panel lists this many of a group; "all N in the Done group" reaches the rest (the send
+# wizard posts the group, not the ids: a form may carry at most DATA_UPLOAD_MAX_NUMBER_FIELDS).
+PANEL_ROWS = 200
+
+
 def _panel_context(request, study, group):
     group = group if group in selectors.GROUPS else "done"
+    groups = selectors.study_group_counts(study=study)
     return {
         "study": study,
         "group": group,
-        "groups": selectors.study_group_counts(study=study),
-        "rows": incentive_selectors.study_participants(study=study, group=group),
+        "groups": groups,
+        "group_count": next(g["count"] for g in groups if g["key"] == group),
+        "rows": incentive_selectors.study_participants(study=study, group=group)[:PANEL_ROWS],
         "can_manage": _can_manage(request, study),
         "statuses": StatusForm.base_fields["status"].choices,
     }

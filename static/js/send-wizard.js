@@ -1,12 +1,52 @@
-// The study overview's Done panel: "All" ticks every participant checkbox of the selection form.
-document.addEventListener("change", (event) => {
-  const toggle = event.target.closest("[data-select-all]");
-  if (!toggle) return;
-  const form = toggle.form;
-  document.querySelectorAll(`input[type=checkbox][name="${toggle.dataset.selectAll}"]`).forEach((box) => {
-    if (box.form === form) box.checked = toggle.checked;
+// The study overview's Done panel: "All" ticks every participant checkbox shown. When the group
+// holds more than the panel shows, a banner then offers all of them (Gmail's "select all
+// conversations that match"): the form posts selection=all, and the server resolves the group.
+(() => {
+  const everyone = (form, on) => {
+    const banner = form.querySelector("[data-select-everyone]");
+    if (!banner) return;
+    form.querySelector("[data-selection]").value = on ? "all" : "";
+    banner.querySelector('[data-when="shown"]').hidden = on;
+    banner.querySelector('[data-when="all"]').hidden = !on;
+  };
+  const showBanner = (form, shown) => {
+    const banner = form.querySelector("[data-select-everyone]");
+    if (banner) banner.hidden = !shown;
+    everyone(form, false);
+  };
+
+  document.addEventListener("change", (event) => {
+    const toggle = event.target.closest("[data-select-all]");
+    if (toggle) {
+      const form = toggle.form;
+      document.querySelectorAll(`input[type=checkbox][name="${toggle.dataset.selectAll}"]`).forEach((box) => {
+        if (box.form === form) box.checked = toggle.checked;
+      });
+      showBanner(form, toggle.checked);
+      return;
+    }
+    const box = event.target.closest("input[type=checkbox][name=participants]");
+    if (box?.form && !box.checked) { // unticking one leaves "everyone" and "all shown"
+      const all = box.form.querySelector("[data-select-all]");
+      if (all) all.checked = false;
+      showBanner(box.form, false);
+    }
   });
-});
+
+  document.addEventListener("click", (event) => {
+    const on = event.target.closest("[data-select-everyone-on]");
+    const off = event.target.closest("[data-select-everyone-off]");
+    if (on) everyone(on.form, true);
+    if (off) {
+      const form = off.form;
+      form.querySelector("[data-select-all]").checked = false;
+      document.querySelectorAll("input[type=checkbox][name=participants]").forEach((box) => {
+        if (box.form === form) box.checked = false;
+      });
+      showBanner(form, false);
+    }
+  });
+})();
 
 // The send wizard is a modal dialog. Each step htmx swaps in is opened with showModal(): the page
 // behind is inert, Tab cycles inside it, Escape (or Cancel, Close) closes it, and focus goes back
