@@ -84,7 +84,7 @@ def test_numbered_pages_stop_at_the_shallow_ones(client_for, researcher, study):
 
 def capture(client, params) -> list[dict]:
     with CaptureQueriesContext(connection) as context:
-        assert client.get(LIST, params).status_code == 200
+        assert (client.get(f"{LIST}?{params}") if isinstance(params, str) else client.get(LIST, params)).status_code == 200
     return context.captured_queries
 
 
@@ -117,5 +117,5 @@ def test_a_page_takes_the_same_queries_at_any_depth_and_size(client_for, researc
     first = capture(client, {"status": "unclaimed", "sort": "participant", "per_page": 5})
     assert len(first) == PAGE_QUERIES, "\n".join(q["sql"][:150] for q in first)
     content = client.get(LIST, {"status": "unclaimed", "sort": "participant", "per_page": 5}).content.decode()
-    query = link(content, "next")
-    assert len(capture(client, query)) == PAGE_QUERIES
+    deeper = capture(client, link(content, "next"))
+    assert len(deeper) == PAGE_QUERIES and "OFFSET" not in "".join(q["sql"] for q in deeper)
