@@ -39,6 +39,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -55,7 +56,7 @@ from studies.models import Participant, StudyParticipant  # noqa: E402
 from tenancy.models import Organization  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from recipients import seeded  # noqa: E402
+from recipients import deep_params, seeded  # noqa: E402
 
 
 class Rollback(Exception):
@@ -93,25 +94,24 @@ def compare(label, ours, theirs, repeat: int, unit="s"):
           f"{statistics.median(other):.2f} / {p95(other):.2f} {unit} | {ratio:.2f} |")
 
 
-def compare_ms(label, ours, theirs, repeat: int):
-    ours(), theirs()  # warm up
-    mine, other = [], []
-    for _ in range(repeat):
-        mine.append(seconds(ours) * 1000)
-        other.append(seconds(theirs) * 1000)
-    ratio = statistics.median(mine) / statistics.median(other)
-    print(f"| {label} | {statistics.median(mine):.0f} / {p95(mine):.0f} ms | {statistics.median(other):.0f} / {p95(other):.0f} ms | {ratio:.2f} |")
+def compare_requests(label, ours, theirs, repeat: int):
+    """Wall time and the time in SQL (the queries' own, as Django times them) of two requests,
+    interleaved: two rows of the table."""
+    def measured(request):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            request()
+            wall = time.perf_counter() - started
+        return wall * 1000, sum(float(q["time"]) for q in queries.captured_queries) * 1000, len(queries)
 
-
-def deep_params(queryset, page: int) -> dict:
-    """The query string of our page `page` of `queryset` (ordered as the table orders it)."""
-    try:
-        from core.keyset import encode
-    except ImportError:  # before issue 17: numbered pages, by OFFSET
-        return {"page": str(page)}
-    position = (page - 1) * 50
-    value, pk = queryset.values_list("sent_at", "pk")[position - 1]
-    return {"after": encode(value, pk, position)}
+    measured(ours), measured(theirs)  # warm up
+    runs = [(measured(ours), measured(theirs)) for _ in range(repeat)]
+    for n, what in enumerate(["", " (its SQL only)"]):
+        mine, other = [r[0][n] for r in runs], [r[1][n] for r in runs]
+        ratio = statistics.median(mine) / statistics.median(other)
+        queries = f", {runs[0][0][2]} / {runs[0][1][2]} queries" if n else ""
+        print(f"| {label}{what} | {statistics.median(mine):.0f} / {p95(mine):.0f} ms | "
+              f"{statistics.median(other):.0f} / {p95(other):.0f} ms{queries} | {ratio:.2f} |")
 
 
 def compare_pages(client, organization, study, deep: int, repeat: int):
@@ -135,7 +135,7 @@ def compare_pages(client, organization, study, deep: int, repeat: int):
                 response = client.get(url, params)
                 assert response.status_code == 200 and "?e=1" not in response.get("Location", ""), (url, response.status_code)
             our_params = {**ours, **(deep_params(rows, page) if page > 1 else {})}
-            compare_ms(f"Recipients page {page}, {label}, sorted by sent vs admin changelist",
+            compare_requests(f"Recipients page {page}, {label}, sorted by sent vs admin changelist",
                        lambda: ask(ours_url, our_params), lambda: ask(admin_url, {**theirs, **({"p": str(page)} if page > 1 else {})}), repeat)
 
 
