@@ -53,7 +53,7 @@ def deep_params(queryset, page: int) -> dict:
         return {"page": str(page)}
     position = (page - 1) * 50
     value, pk = queryset.values_list("sent_at", "pk")[position - 1]
-    return {"after": encode(value, pk, position)}
+    return {"after": encode(value, pk, position, queryset.query.order_by)}
 
 
 def seeded(rows: int):

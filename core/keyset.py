@@ -1,9 +1,9 @@
 """Keyset pagination for a table ordered by (one column, id): a page starts after (or ends
 before) the key of a row, never at an OFFSET, so page 500 costs what page 1 costs.
 
-The cursor in the link (`?after=` or `?before=`) is the key of the row it continues from and
-that row's position, for "Rows 501–550" only; a cursor that doesn't decode means the first
-page. NULL sorts as PostgreSQL sorts it by default, as the largest value (last ascending,
+The cursor in the link (`?after=` or `?before=`) is the key of the row it continues from, that
+row's position (for "Rows 501–550" only) and the ordering it belongs to; a cursor that doesn't
+decode, or of another ordering (a sort link keeps the query string), means the first page. NULL sorts as PostgreSQL sorts it by default, as the largest value (last ascending,
 first descending), so the rows after a key are one or two index ranges, read in order.
 """
 
@@ -42,20 +42,20 @@ class KeysetPage:
         return self.has_next() or self.has_previous()
 
 
-def encode(value, pk: int, position: int) -> str:
+def encode(value, pk: int, position: int, ordering) -> str:
     if isinstance(value, datetime.datetime):
         value = value.isoformat()
-    return base64.urlsafe_b64encode(json.dumps([value, pk, position]).encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(json.dumps([value, pk, position, ",".join(ordering)]).encode()).decode().rstrip("=")
 
 
-def decode(token: str, key_field) -> tuple | None:
-    """(value, pk, position) of a cursor, or None when it isn't one of ours."""
+def decode(token: str, key_field, ordering) -> tuple | None:
+    """(value, pk, position) of a cursor of this ordering, or None when it isn't one."""
     try:
-        value, pk, position = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if not isinstance(pk, int) or not isinstance(position, int) or isinstance(pk, bool):
+        value, pk, position, order = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if not isinstance(pk, int) or not isinstance(position, int) or isinstance(pk, bool) or order != ",".join(ordering):
             return None
         value = None if value is None else key_field.to_python(value)
-    except (ValueError, TypeError, binascii.Error, ValidationError):
+    except (ValueError, TypeError, AttributeError, binascii.Error, ValidationError):
         return None
     return value, pk, max(position, 1)
 
@@ -104,12 +104,13 @@ def _read(queryset, ranges: list[Q], limit: int) -> list:
 def paginate(table, queryset, *, per_page: int, after: str = "", before: str = "", page: int = 1) -> bool:
     """Give `table` a KeysetPage of `queryset` (ordered by the table); False when its ordering
     is not (column, pk) and the caller should paginate another way."""
-    key = key_of(queryset.query.order_by, queryset.model)
+    ordering = queryset.query.order_by
+    key = key_of(ordering, queryset.model)
     if key is None:
         return False
     path, desc, key_field = key
     value_of = functools.partial(functools.reduce, lambda obj, name: getattr(obj, name) if obj is not None else None, path.split("__"))
-    cursor = decode(after or before, key_field) if (after or before) else None
+    cursor = decode(after or before, key_field, ordering) if (after or before) else None
     if cursor and before:
         value, pk, position = cursor
         # Backwards: the rows after the cursor in the reverse order, read back to front.
@@ -126,7 +127,7 @@ def paginate(table, queryset, *, per_page: int, after: str = "", before: str = "
             offset = (min(max(page, 1), SHALLOW_PAGES) - 1) * per_page
             rows, first = list(queryset[offset : offset + per_page + 1]), offset + 1
         more_after, rows = len(rows) > per_page, rows[:per_page]
-    next_cursor = encode(value_of(rows[-1]), rows[-1].pk, first + len(rows) - 1) if more_after and rows else ""
-    previous_cursor = encode(value_of(rows[0]), rows[0].pk, first) if first > 1 and rows else ""
+    next_cursor = encode(value_of(rows[-1]), rows[-1].pk, first + len(rows) - 1, ordering) if more_after and rows else ""
+    previous_cursor = encode(value_of(rows[0]), rows[0].pk, first, ordering) if first > 1 and rows else ""
     table.page = KeysetPage(BoundRows(rows, table), first, next_cursor, previous_cursor)
     return True

@@ -69,7 +69,8 @@ def test_a_cursor_that_is_not_ours_shows_the_first_page(client_for, researcher, 
     make_incentives(study, 3)
     client = client_for(researcher)
     first = ids(client.get(LIST).content.decode())
-    for junk in ("nonsense", "%%%", encode("not a date", 1, 5), encode(None, "x", 1)):
+    ordering = ("-sent_at", "-pk")
+    for junk in ("nonsense", "%%%", encode("not a date", 1, 5, ordering), encode(None, "x", 1, ordering)):
         response = client.get(LIST, {"after": junk})
         assert response.status_code == 200 and ids(response.content.decode()) == first
 
@@ -79,7 +80,15 @@ def test_numbered_pages_stop_at_the_shallow_ones(client_for, researcher, study):
     client = client_for(researcher)
     deep = ids(client.get(LIST, {"per_page": 3, "page": 10_000}).content.decode())
     assert deep == ids(client.get(LIST, {"per_page": 3, "page": SHALLOW_PAGES}).content.decode())
-    assert "OFFSET" not in "".join(q["sql"] for q in capture(client, {"per_page": 3, "after": encode(timezone.now(), 10**9, 40)}))
+    assert "OFFSET" not in "".join(q["sql"] for q in capture(client, {"per_page": 3, "after": encode(timezone.now(), 10**9, 40, ("-sent_at", "-pk"))}))
+
+
+def test_a_sort_link_after_paging_shows_the_first_page_of_the_new_order(client_for, researcher, varied):
+    client = client_for(researcher)
+    content = client.get(LIST, {"per_page": 2}).content.decode()
+    after = link(content, "next")  # by sent, newest first; then the Reminders header is clicked
+    by_reminders = ids(client.get(f"{LIST}?{after}&sort=reminders").content.decode())
+    assert by_reminders == ids(client.get(LIST, {"per_page": 2, "sort": "reminders"}).content.decode())
 
 
 def capture(client, params) -> list[dict]:

@@ -130,11 +130,13 @@ def test_no_filter_or_sort_sorts_the_table_or_runs_a_subquery_per_row(organizati
                 assert len(first) == 1, first
                 # The next page after the row half way through (by id), as the view pages.
                 table = context["table"]
-                path = key_of(table.data.data.query.order_by, Incentive)[0]
+                ordering = table.data.data.query.order_by
+                path = key_of(ordering, Incentive)[0]
                 value = functools.reduce(getattr, path.split("__"), middle)
-                cursor = encode(value, middle.pk, 10_000)
+                cursor = encode(value, middle.pk, 10_000, ordering)
                 deep = incentive_queries(lambda: keyset.paginate(table, table.data.data, per_page=50, after=cursor))
-                assert deep and all("OFFSET" not in sql for sql in deep), deep
+                assert deep and all("OFFSET" not in sql and "LIMIT 51" in sql for sql in deep), deep
+                assert table.page.first_row == 10_001  # the cursor was taken, not the first page
                 for where, sql in [("page 1", q) for q in first] + [("deep", q) for q in deep]:
                     failures += [f"{org.slug}, {label}, sort {sort}, {where}: {p}" for p in problems(sql)]
     assert not failures, "\n".join(failures)
