@@ -131,7 +131,7 @@ class Incentive(TenantModel):
             models.Index(fields=["organization", "sent_at"]),
             models.Index(fields=["budget", "status"]),
             # One study's rows by status and sent date, in the table's (sent_at, id) order. With
-            # it, migration 0005 adds extended statistics on (organization, study, budget, status).
+            # it, migration 0006 adds extended statistics on (organization, study, budget, status).
             models.Index(fields=["study", "status", "sent_at", "id"], name="incentive_study_status_sent"),
             # The Recipients table's sorts, (column, id) as its order_by says: a page is a
             # short index walk, either way, not a sort of the organization's every row.

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('incentives', '0004_payouts'),
+        ('incentives', '0005_w9_submission'),  # one line of history
     ]
 
     operations = [
