@@ -6,6 +6,10 @@ Uses the "bench" organization of bench/recipients.py (seeds it to --rows if shor
 runs ours and its comparator alternately, `--repeat` times, and prints median and p95 of each
 and their ratio (ours / comparator: 1.0 is as fast as the comparator):
 
+- the Recipients page against the Django admin changelist of the incentive (the same filters:
+  unclaimed, sent before one year ago, one study; sorted by sent; 50 rows), at page 1 and at
+  --deep, with and without the filters. Our deep page is reached by its cursor (what clicking
+  Next that many times leads to); on a checkout without core/keyset.py, by `?page=N`;
 - bulk cancel of --cancel unclaimed incentives, chunk by chunk as the job does it, against
   one `UPDATE ... WHERE status = 'unclaimed' RETURNING` and one ledger release;
 - the CSV export of every row, through the view, against `COPY (SELECT same columns) TO
@@ -35,6 +39,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -51,7 +56,7 @@ from studies.models import Participant, StudyParticipant  # noqa: E402
 from tenancy.models import Organization  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from recipients import seeded  # noqa: E402
+from recipients import deep_params, seeded  # noqa: E402
 
 
 class Rollback(Exception):
@@ -89,6 +94,51 @@ def compare(label, ours, theirs, repeat: int, unit="s"):
           f"{statistics.median(other):.2f} / {p95(other):.2f} {unit} | {ratio:.2f} |")
 
 
+def compare_requests(label, ours, theirs, repeat: int):
+    """Wall time and the time in SQL (the queries' own, as Django times them) of two requests,
+    interleaved: two rows of the table."""
+    def measured(request):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            request()
+            wall = time.perf_counter() - started
+        return wall * 1000, sum(float(q["time"]) for q in queries.captured_queries) * 1000, len(queries)
+
+    measured(ours), measured(theirs)  # warm up
+    runs = [(measured(ours), measured(theirs)) for _ in range(repeat)]
+    for n, what in enumerate(["", " (its SQL only)"]):
+        mine, other = [r[0][n] for r in runs], [r[1][n] for r in runs]
+        ratio = statistics.median(mine) / statistics.median(other)
+        queries = f", {runs[0][0][2]} / {runs[0][1][2]} queries" if n else ""
+        print(f"| {label}{what} | {statistics.median(mine):.0f} / {p95(mine):.0f} ms | "
+              f"{statistics.median(other):.0f} / {p95(other):.0f} ms{queries} | {ratio:.2f} |")
+
+
+def compare_pages(client, organization, study, deep: int, repeat: int):
+    from incentives.filters import RELATIVE_PERIODS
+
+    ours_url, admin_url = reverse("recipients:list"), reverse("admin:incentives_incentive_changelist")
+    year_ago = timezone.now() - RELATIVE_PERIODS["year"]
+    mine = Incentive.objects.for_org(organization).order_by("-sent_at", "-pk")
+    cases = {
+        "no filter": ({}, {}, mine),
+        "unclaimed, sent before a year ago, one study": (
+            {"status": "unclaimed", "sent": "over_a_year", "study": str(study.pk)},
+            {"status__exact": "unclaimed", "sent_at__lt": year_ago.isoformat(), "study__id__exact": str(study.pk)},
+            mine.filter(status="unclaimed", sent_at__lt=year_ago, study=study),
+        ),
+    }
+    for label, (ours, theirs, rows) in cases.items():
+        theirs = {"organization__id__exact": str(organization.pk), "o": "-6", **theirs}  # o=-6: sent, newest first
+        for page in (1, deep):
+            def ask(url, params):
+                response = client.get(url, params)
+                assert response.status_code == 200 and "?e=1" not in response.get("Location", ""), (url, response.status_code)
+            our_params = {**ours, **(deep_params(rows, page) if page > 1 else {})}
+            compare_requests(f"Recipients page {page}, {label}, sorted by sent vs admin changelist",
+                       lambda: ask(ours_url, our_params), lambda: ask(admin_url, {**theirs, **({"p": str(page)} if page > 1 else {})}), repeat)
+
+
 def cancel_rows(organization, count):
     ids = list(Incentive.objects.for_org(organization).unclaimed().order_by("pk").values_list("pk", flat=True)[:count])
     return ids
@@ -100,6 +150,8 @@ def main():
     parser.add_argument("--cancel", type=int, default=10_000)
     parser.add_argument("--send", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--deep", type=int, default=500, help="the deep page compared (default 500)")
+    parser.add_argument("--only-pages", action="store_true", help="only the page rows")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS.append("testserver")
     call_command("migrate", verbosity=0)
@@ -108,6 +160,11 @@ def main():
     client.force_login(user)
     print(f"\n{Incentive.objects.for_org(organization).count():,} incentives; median / p95 of {args.repeat}\n")
     print("| figure | ours | comparator | ratio |\n|---|---|---|---|")
+    user.is_staff = user.is_superuser = True  # for the admin changelist
+    user.save(update_fields=["is_staff", "is_superuser"])
+    compare_pages(client, organization, seeded_study(organization), args.deep, args.repeat)
+    if args.only_pages:
+        return
 
     ids = cancel_rows(organization, args.cancel)
 

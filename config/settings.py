@@ -145,6 +145,11 @@ def database_config() -> dict:
     socket_dir = config.get("OPTIONS", {}).pop("host", None)
     if socket_dir:
         config["HOST"] = socket_dir
+    # No JIT compilation (issue 17): this is short-query traffic, and a deep or counted page
+    # that crossed jit_above_cost spent more compiling (283 ms) than running. DB_JIT=on keeps it.
+    if not env_bool("DB_JIT", False):
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     return config
 
 

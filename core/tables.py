@@ -3,6 +3,7 @@ from django.core.paginator import EmptyPage, Paginator
 from django_tables2.config import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
+from . import keyset
 from .models import TablePreference
 from .money import format_money
 
@@ -64,9 +65,9 @@ class ConfigurableTable(tables.Table):
         if page is None:
             return ""
         rows = len(page.object_list)
-        if page.number == 1 and not page.has_next():
+        first = page.first_row if isinstance(page, keyset.KeysetPage) else (page.number - 1) * self.paginator.per_page + 1
+        if first == 1 and not page.has_next():
             return str(rows)
-        first = (page.number - 1) * self.paginator.per_page + 1
         return f"{first}–{first + rows - 1}" if rows else "none"
 
     def show_chosen(self, user) -> None:
@@ -110,3 +111,17 @@ def configure_table(table, request, *, per_page: int = 50):
     if isinstance(table, ConfigurableTable):
         table.show_chosen(request.user)
     return paginate_table(table, request, per_page=per_page, paginator_class=LazyPaginator)
+
+
+def configure_keyset_table(table, request, *, per_page: int = 50):
+    """configure_table, paging by cursor (core/keyset.py): `?after=` / `?before=` a row's key,
+    `?page=N` for the first few pages; an ordering that is not (column, pk) pages by number."""
+    if isinstance(table, ConfigurableTable):
+        table.show_chosen(request.user)
+    RequestConfig(request, paginate=False).configure(table)
+    size = _bounded(request.GET.get(table.prefixed_per_page_field), per_page, MAX_PER_PAGE)
+    page = _bounded(request.GET.get(table.prefixed_page_field), 1, keyset.SHALLOW_PAGES)
+    cursors = {name: request.GET.get(f"{table.prefix}{name}", "") for name in ("after", "before")}
+    if not keyset.paginate(table, table.data.data, per_page=size, page=page, **cursors):
+        paginate_table(table, request, per_page=per_page, paginator_class=LazyPaginator)
+    return table

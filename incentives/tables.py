@@ -139,6 +139,7 @@ class RecipientTable(ConfigurableTable):
         order_by = "-sent_at"
         empty_text = "No incentives match these filters."
         attrs = {"class": "striped recipients", "id": "recipient-table"}
+        template_name = "incentives/_recipient_table.html"
 
     # Whether the person may act at all (viewers never do; the view sets it).
     can_write = True

@@ -12,16 +12,17 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_tables2.config import RequestConfig
 
 from core.csv import copy_csv_response
 from core.models import OutboundEmail
-from core.tables import configure_table
+from core.tables import configure_keyset_table
 from jobs.kinds import KINDS
 from jobs.models import BackgroundJob
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
 
 from ..filters import RecipientFilterSet
-from ..models import Incentive
+from ..models import Incentive, email_failures_attach
 from ..services import bulk
 from ..tables import RecipientTable
 
@@ -50,8 +51,9 @@ def _table(request, queryset, **kwargs) -> RecipientTable:
 
 def recipients_context(request, *, budget=None, export=False) -> dict:
     """The filtered, sorted, paginated table for this request; on a budget's page, that
-    budget's incentives only (its budget filter is fixed). A page shows each row's failed
-    email; an export, which reads every row, leaves that look-up out."""
+    budget's incentives only (its budget filter is fixed). A page (by cursor, core/keyset.py)
+    shows each row's failed email, looked up for its rows only; an export, which reads every
+    row, leaves that look-up out."""
     data = request.GET.copy()
     if budget is not None:
         data["budget"] = str(budget.pk)
@@ -62,7 +64,12 @@ def recipients_context(request, *, budget=None, export=False) -> dict:
     for name in filterset.form.fields:
         if any(data.getlist(name)):
             filters.setlist(name, data.getlist(name))
-    table = configure_table(_table(request, filterset.qs if export else filterset.qs.with_email_failure()), request)
+    table = _table(request, filterset.qs)
+    if export:
+        RequestConfig(request, paginate=False).configure(table)  # its sort; every row
+    else:
+        configure_keyset_table(table, request)
+        email_failures_attach([row.record for row in table.page.object_list], organization=request.organization)
     return {
         "filterset": filterset,
         "table": table,

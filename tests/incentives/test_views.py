@@ -206,3 +206,15 @@ def test_the_claim_form_needs_no_csrf_cookie_because_the_token_is_the_authority(
 
     response = Client(enforce_csrf_checks=True).post(claim_url(incentive), {"payout_method": "gift_card", "gift_card_email": "me@example.test"})
     assert response.status_code == 200 and "You have claimed" in response.content.decode()
+
+
+def test_the_claim_page_makes_one_query_sets_no_cookie_and_keeps_its_headers(client, incentive, django_assert_num_queries):
+    """A public page: the incentive by its token is its one query (no session, user or
+    organization look-ups for a visitor without a session cookie), nothing is stored for the
+    visitor, and the security headers stay."""
+    client.get(claim_url(incentive))  # the rate limit's cache warmed
+    with django_assert_num_queries(1):
+        response = client.get(claim_url(incentive))
+    assert response.status_code == 200 and not response.cookies
+    assert response["Referrer-Policy"] == "no-referrer" and "no-cache" in response["Cache-Control"]
+    assert response["X-Frame-Options"] == "DENY" and "default-src" in response["Content-Security-Policy"]
