@@ -1,6 +1,7 @@
 """The API keys page of Settings (owners and admins): the keys in the list pattern, create, revoke.
 
-A key is shown once, on the page that answers its creation, and stored only as a hash."""
+A key is shown once, on the page the creation redirects to (kept in the session until then), and
+stored only as a hash. The form carries a once key: resubmitting it makes no second key."""
 
 import django_filters
 import django_tables2 as tables
@@ -10,11 +11,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.lists import list_page
+from core.once import once
 from core.tables import ConfigurableTable
 from tenancy import services
 from tenancy.access import get_for_org_or_404, manager_required
 from tenancy.forms import ApiKeyForm
 from tenancy.models import ApiKey
+
+# The new key's id and raw text, shown by the next visit of its page and then forgotten.
+RAW_SESSION_KEY = "api_keys.show_raw"
 
 
 class ApiKeyFilterSet(django_filters.FilterSet):
@@ -50,7 +55,6 @@ def _list(request, form, status=200):
     return list_page(request, "api/api_key_list.html", ApiKeyTable, ApiKeyFilterSet, keys, context={"form": form}, status=status)
 
 
-@never_cache  # the answer to a POST shows the new key once: no browser or proxy may keep a copy
 @manager_required
 def api_key_list(request):
     if request.method != "POST":
@@ -58,7 +62,26 @@ def api_key_list(request):
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return _list(request, form, status=422)
-    key, raw = services.api_key_create(organization=request.organization, name=form.cleaned_data["name"], actor=request.user)
+    with once(request) as first:
+        if first:
+            key, raw = services.api_key_create(organization=request.organization, name=form.cleaned_data["name"], actor=request.user)
+    if not first:
+        messages.info(request, "Done already, once: that API key was created; it is in the list below.")
+        return redirect("api_keys:list")
+    request.session[RAW_SESSION_KEY] = [key.pk, raw]
+    return redirect("api_keys:created", key.pk)
+
+
+@never_cache  # the page shows the new key once: no browser or proxy may keep a copy
+@manager_required
+def api_key_created(request, pk):
+    """The new key's raw text, shown the first time this page is opened after creating it."""
+    key = get_for_org_or_404(ApiKey, request, pk=pk)
+    shown_pk, raw = request.session.get(RAW_SESSION_KEY) or (None, "")
+    if shown_pk == key.pk:
+        del request.session[RAW_SESSION_KEY]
+    else:
+        raw = ""
     return render(request, "api/api_key_created.html", {"key": key, "raw": raw})
 
 

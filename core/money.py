@@ -5,13 +5,13 @@ Loyalty points (`PTS`, whole points, shown "1,500 pts") are the one unit that is
 currency: rewards may be earned in them, and they never mix with money.
 """
 
-import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from babel.core import get_global
-from babel.numbers import format_currency, get_currency_precision, get_territory_currencies
+from babel.numbers import format_currency, get_currency_precision
+
+from tenancy.currencies import money_currencies
 
 
 # Whole units above 10^12 are refused: far beyond any incentive, far below BIGINT's limit.
@@ -28,18 +28,6 @@ POINTS = "PTS"
 
 class MoneyError(ValueError):
     """Bad money input; the message is written for people."""
-
-
-@functools.cache
-def money_currencies() -> frozenset[str]:
-    """ISO 4217 codes that some territory uses as legal tender today (CLDR, through Babel):
-    not the codes that are no money, such as XXX (no currency), XTS (testing), XAU (gold),
-    XDR (a unit of account) or fund codes like BOV, nor withdrawn currencies."""
-    return frozenset(
-        code
-        for territory in get_global("territory_currencies")
-        for code in get_territory_currencies(territory, tender=True, non_tender=False)
-    )
 
 
 def check_currency(currency: str) -> str:

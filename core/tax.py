@@ -30,13 +30,13 @@ def default_threshold_minor(year: int) -> int:
 def tax_threshold(*, organization: Organization, year: int) -> Money:
     """The organization's threshold for `year`, in its reporting currency."""
     own = TaxThreshold.objects.for_org(organization).filter(year=year).values_list("amount_minor", flat=True).first()
-    return Money(default_threshold_minor(year) if own is None else own, organization.reporting_currency)
+    return Money(default_threshold_minor(year) if own is None else own, organization.tax_currency)
 
 
 def tax_thresholds(*, organization: Organization, years) -> dict[int, Money]:
     """`tax_threshold` for several years in one query."""
     own = dict(TaxThreshold.objects.for_org(organization).filter(year__in=list(years)).values_list("year", "amount_minor"))
-    return {year: Money(own.get(year, default_threshold_minor(year)), organization.reporting_currency) for year in years}
+    return {year: Money(own.get(year, default_threshold_minor(year)), organization.tax_currency) for year in years}
 
 
 @transaction.atomic
@@ -47,9 +47,9 @@ def tax_threshold_set(*, organization: Organization, year: int, amount: Money | 
         return None
     if amount.amount_minor < 0:
         raise InvalidInput(_("The threshold can't be negative."), "invalid_amount")
-    if amount.currency != organization.reporting_currency:
+    if amount.currency != organization.tax_currency:
         raise InvalidInput(
-            _("The threshold is in %(currency)s, the reporting currency.") % {"currency": organization.reporting_currency}, "invalid_amount"
+            _("The threshold is in %(currency)s, the reporting currency.") % {"currency": organization.tax_currency}, "invalid_amount"
         )
     threshold, _created = TaxThreshold.objects.update_or_create(
         organization=organization, year=year, defaults={"amount_minor": amount.amount_minor}

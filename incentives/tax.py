@@ -34,7 +34,7 @@ def current_year(organization) -> int:
 def participant_year_totals(*, organization, year: int, participant_ids=None):
     """Participants with `paid_minor` and `outstanding_minor` for the year (only those with either)."""
     start, end = year_bounds(organization, year)
-    currency = organization.reporting_currency
+    currency = organization.tax_currency
     in_currency = Q(incentives__currency=currency, incentives__organization=organization)
     paid = Q(in_currency, incentives__status=Incentive.Status.CLAIMED, incentives__claimed_at__gte=start, incentives__claimed_at__lt=end)
     # Outstanding includes sends awaiting approval: their money is reserved for the person, and
@@ -58,7 +58,7 @@ def participant_year_totals(*, organization, year: int, participant_ids=None):
 def send_crossings(*, organization, participants, amount: Money) -> list[dict]:
     """The participants this send takes above the year's threshold: name, the total they reach,
     the threshold and whether their W-9 is on file. Two queries."""
-    if amount.currency != organization.reporting_currency:
+    if amount.currency != organization.tax_currency:
         return []
     threshold = tax_threshold(organization=organization, year=current_year(organization))
     totals = {

@@ -66,7 +66,7 @@ def advocate_year_totals(*, organization, year: int, advocate_ids=None):
     reward belongs to the year it was given in (created, in the organization's time zone)."""
     start, end = year_bounds(organization, year)
     rewards = Reward.objects.for_org(organization).filter(
-        advocate__isnull=False, currency=organization.reporting_currency, created_at__gte=start, created_at__lt=end
+        advocate__isnull=False, currency=organization.tax_currency, created_at__gte=start, created_at__lt=end
     )
     if advocate_ids is not None:
         rewards = rewards.filter(advocate_id__in=advocate_ids)

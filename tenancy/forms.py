@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
+from .currencies import money_currencies
 from .models import Organization
 
 
@@ -181,6 +182,8 @@ class OrganizationPolicyForm(forms.ModelForm):
         code = self.cleaned_data["reporting_currency"].strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", code):
             raise forms.ValidationError(_("Write the currency's three-letter ISO 4217 code, e.g. USD."))
+        if code not in money_currencies():
+            raise forms.ValidationError(_("“%(code)s” is not an ISO 4217 currency in use; write one like USD or EUR."), params={"code": code})
         return code
 
     def clean_reminder_max(self):

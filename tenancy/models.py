@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from .currencies import money_currencies
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -152,6 +154,13 @@ class Organization(models.Model):
             return zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return zoneinfo.ZoneInfo("UTC")
+
+    @property
+    def tax_currency(self) -> str:
+        """The reporting currency, or USD if the stored code is no money (saved before the
+        settings form refused such codes): the tax pages never fail on it."""
+        code = (self.reporting_currency or "").strip().upper()
+        return code if code in money_currencies() else "USD"
 
     def module_enabled(self, module: str) -> bool:
         return getattr(self, f"{module}_enabled")

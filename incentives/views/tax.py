@@ -43,7 +43,7 @@ def tax_year(request):
         "w9_waiting": waiting.order_by("submitted_at", "pk")[:PER_PAGE],
         "year": year, "years": range(this_year, this_year - 5, -1), "page": page,
         "threshold": tax_threshold(organization=organization, year=year), "active_tab": "tax",
-        "default_threshold": Money(core_tax.default_threshold_minor(year), organization.reporting_currency),
+        "default_threshold": Money(core_tax.default_threshold_minor(year), organization.tax_currency),
     })
 
 
@@ -54,7 +54,7 @@ def threshold_set(request):
     organization, year = request.organization, _year(request)
     text = request.POST.get("amount", "").strip()
     try:
-        amount = Money.parse(text, organization.reporting_currency) if text else None
+        amount = Money.parse(text, organization.tax_currency) if text else None
         core_tax.tax_threshold_set(organization=organization, year=year, amount=amount)
     except (MoneyError, DomainError) as error:
         messages.error(request, str(getattr(error, "message", error)))

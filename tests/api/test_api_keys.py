@@ -24,7 +24,7 @@ def accounts(raw: str):
 
 def test_a_key_made_in_settings_is_shown_once_stored_hashed_and_works(client_for, admin_user, organization):
     client = client_for(admin_user)
-    created = client.post(CREATE, {"name": "CRM sync"}).content.decode()
+    created = client.post(CREATE, {"name": "CRM sync"}, follow=True).content.decode()
     raw = re.search(r'<code id="api-key">(ik_[\w-]+)</code>', created).group(1)
     key = ApiKey.objects.for_org(organization).get(name="CRM sync")
     assert key.key_hash == hash_secret(raw) and raw not in (key.prefix, key.name) and key.created_by == admin_user
@@ -34,9 +34,30 @@ def test_a_key_made_in_settings_is_shown_once_stored_hashed_and_works(client_for
 
 
 def test_the_page_showing_a_new_key_is_never_cached(client_for, owner):
-    response = client_for(owner).post(CREATE, {"name": "CRM sync"})
+    response = client_for(owner).post(CREATE, {"name": "CRM sync"}, follow=True)
     assert 'id="api-key">ik_' in response.content.decode()
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_creating_a_key_redirects_and_the_redirected_page_shows_it_only_once(client_for, owner, organization):
+    client = client_for(owner)
+    response = client.post(CREATE, {"name": "CRM sync"})
+    key = ApiKey.objects.for_org(organization).get()
+    assert response.status_code == 302 and response["Location"] == reverse("api_keys:created", args=[key.pk])
+    assert 'id="api-key">ik_' in client.get(response["Location"]).content.decode()
+    again = client.get(response["Location"]).content.decode()
+    assert 'id="api-key"' not in again and 'id="api-key-gone"' in again and key.prefix in again
+
+
+def test_resubmitting_the_create_form_makes_no_second_key(client_for, owner, organization):
+    client = client_for(owner)
+    page = client.get(CREATE).content.decode()
+    once_key = re.search(r'name="once" value="([0-9a-f]{32})"', page).group(1)
+    first = client.post(CREATE, {"name": "CRM sync", "once": once_key})
+    repeat = client.post(CREATE, {"name": "CRM sync", "once": once_key}, follow=True)
+    assert first.status_code == 302 and repeat.status_code == 200
+    assert ApiKey.objects.for_org(organization).filter(revoked_at__isnull=True).count() == 1
+    assert "Done already, once" in repeat.content.decode() and 'id="api-key">ik_' not in repeat.content.decode()
 
 
 def test_a_key_revoked_in_settings_stops_working_at_once(client_for, owner, organization):
