@@ -118,3 +118,13 @@ def test_the_yearly_csv_lists_each_advocates_rewards_given_for_1099_filing(clien
 
 def test_the_yearly_csv_is_for_owners_and_admins(client_for, researcher):
     assert client_for(researcher).get(reverse("rewards:advocate_tax_csv")).status_code == 403
+
+
+def test_a_bad_reporting_currency_already_stored_breaks_no_tax_page(client_for, owner, organization, account, advocates, program):
+    give(account, program, advocates[0], 10_000)
+    type(organization).objects.filter(pk=organization.pk).update(reporting_currency="ZZZ")  # saved before the form refused it
+    client = client_for(owner)
+    assert client.get(reverse("budgets:tax")).status_code == 200
+    assert client.get(reverse("rewards:advocate_detail", args=[advocates[0].pk])).status_code == 200
+    csv = client.get(reverse("rewards:advocate_tax_csv"), {"year": timezone.now().year})
+    assert csv.status_code == 200 and "100.00" in b"".join(csv.streaming_content).decode()

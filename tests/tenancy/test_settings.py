@@ -77,3 +77,12 @@ def test_an_unknown_time_zone_is_refused_with_a_message(client_for, admin_user, 
     assert "“Mars/Olympus” is not a time zone name" in page
     organization.refresh_from_db()
     assert organization.time_zone == "UTC"
+
+
+@pytest.mark.parametrize("code", ["ZZZ", "XXX", "XTS"])
+def test_a_reporting_currency_that_is_no_money_is_refused_with_a_message(client_for, owner, organization, code):
+    response = client_for(owner).post(SETTINGS, {**POLICIES, "reporting_currency": code})
+    assert response.status_code == 200 and "Settings saved" not in response.content.decode()
+    assert f"“{code}” is not an ISO 4217 currency in use" in response.content.decode()
+    organization.refresh_from_db()
+    assert organization.reporting_currency == "USD"
