@@ -264,6 +264,24 @@ def advocate_year_progress(*, advocate: Advocate, now: datetime.datetime | None 
 
 @retry_on_conflict
 @transaction.atomic
+def reward_check(*, account: RewardAccount, amount: Money | None, program: RewardProgram | None, advocate: Advocate | None,
+                 event_at: datetime.datetime, now: datetime.datetime):
+    """What a new reward would be, or RewardInvalid saying why it can't be given: the one check of
+    `reward_create` and of a bulk reward file's preview. (amount, available_at, expires_at, event_at)."""
+    available_at = expires_at = None
+    if program is not None:
+        if program.organization_id != account.organization_id:
+            raise RewardInvalid(_("No such program."), code="invalid_program")
+        amount, available_at, expires_at = _program_terms(program, amount, now)
+    elif amount is None:
+        raise RewardInvalid(_("Give the reward's amount."), code="invalid_amount")
+    amount = _checked_amount(amount, amount.currency)
+    event_at = _check_event_at(event_at, now)
+    if advocate is not None and advocate.account_id != account.pk:
+        raise RewardInvalid(f"{advocate} is not a participant of {account}.", code="invalid_advocate")
+    return amount, available_at, expires_at, event_at
+
+
 def reward_create(
     *,
     account: RewardAccount,
@@ -286,18 +304,11 @@ def reward_create(
     above the organization's tax threshold (core.tax) and no W-9 is on file.
     """
     now = now or timezone.now()
-    if program is not None:
-        if program.organization_id != account.organization_id:
-            raise RewardInvalid(_("No such program."), code="invalid_program")
-        amount, program_available_at, program_expires_at = _program_terms(program, amount, now)
-        available_at = available_at or program_available_at
-        expires_at = expires_at or program_expires_at
-    elif amount is None:
-        raise RewardInvalid(_("Give the reward's amount."), code="invalid_amount")
-    amount = _checked_amount(amount, amount.currency)
-    event_at = _check_event_at(event_at, now)
-    if advocate is not None and advocate.account_id != account.pk:
-        raise RewardInvalid(f"{advocate} is not a participant of {account}.", code="invalid_advocate")
+    amount, program_available_at, program_expires_at, event_at = reward_check(
+        account=account, amount=amount, program=program, advocate=advocate, event_at=event_at, now=now
+    )
+    available_at = available_at or program_available_at
+    expires_at = expires_at or program_expires_at
     if w9_required and advocate is None:
         raise RewardInvalid("A reward that needs a W-9 needs the advocate who earned it.", code="invalid_advocate")
     if program is not None and program.w9_above_threshold and advocate is not None:

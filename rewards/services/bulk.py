@@ -40,7 +40,7 @@ from core.models import IdempotencyRecord
 from core.money import Money, MoneyError, require_positive
 
 from ..models import Advocate, Reward, RewardAccount, RewardBalance, RewardProgram
-from . import BULK_KEY_PREFIX, Actor, account_redeem, reward_create, reward_redeem
+from . import BULK_KEY_PREFIX, Actor, RewardInvalid, account_redeem, reward_check, reward_create, reward_redeem
 
 MAX_ROWS = 5_000
 DELIMITERS = (",", ";", "\t")
@@ -642,13 +642,11 @@ def _check_reward_row(row: RewardRow, accounts, programs, advocates, taken, *, d
     if values.get("amount"):
         probe = BulkRow(line=row.line, account_id="", reward_id="", amount_text=values["amount"], currency="", note="")
         row.amount = _amount(probe, row.program.currency, decimal_comma=decimal_comma)
-        if row.program.amount is not None and row.amount != row.program.amount:
-            raise BulkFileError(_("The program %(program)s gives %(amount)s rewards.") % {"program": row.program, "amount": row.program.amount})
-    elif row.program.amount is None:
-        raise BulkFileError(_("The program %(program)s has no fixed amount; give the amount.") % {"program": row.program})
-    else:
-        row.amount = row.program.amount
-    row.event_at = _event_at(values.get("event_at", ""), now)
+    # The very check reward_create makes when the row is applied.
+    row.amount, _available, _expires, row.event_at = reward_check(
+        account=row.account, amount=row.amount, program=row.program, advocate=row.advocate,
+        event_at=_event_at(values.get("event_at", ""), now), now=now,
+    )
     external_id = values.get("external_id", "")
     if external_id:
         if external_id in taken:
@@ -673,6 +671,8 @@ def bulk_rewards_preview(*, organization, text: str, confirmed_duplicates=frozen
             _check_reward_row(row, accounts, programs, advocates, taken, decimal_comma=delimiter_of(text) == ";", now=now)
         except BulkFileError as error:
             row.error = str(error)
+        except RewardInvalid as error:
+            row.error = error.message
     return rows
 
 

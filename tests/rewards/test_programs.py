@@ -122,6 +122,19 @@ def upload(client, text):
     return client.post(BULK, {"file": SimpleUploadedFile("rewards.csv", text.encode(), content_type="text/csv")})
 
 
+def test_the_preview_refuses_a_row_that_applying_would_refuse(client_for, researcher, organization, account):
+    make_program(organization)
+    text = (
+        "account_external_id,program,amount,advocate_email,source_event,event_at,external_id\n"
+        f"{account.external_id},Referral,,,Referral: Jo,2031-01-01,RW-2001\n"
+        f"{account.external_id},Referral,,,Referral: Jo,1800-01-01,RW-2002\n"
+    )
+    preview = upload(client_for(researcher), text)
+    page = preview.content.decode()
+    assert "The event date can&#x27;t be in the future." in page and "The event date must be after" in page
+    assert preview.context["good"] == 0 and not Reward.objects.exists()
+
+
 def test_a_bulk_reward_file_is_previewed_then_applied_once(client_for, researcher, organization, account, advocates):
     make_program(organization)
     make_program(organization, name="Bonus", amount_minor=None)
@@ -136,7 +149,7 @@ def test_a_bulk_reward_file_is_previewed_then_applied_once(client_for, researche
     preview = upload(client, text)
     page = preview.content.decode()
     assert "No active program is named “Nope”." in page
-    assert "The program Bonus has no fixed amount; give the amount." in page
+    assert "The program Bonus has no fixed amount; give the reward&#x27;s amount." in page
     assert preview.context["good"] == 2 and not Reward.objects.exists()
     csv_text = preview.context["apply_form"].initial["csv_text"]
     page = client.post(BULK, {"csv_text": csv_text}).content.decode()
