@@ -318,6 +318,8 @@ class DistributionForm(forms.Form):
         self.fields["amount"].currency = check_currency(offer.currency)
         self.fields["amount"].label = f"Amount ({offer.currency})"
         self.fields["distributed_on"].initial = timezone.localdate()
+        # The service refuses dates before the offer was made (services.distribution_record).
+        self.fields["distributed_on"].widget.attrs.update(min=f"{timezone.localdate(offer.created_at):%Y-%m-%d}", max=f"{timezone.localdate():%Y-%m-%d}")
 
     def clean_distributed_on(self):
         day = self.cleaned_data["distributed_on"]

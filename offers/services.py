@@ -586,6 +586,9 @@ def distribution_record(
         raise OfferError("The amount must be greater than zero.")
     if distributed_on > timezone.localdate():
         raise OfferError("A distribution can't be dated in the future.")
+    earliest = timezone.localdate(offer.created_at)
+    if distributed_on < earliest:
+        raise OfferError(f"A distribution can't be dated before the offer was made: {earliest:%Y-%m-%d} at the earliest.", "invalid_date")
     overage_reason = overage_reason.strip()
     if offer.amount_minor is not None:
         recorded = _distributed_minor(offer)

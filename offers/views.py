@@ -255,7 +255,7 @@ def offer_distributions(request, pk):
                     if first:
                         services.distribution_record(offer=offer, actor=request.user, **form.cleaned_data)
             except DomainError as error:
-                form.add_error("overage_reason" if error.code == "distribution_overage" else None, error.message)
+                form.add_error({"distribution_overage": "overage_reason", "invalid_date": "distributed_on"}.get(error.code), error.message)
             else:
                 said = f"Recorded {form.cleaned_data['amount']} for offer #{offer.pk}."
                 messages.success(request, said if first else f"Done already, once: {said}")

@@ -166,6 +166,16 @@ def test_distributions_refuse_bad_input_and_record_nothing(offer_in, owner, stat
     assert not Distribution.objects.exists()
 
 
+def test_a_distribution_dated_before_the_offer_was_made_is_refused_for_every_caller(offer_in, owner):
+    offer = offer_in(Status.CLAIMED)
+    made = timezone.localdate(offer.created_at)
+    with pytest.raises(DomainError, match=f"before the offer was made: {made:%Y-%m-%d} at the earliest"):
+        services.distribution_record(offer=offer, actor=owner, amount=Money(100, "USD"), distributed_on=made - timedelta(days=1), method="other")
+    assert not Distribution.objects.exists()
+    services.distribution_record(offer=offer, actor=owner, amount=Money(100, "USD"), distributed_on=made, method="other")
+    assert Distribution.objects.count() == 1
+
+
 def test_beat_expires_open_offers_past_their_date_only(offer_in):
     late = offer_in(Status.COUNTER)
     on_time = offer_in(Status.OFFERED)

@@ -313,8 +313,9 @@ def test_distributions_are_recorded_totalled_and_exported_safely(client_for, own
     offer = offer_in(Status.CLAIMED)
     client = client_for(owner)
     url = reverse("offers:distributions", args=[offer.pk])
-    client.post(url, {"amount": "10.00", "distributed_on": "2026-01-05", "method": "gift_card", "reference": "=HYPERLINK(1)", "note": "first"})
-    client.post(url, {"amount": "5.50", "distributed_on": "2026-01-06", "method": "paypal", "reference": "P-2"})
+    today = f"{timezone.localdate():%Y-%m-%d}"
+    client.post(url, {"amount": "10.00", "distributed_on": today, "method": "gift_card", "reference": "=HYPERLINK(1)", "note": "first"})
+    client.post(url, {"amount": "5.50", "distributed_on": today, "method": "paypal", "reference": "P-2"})
     assert "$15.50" in client.get(url).content.decode()
     response = client.get(reverse("offers:distributions_export"), {"offer": offer.pk})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -327,6 +328,14 @@ def test_a_bad_distribution_gets_a_message_and_records_nothing(client_for, owner
     offer = offer_in(Status.CLAIMED)
     response = client_for(owner).post(reverse("offers:distributions", args=[offer.pk]), {"amount": "0", "distributed_on": "2099-01-01", "method": "gift_card"})
     assert "greater than zero" in text(response) and "can't be dated in the future" in text(response)
+    assert not offer.distributions.exists()
+
+
+def test_a_distribution_dated_before_the_offer_was_made_is_refused_naming_the_earliest_date(client_for, owner, offer_in):
+    offer = offer_in(Status.CLAIMED)
+    response = client_for(owner).post(reverse("offers:distributions", args=[offer.pk]), {"amount": "5.00", "distributed_on": "1900-01-01", "method": "gift_card"})
+    assert response.status_code == 200
+    assert f"A distribution can't be dated before the offer was made: {timezone.localdate(offer.created_at):%Y-%m-%d} at the earliest." in text(response)
     assert not offer.distributions.exists()
 
 
