@@ -1,6 +1,7 @@
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from core.forms import posted_text
 from core.lists import list_page
 from core.once import act_once
 from tenancy.access import get_for_org_or_404, organization_required
@@ -43,8 +44,8 @@ def approval_approve(request, pk):
 @organization_required
 @require_POST
 def approval_reject(request, pk):
-    reason = request.POST.get("reason", "")
     return _decide(
-        request, pk, lambda approval: services.approval_reject(approval=approval, actor=request.user, reason=reason),
+        request, pk,
+        lambda approval: services.approval_reject(approval=approval, actor=request.user, reason=posted_text(request, "reason", label="Reason")),
         "Rejected: {approval.summary}. Its money is released and the requester is told why.",
     )

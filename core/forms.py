@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .errors import InvalidInput
 from .money import Money, MoneyError, require_positive
 
 
@@ -32,3 +33,12 @@ class AmountField(forms.CharField):
             return require_positive(Money.parse(text, self.currency))
         except MoneyError as error:
             raise forms.ValidationError(str(error)) from None
+
+
+def posted_text(request, name: str, *, label: str) -> str:
+    """A text posted without a form, cleaned as a form's CharField cleans it (stripped; a NUL
+    character refused, which PostgreSQL can't store): InvalidInput says what is wrong."""
+    try:
+        return forms.CharField(required=False).clean(request.POST.get(name, ""))
+    except forms.ValidationError as error:
+        raise InvalidInput(f"{label}: {' '.join(error.messages)}") from None

@@ -9,6 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 from approvals.selectors import approval_list_for
 from core.csv import csv_response
 from core.errors import DomainError
+from core.forms import posted_text
 from core.lists import list_page
 from core.once import act_once, once
 from tenancy.access import get_for_org_or_404, organization_required, require_writer
@@ -277,7 +278,7 @@ def distribution_reverse(request, pk, distribution_pk):
     distribution = get_for_org_or_404(Distribution.objects.filter(offer=offer), request, pk=distribution_pk)
     act_once(
         request,
-        lambda: services.distribution_reverse(distribution=distribution, actor=request.user, reason=request.POST.get("reason", "")),
+        lambda: services.distribution_reverse(distribution=distribution, actor=request.user, reason=posted_text(request, "reason", label="Reason")),
         done=f"Corrected: the distribution of {distribution.amount} is reversed; it stays in the history.",
     )
     return redirect("offers:distributions", pk=offer.pk)

@@ -15,7 +15,7 @@ from .models import ApiKey, Membership
 def organization_switch(request):
     membership = get_object_or_404(
         request.user.memberships.select_related("organization"),
-        organization_id=request.POST.get("organization"),
+        organization_id=int(chosen) if (chosen := request.POST.get("organization", "")).isascii() and chosen.isdigit() else None,
     )
     request.session[SESSION_KEY] = membership.organization_id
     messages.info(request, f"You are now working in {membership.organization}.")

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.errors import DomainError
+from core.forms import posted_text
 from core.once import act_once, once
 from core.lists import list_page
 from core.tables import paginate_table
@@ -116,7 +117,7 @@ def budget_correct(request, pk, transaction_pk):
     original = get_for_org_or_404(LedgerTransaction.objects.filter(budget=budget), request, pk=transaction_pk)
     act_once(
         request,
-        lambda: services.ledger_reverse(transaction_to_undo=original, actor=request.user, reason=request.POST.get("reason", "")),
+        lambda: services.ledger_reverse(transaction_to_undo=original, actor=request.user, reason=posted_text(request, "reason", label="Reason")),
         done=f"Corrected {original}: its opposite is posted.",
     )
     return redirect("budgets:detail", pk=budget.pk)

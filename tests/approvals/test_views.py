@@ -72,6 +72,12 @@ def test_a_rejection_without_a_reason_is_refused_and_with_one_releases(client_fo
     assert set(Incentive.objects.values_list("status", flat=True)) == {"cancelled"}
 
 
+def test_a_rejection_reason_with_a_nul_character_is_refused_with_a_message(client_for, owner, waiting):
+    page = reject(client_for(owner), waiting, "Over\x00 the plan")
+    assert "Reason: Null characters are not allowed." in page
+    assert Approval.objects.get().status == "pending"
+
+
 def test_another_organizations_request_is_not_found(client_for, outsider, waiting):
     assert client_for(outsider).post(reverse("approvals:approve", args=[waiting.pk])).status_code == 404
     assert waiting.summary not in client_for(outsider).get(LIST).content.decode()

@@ -156,3 +156,10 @@ def test_the_ledger_renders_its_rows_in_a_constant_number_of_queries(client_for,
         page = client.get(reverse("budgets:detail", args=[budget.pk])).content.decode()
     assert len(re.findall(r"top-up \d+<", page)) == min(funds, 25)
     assert page.count("Correct…") == min(funds + 1, 25)  # every fund on the page, the first one too
+
+
+def test_a_correction_reason_with_a_nul_character_is_refused_with_a_message(client_for, organization, owner):
+    budget = make_budget(organization, funds_minor=50_000, actor=owner)
+    response = client_for(owner).post(correct_url(budget, funding(budget)), {"reason": "typo\x00"}, follow=True)
+    assert response.status_code == 200 and "Reason: Null characters are not allowed." in response.content.decode()
+    assert fresh(budget).available_minor == 50_000 and not LedgerTransaction.objects.filter(kind="reversal").exists()

@@ -87,6 +87,16 @@ def test_a_distribution_is_corrected_by_a_reversing_record_and_the_original_stay
     record(offer, owner, 2400)  # the corrected amount fits within the offer again
 
 
+def test_a_correction_reason_with_a_nul_character_is_refused_with_a_message(client_for, owner, offer_in):
+    from django.urls import reverse
+    offer = offer_in(Status.CLAIMED)
+    original = record(offer, owner, 2000)
+    url = reverse("offers:distribution_reverse", args=[offer.pk, original.pk])
+    response = client_for(owner).post(url, {"reason": "Typo\x00"}, follow=True)
+    assert response.status_code == 200 and "Reason: Null characters are not allowed." in response.content.decode()
+    assert not offer.distributions.filter(reverses=original).exists()
+
+
 def test_the_correct_action_posts_a_reversal_shown_in_the_history_once(client_for, owner, offer_in):
     import html
     from django.urls import reverse

@@ -102,3 +102,7 @@ def test_a_user_without_organization_is_told_so(client_for, organization):
     loner.save()
     response = client_for(loner).get(reverse("budgets:list"))
     assert response.status_code == 403 and "not in an organization" in response.content.decode()
+
+
+def test_switching_to_an_organization_that_is_no_number_is_not_found(client_for, owner):
+    assert client_for(owner).post(reverse("tenancy:switch"), {"organization": "\x00"}).status_code == 404
