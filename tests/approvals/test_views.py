@@ -56,6 +56,15 @@ def test_the_requester_is_refused_on_the_page(client_for, organization, study, t
     assert Approval.objects.get().status == "pending"
 
 
+def test_the_requester_sees_no_approve_or_reject_buttons_on_their_own_request(client_for, organization, study, thresholds):
+    requester, other = member(organization, "owner"), member(organization, "admin")
+    send_to(study, 5, actor=requester)
+    page = client_for(requester).get(LIST).content.decode()
+    assert "Your request: another owner or admin decides." in page
+    assert ">Approve</button>" not in page and "Reject…" not in page
+    assert ">Approve</button>" in client_for(other).get(LIST).content.decode()
+
+
 @pytest.mark.parametrize("role", ["researcher", "viewer"])
 def test_researchers_and_viewers_are_refused_on_the_page(client_for, organization, waiting, role):
     page = approve(client_for(member(organization, role)), waiting)
