@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -44,7 +45,8 @@ def payout_batch_create(request):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("payouts:list")
-    messages.success(request, f"Batch {batch.pk} made: {batch.payout_count} payouts, {batch.total}. Download its file, pay it, then mark it sent.")
+    payouts = ngettext("%(count)d payout", "%(count)d payouts", batch.payout_count) % {"count": batch.payout_count}
+    messages.success(request, f"Batch {batch.pk} made: {payouts}, {batch.total}. Download its file, pay it, then mark it sent.")
     return redirect("payouts:batch_detail", pk=batch.pk)
 
 
@@ -104,8 +106,10 @@ def payout_mark_failed(request, pk):
             messages.error(request, error.message)
         else:
             name = payout.incentive.participant.name
+            payout.refresh_from_db(fields=["status"])
+            marked = "returned" if payout.status == Payout.Status.RETURNED else "failed"
             if done:
-                messages.success(request, f"Payout {payout.pk} marked failed; {name} is asked by email to check their details.")
+                messages.success(request, f"Payout {payout.pk} marked {marked}; {name} is asked by email to check their details.")
             else:
-                messages.info(request, f"Payout {payout.pk} had been marked failed already.")
+                messages.info(request, f"Payout {payout.pk} had been marked {marked} already.")
     return redirect("payouts:batch_detail", pk=payout.batch_id)

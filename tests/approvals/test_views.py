@@ -176,3 +176,14 @@ def test_a_bulk_cancel_skips_incentives_awaiting_approval_and_says_why(client_fo
     response = client_for(researcher).post(CANCEL, {"selection": ids, "next": LIST, "confirmed": "1"})
     assert said(response) == ["Cancelled 0 incentives. Skipped 5: 5 awaiting approval."]
     assert set(Incentive.objects.values_list("status", flat=True)) == {"awaiting_approval"}
+
+
+@pytest.mark.parametrize("count, verb", [(1, "is"), (2, "are")])
+def test_the_send_wizard_says_is_or_are_above_the_threshold_by_count(client_for, organization, study, count, verb):
+    from ..studies.factories import add_participants
+    set_thresholds(organization, each_minor=1_000)
+    people = [p.pk for p in add_participants(study, count)]
+    data = dict(participants=people, amount="40", subject="Thanks", message="Hi", step="send")
+    page = client_for(member(organization, "owner")).post(reverse("incentives:send", args=[study.pk]), data, HTTP_HX_REQUEST="true").content.decode()
+    plural = "s" if count > 1 else ""
+    assert f"{count} incentive{plural} of $40.00" in page and f") {verb} above your organization's approval threshold: another owner or admin approves {'them' if plural else 'it'}" in page

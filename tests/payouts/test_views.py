@@ -94,9 +94,19 @@ def test_marking_sent_twice_pays_once_and_a_failure_needs_a_reason(client_for, f
     assert "nothing was paid twice" in client.post(sent, follow=True).content.decode()
     failed = reverse("payouts:payout_mark_failed", args=[payout_of(incentive).pk])
     assert "Write the bank&#x27;s reason" in client.post(failed, {"reason": ""}, follow=True).content.decode()
-    assert "is asked by email" in client.post(failed, {"reason": "Bounced"}, follow=True).content.decode()
-    assert "had been marked failed already" in client.post(failed, {"reason": "Bounced"}, follow=True).content.decode()
+    page = client.post(failed, {"reason": "Bounced"}, follow=True).content.decode()
+    assert f"Payout {payout_of(incentive).pk} marked returned;" in page and "is asked by email" in page
+    assert "had been marked returned already" in client.post(failed, {"reason": "Bounced"}, follow=True).content.decode()
     assert Incentive.objects.get(pk=incentive.pk).payout_status == "returned"
+
+
+def test_a_payout_refused_before_it_was_sent_is_said_failed_and_a_batch_of_one_is_one_payout(client_for, finance, usd_study, owner):
+    incentive = claimed(usd_study, 1, "gift_card", actor=owner)[0]
+    client = client_for(finance)
+    made = client.post(reverse("payouts:batch_create"), {"method": "gift_card", "currency": "USD"}, follow=True).content.decode()
+    assert "made: 1 payout, $25.00" in made
+    failed = reverse("payouts:payout_mark_failed", args=[payout_of(incentive).pk])
+    assert f"Payout {payout_of(incentive).pk} marked failed;" in client.post(failed, {"reason": "Bounced"}, follow=True).content.decode()
 
 
 def test_the_payouts_page_and_a_batch_page_do_a_constant_number_of_queries(client_for, finance, usd_study, eur_study, owner):
