@@ -50,5 +50,9 @@ class DistributionAdmin(admin.ModelAdmin):
     list_display = ["offer", "organization", "amount", "distributed_on", "method", "reference"]
     list_filter = ["organization", "method"]
 
+    # Recorded through offers.services.distribution_record only (its checks: amount, date, status).
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
         return False

@@ -2,7 +2,7 @@ import re
 import zoneinfo
 from decimal import Decimal
 
-from babel.numbers import get_currency_precision, is_currency
+from babel.numbers import get_currency_precision
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from schwifty import BIC, IBAN
@@ -120,8 +120,8 @@ class OrganizationPolicyForm(forms.ModelForm):
 
     def clean_approval_currency(self):
         code = self.cleaned_data["approval_currency"].strip().upper() or self.instance.approval_currency or "USD"
-        if code != "PTS" and not is_currency(code):
-            raise forms.ValidationError(f"“{code}” is not an ISO 4217 currency code.")
+        if code != "PTS" and code not in money_currencies():
+            raise forms.ValidationError(_("“%(code)s” is not an ISO 4217 currency in use; write one like USD or EUR."), params={"code": code})
         return code
 
     def module_fields(self):

@@ -155,7 +155,8 @@ def test_the_settings_set_and_clear_the_thresholds(client_for, owner, organizati
 @pytest.mark.parametrize("field, value, message", [
     ("approval_total_above_minor", "12.345", "USD amounts have at most 2 decimals."),
     ("approval_participant_above_minor", "-1", "greater than or equal to 0"),
-    ("approval_currency", "ZZZ", "is not an ISO 4217 currency code"),
+    ("approval_currency", "ZZZ", "is not an ISO 4217 currency in use"),
+    ("approval_currency", "XTS", "is not an ISO 4217 currency in use"),
 ])
 def test_bad_thresholds_are_explained_and_change_nothing(client_for, owner, organization, field, value, message):
     response = client_for(owner).post(SETTINGS, {**POLICIES, field: value})

@@ -2,6 +2,7 @@
 what was granted unless the provider confirms an overage; corrections are reversing records."""
 
 import pytest
+from django.urls import reverse
 
 from core.errors import DomainError
 from core.money import Money
@@ -145,3 +146,11 @@ def test_the_distributions_page_takes_as_many_queries_for_many_records_as_for_fe
     with CaptureQueriesContext(connection) as many:
         page = client.get(url).content.decode()
     assert len(many) == len(few) and page.count("Correction of #") == 5
+
+
+def test_the_admin_adds_no_distribution_past_the_service(client_for, owner):
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    client = client_for(owner)
+    assert client.get(reverse("admin:offers_distribution_add")).status_code == 403
+    assert client.get(reverse("admin:offers_distribution_changelist")).status_code == 200
