@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _, gettext_lazy
 from django.shortcuts import redirect, render
 
 from core.forms import AmountField
@@ -49,26 +50,26 @@ class BudgetAdmin(admin.ModelAdmin):
             )
             obj.pk = created.pk
 
-    @admin.display(description="Available")
+    @admin.display(description=gettext_lazy("Available"))
     def available(self, obj):
         return obj.money(obj.available_minor)
 
-    @admin.display(description="Reserved")
+    @admin.display(description=gettext_lazy("Reserved"))
     def reserved(self, obj):
         return obj.money(obj.reserved_minor)
 
-    @admin.display(description="Payable")
+    @admin.display(description=gettext_lazy("Payable"))
     def payable(self, obj):
         return obj.money(obj.payable_minor)
 
-    @admin.display(description="Paid out")
+    @admin.display(description=gettext_lazy("Paid out"))
     def paid_out(self, obj):
         return obj.money(obj.paid_out_minor)
 
-    @admin.action(description="Fund the selected budget")
+    @admin.action(description=gettext_lazy("Fund the selected budget"))
     def fund(self, request, queryset):
         if queryset.count() != 1:
-            self.message_user(request, "Fund one budget at a time.", messages.ERROR)
+            self.message_user(request, _("Fund one budget at a time."), messages.ERROR)
             return None
         budget = queryset.get()
         form = FundForm(request.POST if "apply" in request.POST else None)
@@ -79,9 +80,9 @@ class BudgetAdmin(admin.ModelAdmin):
             except services.LedgerError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
-                self.message_user(request, f"Added {form.cleaned_data['amount']} to {budget}.")
+                self.message_user(request, _("Added %(amount)s to %(budget)s.") % {"amount": form.cleaned_data["amount"], "budget": budget})
             return redirect(request.get_full_path())
-        return render(request, "admin/budgets/fund.html", {**self.admin_site.each_context(request), "budget": budget, "form": form, "title": f"Fund {budget}"})
+        return render(request, "admin/budgets/fund.html", {**self.admin_site.each_context(request), "budget": budget, "form": form, "title": _("Fund %(budget)s") % {"budget": budget}})
 
 
 @admin.register(LedgerAccount)

@@ -6,6 +6,9 @@ and the page lists the figures as a table, so nothing is told by colour alone.""
 import datetime
 import math
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _, pgettext
+
 from core.money import format_money
 
 WIDTH, HEIGHT = 720, 220
@@ -13,7 +16,10 @@ LEFT, RIGHT, TOP, BOTTOM = 96, 10, 10, 24
 DAYS = 31  # the chart shows the last month of days (every balance is carried to the next day)
 MAX_BAR_WIDTH, DATE_LABELS = 48, 6
 # Bottom to top; each kind's pattern is defined in the template (budgets/budget_detail.html).
-KINDS = [("available", "Available"), ("reserved", "Reserved (sent, unclaimed)"), ("payable", "Payable (claimed, not paid)"), ("paid_out", "Paid out")]
+KINDS = [
+    ("available", _("Available")), ("reserved", _("Reserved (sent, unclaimed)")),
+    ("payable", _("Payable (claimed, not paid)")), ("paid_out", _("Paid out")),
+]
 
 
 def _days(series, first: datetime.date, today: datetime.date):
@@ -52,7 +58,7 @@ def funds_chart(series: list[tuple[datetime.date, dict[str, int]]], *, currency:
         bars.append({
             "x": round(x, 1), "width": round(width, 1), "centre": round(x + width / 2, 1), "segments": segments,
             "title": f"{day:%Y-%m-%d}: {figures}",
-            "label": f"{day:%b %-d}" if last or (index % label_every == 0 and len(days) - index > label_every / 2) else "",
+            "label": date_format(day, pgettext("short date", "M j")) if last or (index % label_every == 0 and len(days) - index > label_every / 2) else "",
         })
     return {
         "width": WIDTH, "height": HEIGHT, "left": LEFT, "bottom": bottom, "right": WIDTH - RIGHT, "top": TOP,

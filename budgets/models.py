@@ -11,6 +11,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from core.money import Money
 from tenancy.models import TenantModel, TenantQuerySet
@@ -18,13 +19,13 @@ from tenancy.models import TenantModel, TenantQuerySet
 
 class LedgerAccount(TenantModel):
     class Kind(models.TextChoices):
-        EXTERNAL = "external", "External funding"
-        AVAILABLE = "available", "Available"
-        RESERVED = "reserved", "Reserved"
-        PAYABLE = "payable", "Payable"
-        PAID_OUT = "paid_out", "Paid out"
-        HELD = "held", "Held"
-        REDEEMED = "redeemed", "Redeemed"
+        EXTERNAL = "external", pgettext_lazy("ledger account", "External funding")
+        AVAILABLE = "available", pgettext_lazy("ledger account", "Available")
+        RESERVED = "reserved", pgettext_lazy("ledger account", "Reserved")
+        PAYABLE = "payable", pgettext_lazy("ledger account", "Payable")
+        PAID_OUT = "paid_out", pgettext_lazy("ledger account", "Paid out")
+        HELD = "held", pgettext_lazy("ledger account", "Held")
+        REDEEMED = "redeemed", pgettext_lazy("ledger account", "Redeemed")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     currency = models.CharField(max_length=3)
@@ -122,22 +123,22 @@ class Budget(TenantModel):
 
 class LedgerTransaction(TenantModel):
     class Kind(models.TextChoices):
-        FUND = "fund", "Fund"
-        WITHDRAW = "withdraw", "Withdraw"
-        RESERVE = "reserve", "Reserve (send)"
-        RELEASE = "release", "Release (cancel or expire)"
-        SETTLE = "settle", "Settle (claim)"
-        PAYOUT_SENT = "payout_sent", "Payout sent"
-        PAYOUT_RETURNED = "payout_returned", "Payout returned"
-        PAYOUT_ABANDONED = "payout_abandoned", "Payout abandoned"
-        RECLASSIFY = "reclassify", "Reclassified (claimed, not yet paid)"
-        REVERSAL = "reversal", "Reversal"
-        REWARD_CREATE = "reward_create", "Reward created"
-        REWARD_RELEASE = "reward_release", "Reward made available"
-        REWARD_REDEEM = "reward_redeem", "Reward redeemed"
-        REWARD_CANCEL = "reward_cancel", "Reward cancelled"
-        REWARD_UNCANCEL = "reward_uncancel", "Reward un-cancelled"
-        REWARD_EXPIRE = "reward_expire", "Reward expired"
+        FUND = "fund", pgettext_lazy("ledger transaction", "Fund")
+        WITHDRAW = "withdraw", pgettext_lazy("ledger transaction", "Withdraw")
+        RESERVE = "reserve", pgettext_lazy("ledger transaction", "Reserve (send)")
+        RELEASE = "release", pgettext_lazy("ledger transaction", "Release (cancel or expire)")
+        SETTLE = "settle", pgettext_lazy("ledger transaction", "Settle (claim)")
+        PAYOUT_SENT = "payout_sent", pgettext_lazy("ledger transaction", "Payout sent")
+        PAYOUT_RETURNED = "payout_returned", pgettext_lazy("ledger transaction", "Payout returned")
+        PAYOUT_ABANDONED = "payout_abandoned", pgettext_lazy("ledger transaction", "Payout abandoned")
+        RECLASSIFY = "reclassify", pgettext_lazy("ledger transaction", "Reclassified (claimed, not yet paid)")
+        REVERSAL = "reversal", pgettext_lazy("ledger transaction", "Reversal")
+        REWARD_CREATE = "reward_create", pgettext_lazy("ledger transaction", "Reward created")
+        REWARD_RELEASE = "reward_release", pgettext_lazy("ledger transaction", "Reward made available")
+        REWARD_REDEEM = "reward_redeem", pgettext_lazy("ledger transaction", "Reward redeemed")
+        REWARD_CANCEL = "reward_cancel", pgettext_lazy("ledger transaction", "Reward cancelled")
+        REWARD_UNCANCEL = "reward_uncancel", pgettext_lazy("ledger transaction", "Reward un-cancelled")
+        REWARD_EXPIRE = "reward_expire", pgettext_lazy("ledger transaction", "Reward expired")
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     budget = models.ForeignKey(
@@ -146,8 +147,8 @@ class LedgerTransaction(TenantModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor_label = models.CharField(max_length=200, help_text="Who or what made it.")
-    reference = models.CharField(max_length=100, blank=True, help_text="What it concerns.")
+    actor_label = models.CharField(max_length=200, help_text=_("Who or what made it."))
+    reference = models.CharField(max_length=100, blank=True, help_text=_("What it concerns."))
     memo = models.CharField(max_length=500, blank=True)
     # A correction: the transaction this one undoes (a transaction is reversed at most once).
     reverses = models.OneToOneField(
@@ -184,7 +185,7 @@ class LedgerEntry(TenantModel):
         LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
     )
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
-    amount_minor = models.BigIntegerField(help_text="Positive: into the account; negative: out.")
+    amount_minor = models.BigIntegerField(help_text=_("Positive: into the account; negative: out."))
 
     class Meta:
         verbose_name_plural = "ledger entries"

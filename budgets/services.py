@@ -2,6 +2,8 @@
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils import translation
+from django.utils.translation import gettext as _, gettext_lazy
 
 from core.errors import DomainError
 from core.money import Money, MoneyError, require_positive
@@ -33,9 +35,10 @@ def actor_label_for(actor) -> str:
 def checked_amount(amount: Money, currency: str) -> Money:
     """A positive amount in the given currency, or InvalidAmount with the reason."""
     if not isinstance(amount, Money):
-        raise InvalidAmount("Amounts are Money: whole minor units with a currency.")
+        raise InvalidAmount(_("Amounts are Money: whole minor units with a currency."))
     if amount.currency != currency:
-        raise InvalidAmount(f"This budget is in {currency}; the amount is in {amount.currency}.")
+        raise InvalidAmount(_("This budget is in %(budget_currency)s; the amount is in %(currency)s.") % {
+            "budget_currency": currency, "currency": amount.currency})
     try:
         return require_positive(amount)
     except MoneyError as error:
@@ -67,11 +70,11 @@ def ledger_post(
     organization queue for its one row (its balance is the sum of its entries when wanted).
     """
     if sum(amount for _, amount in postings) != 0:
-        raise LedgerError("A ledger transaction must sum to zero.")
+        raise LedgerError(_("A ledger transaction must sum to zero."))
     if len({account.currency for account, _ in postings}) != 1:
-        raise LedgerError("A ledger transaction can't mix currencies.")
+        raise LedgerError(_("A ledger transaction can't mix currencies."))
     if any(account.organization_id != organization.pk for account, _ in postings):
-        raise LedgerError("A ledger transaction stays inside one organization.")
+        raise LedgerError(_("A ledger transaction stays inside one organization."))
     txn = LedgerTransaction(
         organization=organization,
         kind=kind,
@@ -89,7 +92,8 @@ def ledger_post(
         if short is None:
             _insert_transaction(txn, postings)
     if short is not None:
-        raise InsufficientFunds(f"{short} holds less than {Money(-dict(cached)[short], short.currency)}.")
+        raise InsufficientFunds(_("%(account)s holds less than %(amount)s.") % {
+            "account": short, "amount": Money(-dict(cached)[short], short.currency)})
     return txn
 
 
@@ -119,7 +123,7 @@ def _move_balances(postings: list[tuple[LedgerAccount, int]]) -> LedgerAccount |
         return None
     balances = dict(LedgerAccount.objects.filter(pk__in=[account.pk for account, _ in postings]).values_list("pk", "balance_minor"))
     if moved or len(balances) != len(postings):  # an account that isn't there: a bug, never a shortfall
-        raise LedgerError("A ledger account of this transaction does not exist.")
+        raise LedgerError(_("A ledger account of this transaction does not exist."))
     return next(account for account, amount in postings if balances[account.pk] + amount < 0)
 
 
@@ -164,8 +168,11 @@ def budget_create(*, organization: Organization, name: str, currency: str, descr
     currency = Money(0, currency).currency
 
     def account(kind):
+        # The name is stored: in the default language, whoever creates the budget.
+        with translation.override(None):
+            label = str(kind.label).lower()
         return LedgerAccount.objects.create(
-            organization=organization, kind=kind, currency=currency, name=f"Budget “{name}” {kind.label.lower()}"
+            organization=organization, kind=kind, currency=currency, name=f"Budget “{name}” {label}"
         )
 
     return Budget.objects.create(
@@ -223,7 +230,8 @@ def budget_withdraw(*, budget: Budget, amount: Money, actor, memo: str = "") -> 
         actor=actor,
         reference=f"budget:{budget.pk}",
         memo=memo,
-        shortfall=lambda has, needs: f"Budget {budget.name} has {has} available; you asked to withdraw {needs}.",
+        shortfall=lambda has, needs: _("Budget %(budget)s has %(has)s available; you asked to withdraw %(needs)s.") % {
+            "budget": budget.name, "has": has, "needs": needs},
     )
 
 
@@ -238,13 +246,14 @@ def ledger_reverse(*, transaction_to_undo: LedgerTransaction, actor, reason: str
     gets NotCorrectable); a fund whose money has since been sent can't be reversed below zero."""
     reason = reason.strip()
     if not reason:
-        raise NotCorrectable("Say why this is being corrected.")
+        raise NotCorrectable(_("Say why this is being corrected."))
     original = transaction_to_undo
     if original.kind not in LedgerTransaction.CORRECTABLE:
-        raise NotCorrectable(f"A {original.get_kind_display().lower()} is undone by its own action, not corrected here.")
+        raise NotCorrectable(_("A %(kind)s is undone by its own action, not corrected here.") % {
+            "kind": original.get_kind_display().lower()})
     budget = original.budget
     entries = list(original.entries.select_related("account"))
-    already = f"{original} was corrected already."
+    already = _("%(transaction)s was corrected already.") % {"transaction": original}
     if LedgerTransaction.objects.filter(reverses=original).exists():
         raise NotCorrectable(already)
     try:
@@ -264,7 +273,8 @@ def ledger_reverse(*, transaction_to_undo: LedgerTransaction, actor, reason: str
         budget.available_account.refresh_from_db(fields=["balance_minor"])
         amount = budget.money(sum(entry.amount_minor for entry in entries if entry.amount_minor > 0))
         raise InsufficientFunds(
-            f"Budget {budget.name} has {budget.available_account.balance} available; reversing this fund needs {amount}."
+            _("Budget %(budget)s has %(has)s available; reversing this fund needs %(needs)s.")
+            % {"budget": budget.name, "has": budget.available_account.balance, "needs": amount}
         ) from None
 
 
@@ -279,7 +289,10 @@ def budget_reserve(*, budget: Budget, amount: Money, actor, reference: str = "",
         actor=actor,
         reference=reference,
         memo=memo,
-        shortfall=lambda has, needs: f"Budget {budget.name} has {has} available; this {purpose} needs {needs}.",
+        shortfall=lambda has, needs: (
+            _("Budget %(budget)s has %(has)s available; this send needs %(needs)s.") if purpose == "send"
+            else _("Budget %(budget)s has %(has)s available; this %(purpose)s needs %(needs)s.")
+        ) % {"budget": budget.name, "has": has, "needs": needs, "purpose": purpose},
     )
 
 
@@ -294,7 +307,8 @@ def budget_release(*, budget: Budget, amount: Money, actor, reference: str = "",
         actor=actor,
         reference=reference,
         memo=memo,
-        shortfall=lambda has, needs: f"Budget {budget.name} has only {has} reserved; can't release {needs}.",
+        shortfall=lambda has, needs: _("Budget %(budget)s has only %(has)s reserved; can't release %(needs)s.") % {
+            "budget": budget.name, "has": has, "needs": needs},
     )
 
 
@@ -309,7 +323,8 @@ def budget_settle(*, budget: Budget, amount: Money, actor, reference: str = "", 
         actor=actor,
         reference=reference,
         memo=memo,
-        shortfall=lambda has, needs: f"Budget {budget.name} has only {has} reserved; can't settle {needs}.",
+        shortfall=lambda has, needs: _("Budget %(budget)s has only %(has)s reserved; can't settle %(needs)s.") % {
+            "budget": budget.name, "has": has, "needs": needs},
     )
 
 
@@ -320,7 +335,7 @@ def _payout_move(kind: str, source: str, target: str, shortfall: str):
         return _budget_move(
             budget=budget, amount=amount, kind=kind, source=getattr(budget, source), target=getattr(budget, target),
             actor=actor, reference=reference, memo=memo,
-            shortfall=lambda has, needs: shortfall.format(budget=budget.name, has=has, needs=needs),
+            shortfall=lambda has, needs: str(shortfall).format(budget=budget.name, has=has, needs=needs),
         )
 
     return move
@@ -328,14 +343,14 @@ def _payout_move(kind: str, source: str, target: str, shortfall: str):
 
 # Owed money has left for the participants: payable -> paid out.
 budget_payout_sent = _payout_move(
-    LedgerTransaction.Kind.PAYOUT_SENT, "payable_account", "paid_out_account", "Budget {budget} owes only {has}; can't pay out {needs}."
+    LedgerTransaction.Kind.PAYOUT_SENT, "payable_account", "paid_out_account", gettext_lazy("Budget {budget} owes only {has}; can't pay out {needs}.")
 )
 # A payout came back (the bank returned it): paid out -> payable, owed again.
 budget_payout_returned = _payout_move(
     LedgerTransaction.Kind.PAYOUT_RETURNED, "paid_out_account", "payable_account",
-    "Budget {budget} has paid out only {has}; can't take back {needs}.",
+    gettext_lazy("Budget {budget} has paid out only {has}; can't take back {needs}."),
 )
 # Owed money nobody could be paid within the organization's period: payable -> available.
 budget_payout_abandoned = _payout_move(
-    LedgerTransaction.Kind.PAYOUT_ABANDONED, "payable_account", "available_account", "Budget {budget} owes only {has}; can't abandon {needs}."
+    LedgerTransaction.Kind.PAYOUT_ABANDONED, "payable_account", "available_account", gettext_lazy("Budget {budget} owes only {has}; can't abandon {needs}.")
 )

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _, gettext_lazy
 
 from studies.services import NotAllowed
 
@@ -40,10 +41,10 @@ class IncentiveAdmin(admin.ModelAdmin):
         for message in refused:
             self.message_user(request, message, messages.WARNING)
 
-    @admin.action(description="Cancel the selected incentives (money back to the budget)")
+    @admin.action(description=gettext_lazy("Cancel the selected incentives (money back to the budget)"))
     def cancel(self, request, queryset):
-        self._each(request, queryset, services.incentive_cancel, "Cancelled {} incentive(s).")
+        self._each(request, queryset, services.incentive_cancel, _("Cancelled {} incentive(s)."))
 
-    @admin.action(description="Send a reminder with the same claim link")
+    @admin.action(description=gettext_lazy("Send a reminder with the same claim link"))
     def remind(self, request, queryset):
-        self._each(request, queryset, services.incentive_remind, "Sent {} reminder(s).")
+        self._each(request, queryset, services.incentive_remind, _("Sent {} reminder(s)."))

@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Budget
 from core.money import decimals
@@ -21,13 +22,13 @@ RELATIVE_PERIODS = {
     "year": datetime.timedelta(days=365),
 }
 SENT_CHOICES = [
-    ("week", "Within the past week"),
-    ("month", "Within the past month"),
-    ("year", "Within the past year"),
-    ("over_a_year", "Before one year ago"),
-    ("before", "Before a date"),
-    ("after", "After a date"),
-    ("between", "Between two dates"),
+    ("week", _("Within the past week")),
+    ("month", _("Within the past month")),
+    ("year", _("Within the past year")),
+    ("over_a_year", _("Before one year ago")),
+    ("before", _("Before a date")),
+    ("after", _("After a date")),
+    ("between", _("Between two dates")),
 ]
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -39,38 +40,38 @@ def start_of_day(day: datetime.date) -> datetime.datetime:
 class RecipientFilterForm(forms.Form):
     """The custom dates of the "sent" filter; which ones count depends on the option chosen."""
 
-    sent_date = forms.DateField(required=False, widget=DATE_INPUT, label="Date")
-    sent_from = forms.DateField(required=False, widget=DATE_INPUT, label="From")
-    sent_to = forms.DateField(required=False, widget=DATE_INPUT, label="To")
+    sent_date = forms.DateField(required=False, widget=DATE_INPUT, label=_("Date"))
+    sent_from = forms.DateField(required=False, widget=DATE_INPUT, label=_("From"))
+    sent_to = forms.DateField(required=False, widget=DATE_INPUT, label=_("To"))
 
     def clean(self):
         data = super().clean()
         sent = data.get("sent")
         if sent in ("before", "after") and not data.get("sent_date"):
-            self.add_error("sent_date", "Choose the date.")
+            self.add_error("sent_date", _("Choose the date."))
         if sent == "between":
             start, end = data.get("sent_from"), data.get("sent_to")
             if not start or not end:
-                self.add_error("sent_from" if not start else "sent_to", "Choose both dates.")
+                self.add_error("sent_from" if not start else "sent_to", _("Choose both dates."))
             elif start > end:
-                self.add_error("sent_to", "The end date is before the start date.")
+                self.add_error("sent_to", _("The end date is before the start date."))
         low, high = data.get("amount_min"), data.get("amount_max")
         if low is not None and high is not None and low > high:
-            self.add_error("amount_max", "The maximum is below the minimum.")
+            self.add_error("amount_max", _("The maximum is below the minimum."))
         return data
 
 
 class RecipientFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_search", label="Search", widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or email"}))
-    status = django_filters.ChoiceFilter(choices=Incentive.Status.choices, empty_label="Any status")
+    q = django_filters.CharFilter(method="filter_search", label=_("Search"), widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or email")}))
+    status = django_filters.ChoiceFilter(choices=Incentive.Status.choices, label=_("Status"), empty_label=_("Any status"))
     payout = django_filters.ChoiceFilter(
-        field_name="payout_status", choices=Incentive.PayoutStatus.choices, label="Payout", empty_label="Any payout"
+        field_name="payout_status", choices=Incentive.PayoutStatus.choices, label=_("Payout"), empty_label=_("Any payout")
     )
-    sent = django_filters.ChoiceFilter(choices=SENT_CHOICES, method="filter_sent", label="Sent", empty_label="Any time")
-    study = django_filters.ModelChoiceFilter(queryset=Study.objects.none(), empty_label="Any study")
-    budget = django_filters.ModelChoiceFilter(queryset=Budget.objects.none(), empty_label="Any budget")
-    amount_min = django_filters.NumberFilter(method="filter_amount", label="Amount from", min_value=0)
-    amount_max = django_filters.NumberFilter(method="filter_amount", label="Amount to", min_value=0)
+    sent = django_filters.ChoiceFilter(choices=SENT_CHOICES, method="filter_sent", label=_("Sent"), empty_label=_("Any time"))
+    study = django_filters.ModelChoiceFilter(queryset=Study.objects.none(), label=_("Study"), empty_label=_("Any study"))
+    budget = django_filters.ModelChoiceFilter(queryset=Budget.objects.none(), label=_("Budget"), empty_label=_("Any budget"))
+    amount_min = django_filters.NumberFilter(method="filter_amount", label=_("Amount from"), min_value=0)
+    amount_max = django_filters.NumberFilter(method="filter_amount", label=_("Amount to"), min_value=0)
 
     class Meta:
         model = Incentive

@@ -1,7 +1,9 @@
 import re
 
 from django import forms
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.validators import EmailValidator
+from django.utils.translation import gettext as _, gettext_lazy, ngettext
 
 from core.errors import InvalidInput
 from core.forms import AmountField
@@ -23,14 +25,14 @@ class SendChoiceForm(forms.Form):
     each step. `expected` carries the count the person saw, so a group that changed between
     steps is shown again before anyone is paid."""
 
-    participants = forms.TypedMultipleChoiceField(coerce=int, choices=[], error_messages={"required": "Choose at least one participant from the Done group."})
-    amount = AmountField(label="Amount per participant")
+    participants = forms.TypedMultipleChoiceField(coerce=int, choices=[], error_messages={"required": gettext_lazy("Choose at least one participant from the Done group.")})
+    amount = AmountField(label=gettext_lazy("Amount per participant"))
 
     def __init__(self, *args, study, **kwargs):
         super().__init__(*args, **kwargs)
         self.study = study
         self.fields["amount"].currency = study.currency
-        self.fields["amount"].label = f"Amount per participant ({study.currency})"
+        self.fields["amount"].label = _("Amount per participant (%(currency)s)") % {"currency": study.currency}
         self.everyone = self.data.get("selection") == "all"
         self.group_changed = False
         rows = StudyParticipant.objects.for_org(study.organization).filter(study=study).select_related("participant")
@@ -56,10 +58,10 @@ class SendChoiceForm(forms.Form):
         chosen = set(self.cleaned_data["participants"])
         waiting = [row.participant.name for row in self.rows if row.participant_id in chosen and not row.is_done]
         if waiting:
-            raise forms.ValidationError(
-                f"Only participants in the Done group can be paid; {', '.join(waiting)} "
-                f"{'is' if len(waiting) == 1 else 'are'} not."
-            )
+            raise forms.ValidationError(ngettext(
+                "Only participants in the Done group can be paid; %(names)s is not.",
+                "Only participants in the Done group can be paid; %(names)s are not.", len(waiting),
+            ) % {"names": ", ".join(waiting)})
         return sorted(chosen)
 
     @property
@@ -69,14 +71,14 @@ class SendChoiceForm(forms.Form):
 
     def _everyone(self) -> list[int]:
         if not self.group_ids:
-            raise forms.ValidationError("No one is in the Done group now; nothing to send.")
+            raise forms.ValidationError(_("No one is in the Done group now; nothing to send."))
         expected = str(self.data.get("expected", ""))
         if expected.isdigit() and int(expected) != len(self.group_ids):
             self.group_changed = True
-            raise forms.ValidationError(
-                f"The Done group has changed since you chose it: it holds {len(self.group_ids):,} participants now, "
-                f"not {int(expected):,}. Check the count and the total, then go on."
-            )
+            raise forms.ValidationError(_(
+                "The Done group has changed since you chose it: it holds %(now)s participants now, "
+                "not %(before)s. Check the count and the total, then go on."
+            ) % {"now": intcomma(len(self.group_ids)), "before": intcomma(int(expected))})
         return self.group_ids
 
     def clean(self):
@@ -87,10 +89,11 @@ class SendChoiceForm(forms.Form):
             budget = self.study.budget
             total, available = amount * len(chosen), budget.available_account.balance
             if total.amount_minor > available.amount_minor:
-                self.add_error("amount", (
-                    f"{budget.name} has {available} available; {len(chosen):,} × {amount} needs {total}, "
-                    f"{total - available} more. Lower the amount, choose fewer participants or add funds to the budget."
-                ))
+                self.add_error("amount", _(
+                    "%(budget)s has %(available)s available; %(count)s × %(amount)s needs %(total)s, "
+                    "%(missing)s more. Lower the amount, choose fewer participants or add funds to the budget."
+                ) % {"budget": budget.name, "available": available, "count": intcomma(len(chosen)), "amount": amount,
+                     "total": total, "missing": total - available})
         return data
 
     def chosen(self) -> list[StudyParticipant]:
@@ -113,11 +116,12 @@ KNOWN_PLACEHOLDERS = ("{name}",)
 class SendMessageForm(forms.Form):
     """Step 2: the thank-you email. The amount and the claim button are always added."""
 
-    subject = forms.CharField(max_length=200)
+    subject = forms.CharField(max_length=200, label=gettext_lazy("Subject"))
     message = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=5000,
-        help_text="Placeholders: {name}, each participant's name. The amount and a claim button follow your text.",
+        label=gettext_lazy("Message"),
+        help_text=gettext_lazy("Placeholders: {name}, each participant's name. The amount and a claim button follow your text."),
     )
 
     def clean_message(self):
@@ -126,9 +130,10 @@ class SendMessageForm(forms.Form):
         unknown = sorted({match.group(0) for match in PLACEHOLDER.finditer(text) if match.group(0) not in KNOWN_PLACEHOLDERS})
         if unknown:
             known = ", ".join(KNOWN_PLACEHOLDERS)
-            raise forms.ValidationError(
-                f"Unknown placeholder{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. The placeholders you can use: {known}."
-            )
+            raise forms.ValidationError(ngettext(
+                "Unknown placeholder: %(unknown)s. The placeholders you can use: %(known)s.",
+                "Unknown placeholders: %(unknown)s. The placeholders you can use: %(known)s.", len(unknown),
+            ) % {"unknown": ", ".join(unknown), "known": known})
         return text
 
 
@@ -137,14 +142,14 @@ class ClaimForm(forms.Form):
     for and checked (incentives.payout_details: IBAN and BIC with schwifty)."""
 
     payout_method = forms.ChoiceField(
-        widget=forms.RadioSelect, label="How would you like to receive it?",
-        error_messages={"required": "Choose how you would like to receive it."},
+        widget=forms.RadioSelect, label=gettext_lazy("How would you like to receive it?"),
+        error_messages={"required": gettext_lazy("Choose how you would like to receive it.")},
     )
-    gift_card_email = forms.CharField(max_length=254, required=False, label="Email address for the gift card")
-    account_holder = forms.CharField(max_length=70, required=False, label="Account holder")
-    iban = forms.CharField(max_length=64, required=False, label="IBAN or account number")
-    bic = forms.CharField(max_length=20, required=False, label="BIC (optional)")
-    charity_name = forms.CharField(max_length=200, required=False, label="Charity to donate to")
+    gift_card_email = forms.CharField(max_length=254, required=False, label=gettext_lazy("Email address for the gift card"))
+    account_holder = forms.CharField(max_length=70, required=False, label=gettext_lazy("Account holder"))
+    iban = forms.CharField(max_length=64, required=False, label=gettext_lazy("IBAN or account number"))
+    bic = forms.CharField(max_length=20, required=False, label=gettext_lazy("BIC (optional)"))
+    charity_name = forms.CharField(max_length=200, required=False, label=gettext_lazy("Charity to donate to"))
 
     def __init__(self, *args, organization, currency, methods=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -160,14 +165,14 @@ class ClaimForm(forms.Form):
             return data
         missing = [name for name in payout_details.FIELDS.get(method, ()) if name not in payout_details.OPTIONAL and not (data.get(name) or "").strip()]
         for name in missing:  # each empty field says so once, all of them at once
-            self.add_error(name, "Please fill this in for the payout method you chose.")
+            self.add_error(name, _("Please fill this in for the payout method you chose."))
         if missing:
             return data
         if method == "gift_card" and data.get("gift_card_email"):
             try:
                 EmailValidator()(data["gift_card_email"].strip())
             except forms.ValidationError:
-                self.add_error("gift_card_email", "Enter a valid email address, like name@example.com.")
+                self.add_error("gift_card_email", _("Enter a valid email address, like name@example.com."))
                 return data
         try:
             self.details = payout_details.cleaned(method=method, values=data, currency=self.currency)
@@ -191,27 +196,29 @@ class W9Form(forms.Form):
     checked as the IRS issues them (incentives.services.w9.tin_compact)."""
 
     legal_name = forms.CharField(
-        max_length=200, label="Name (as shown on your income tax return)",
-        error_messages={"required": "Give your name as shown on your income tax return."},
+        max_length=200, label=gettext_lazy("Name (as shown on your income tax return)"),
+        error_messages={"required": gettext_lazy("Give your name as shown on your income tax return.")},
     )
     tin_type = forms.ChoiceField(
-        widget=forms.RadioSelect, label="Taxpayer identification number", choices=[("ssn", "SSN"), ("ein", "EIN")],
-        error_messages={"required": "Choose whether your number is an SSN or an EIN."},
+        widget=forms.RadioSelect, label=gettext_lazy("Taxpayer identification number"), choices=[("ssn", "SSN"), ("ein", "EIN")],
+        error_messages={"required": gettext_lazy("Choose whether your number is an SSN or an EIN.")},
     )
     tin = forms.CharField(
-        max_length=20, label="Number (SSN 123-45-6789 or EIN 12-3456789)",
+        max_length=20, label=gettext_lazy("Number (SSN 123-45-6789 or EIN 12-3456789)"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
-        error_messages={"required": "Give your SSN or EIN."},
+        error_messages={"required": gettext_lazy("Give your SSN or EIN.")},
     )
     address = forms.CharField(
-        max_length=500, label="Address (number, street, apt., city, state, ZIP code)",
+        max_length=500, label=gettext_lazy("Address (number, street, apt., city, state, ZIP code)"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Give your address (number, street, city, state and ZIP code)."},
+        error_messages={"required": gettext_lazy("Give your address (number, street, city, state and ZIP code).")},
     )
     certified = forms.BooleanField(
-        label="Under penalties of perjury, I certify that the number shown is my correct taxpayer identification "
-        "number, that I am not subject to backup withholding, and that I am a U.S. citizen or other U.S. person.",
-        error_messages={"required": "Tick the certification: a W-9 is valid only when you certify it."},
+        label=gettext_lazy(
+            "Under penalties of perjury, I certify that the number shown is my correct taxpayer identification "
+            "number, that I am not subject to backup withholding, and that I am a U.S. citizen or other U.S. person."
+        ),
+        error_messages={"required": gettext_lazy("Tick the certification: a W-9 is valid only when you certify it.")},
     )
 
     def clean(self):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _, gettext_lazy, pgettext_lazy
 
 from budgets.models import Budget
 from core.crypto import unseal
@@ -45,11 +46,11 @@ def email_failures_attach(incentives, *, organization) -> None:
 
 
 class PayoutStatus(models.TextChoices):
-    OWED = "owed", "Owed"
-    IN_BATCH = "in_batch", "In a batch"
-    PAID = "paid", "Paid"
-    RETURNED = "returned", "Returned"
-    ABANDONED = "abandoned", "Abandoned"
+    OWED = "owed", pgettext_lazy("payout status", "Owed")
+    IN_BATCH = "in_batch", pgettext_lazy("payout status", "In a batch")
+    PAID = "paid", pgettext_lazy("payout status", "Paid")
+    RETURNED = "returned", pgettext_lazy("payout status", "Returned")
+    ABANDONED = "abandoned", pgettext_lazy("payout status", "Abandoned")
 
 
 class Incentive(TenantModel):
@@ -58,11 +59,11 @@ class Incentive(TenantModel):
     class Status(models.TextChoices):
         # Above the organization's approval threshold: its money is reserved, no email went
         # out; approving makes it unclaimed (and emails it), rejecting cancels it.
-        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
-        UNCLAIMED = "unclaimed", "Unclaimed"
-        CLAIMED = "claimed", "Claimed"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
+        AWAITING_APPROVAL = "awaiting_approval", pgettext_lazy("incentive status", "Awaiting approval")
+        UNCLAIMED = "unclaimed", pgettext_lazy("incentive status", "Unclaimed")
+        CLAIMED = "claimed", pgettext_lazy("incentive status", "Claimed")
+        CANCELLED = "cancelled", pgettext_lazy("incentive status", "Cancelled")
+        EXPIRED = "expired", pgettext_lazy("incentive status", "Expired")
 
     PayoutMethod = Organization.PayoutMethod
 
@@ -80,7 +81,7 @@ class Incentive(TenantModel):
     token_nonce = models.CharField(max_length=64, unique=True)
     token_hash = models.CharField(max_length=64, unique=True)
     subject = models.CharField(max_length=200)
-    message = models.TextField(blank=True, help_text="The thank-you text the researcher wrote.")
+    message = models.TextField(blank=True, help_text=gettext_lazy("The thank-you text the researcher wrote."))
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sent_at = models.DateTimeField()
     claim_email = models.ForeignKey(OutboundEmail, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -145,7 +146,7 @@ class Incentive(TenantModel):
         ]
 
     def __str__(self):
-        return f"{self.amount} to {self.participant.name} ({self.get_status_display()})"
+        return _("%(amount)s to %(name)s (%(status)s)") % {"amount": self.amount, "name": self.participant.name, "status": self.get_status_display()}
 
     @property
     def amount(self) -> Money:
@@ -166,7 +167,7 @@ class Incentive(TenantModel):
         masked = self.payout_details_masked or {}
         method = self.get_payout_method_display().lower()
         target = masked.get("iban") or masked.get("gift_card_email") or masked.get("charity_name")
-        return f"{method} to {target}" if target else method
+        return _("%(method)s to %(target)s") % {"method": method, "target": target} if target else method
 
 
 class W9Submission(TenantModel):
@@ -178,12 +179,12 @@ class W9Submission(TenantModel):
     """
 
     class TinType(models.TextChoices):
-        SSN = "ssn", "SSN (Social Security number)"
-        EIN = "ein", "EIN (Employer Identification Number)"
+        SSN = "ssn", _("SSN (Social Security number)")
+        EIN = "ein", _("EIN (Employer Identification Number)")
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Awaiting review"
-        ACCEPTED = "accepted", "Accepted"
+        SUBMITTED = "submitted", pgettext_lazy("W-9 status", "Awaiting review")
+        ACCEPTED = "accepted", pgettext_lazy("W-9 status", "Accepted")
 
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="w9_submissions")
     incentive = models.ForeignKey(Incentive, on_delete=models.PROTECT, related_name="w9_submissions")
@@ -206,7 +207,7 @@ class W9Submission(TenantModel):
         ]
 
     def __str__(self):
-        return f"W-9 of {self.legal_name} ({self.tin_masked})"
+        return _("W-9 of %(name)s (%(tin)s)") % {"name": self.legal_name, "tin": self.tin_masked}
 
     @property
     def tin_masked(self) -> str:

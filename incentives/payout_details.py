@@ -4,6 +4,7 @@ Bank details are checked with schwifty (IBAN checksum and country format, BIC fo
 transfers need an IBAN in the SEPA zone, since they are paid in a SEPA credit-transfer file.
 """
 
+from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -44,32 +45,32 @@ def clean_bank_details(*, iban: str, bic: str, currency: str) -> tuple[str, str]
             parsed = IBAN(compact)
         except SchwiftyException:
             raise PayoutDetailsInvalid(
-                "This IBAN is not valid: check each character against your bank's statement.", field="iban"
+                _("This IBAN is not valid: check each character against your bank's statement."), field="iban"
             ) from None
         if currency == "EUR" and not parsed.in_sepa_zone:
             raise PayoutDetailsInvalid(
-                "Euro transfers go to IBANs in the SEPA zone; this one is not.", field="iban"
+                _("Euro transfers go to IBANs in the SEPA zone; this one is not."), field="iban"
             )
         compact = parsed.compact
     elif not (compact.isalnum() and 4 <= len(compact) <= 34):
-        raise PayoutDetailsInvalid("Write your IBAN or account number: letters and digits only.", field="iban")
+        raise PayoutDetailsInvalid(_("Write your IBAN or account number: letters and digits only."), field="iban")
     bic = "".join(bic.split()).upper()
     if bic:
         try:
             bic = str(BIC(bic))
         except SchwiftyException:
-            raise PayoutDetailsInvalid("This BIC is not valid: it has 8 or 11 letters and digits.", field="bic") from None
+            raise PayoutDetailsInvalid(_("This BIC is not valid: it has 8 or 11 letters and digits."), field="bic") from None
     return compact, bic
 
 
 def cleaned(*, method: str, values: dict, currency: str) -> dict:
     """The method's details, stripped and checked; PayoutDetailsInvalid names the field at fault."""
     if method not in FIELDS:
-        raise PayoutDetailsInvalid("Choose one of the payout methods offered.", field="payout_method")
+        raise PayoutDetailsInvalid(_("Choose one of the payout methods offered."), field="payout_method")
     details = {name: " ".join(str(values.get(name) or "").split()) for name in FIELDS[method]}
     for name, value in details.items():
         if not value and name not in OPTIONAL:
-            raise PayoutDetailsInvalid("Please fill this in for the payout method you chose.", field=name)
+            raise PayoutDetailsInvalid(_("Please fill this in for the payout method you chose."), field=name)
     if method == "bank_transfer":
         details["iban"], details["bic"] = clean_bank_details(iban=details["iban"], bic=details["bic"], currency=currency)
     return {name: value for name, value in details.items() if value}

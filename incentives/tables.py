@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _, gettext_lazy
 
 from core.csv import safe_text
 from core.money import POINTS, decimals, format_money
@@ -64,7 +65,7 @@ def _amount():
 
 
 def _label(field: str, labels: dict):
-    return Case(*(When(**{field: value}, then=Value(label)) for value, label in labels.items()), default=Value(""), output_field=TextField())
+    return Case(*(When(**{field: value}, then=Value(str(label))) for value, label in labels.items()), default=Value(""), output_field=TextField())
 
 
 def _status_label():
@@ -85,29 +86,29 @@ class RecipientTable(ConfigurableTable):
     selection = SelectionColumn(
         accessor="pk",
         attrs={
-            "th__input": {"data-select-page": True, "aria-label": "Select every row on this page"},
+            "th__input": {"data-select-page": True, "aria-label": gettext_lazy("Select every row on this page")},
             # What the confirm dialogs sum for the ticked rows (static/js/table-selection.js).
             "td__input": {
                 "data-select-row": True,
-                "aria-label": lambda record: f"Select {record.participant.name}",
+                "aria-label": lambda record: _("Select %(name)s") % {"name": record.participant.name},
                 "data-amount-minor": lambda record: record.amount_minor,
                 "data-currency": lambda record: record.currency,
                 "data-budget": lambda record: record.budget.name,
             },
         },
     )
-    participant = tables.Column(accessor="participant__name", verbose_name="Participant", order_by=("participant__name", "pk"))
-    email = tables.Column(accessor="participant__email", verbose_name="Email", order_by=("participant__email", "pk"))
-    study = tables.Column(accessor="study__name", verbose_name="Study", order_by=("study__name", "pk"))
-    budget = tables.Column(accessor="budget__name", verbose_name="Budget", order_by=("budget__name", "pk"))
-    amount = MoneyColumn(accessor="amount_minor", verbose_name="Amount", order_by=("amount_minor", "pk"))
-    status = tables.Column(order_by=("status", "pk"))
-    payout = tables.Column(accessor="payout_status", verbose_name="Payout", orderable=False, empty_values=())
-    sent_at = _when("Sent", "sent_at")
-    reminders = tables.Column(accessor="reminder_count", verbose_name="Reminders", order_by=("reminder_count", "pk"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    last_reminded_at = _when("Last reminded", "last_reminded_at")
-    claimed_at = _when("Claimed", "claimed_at")
-    cancelled_at = _when("Cancelled", "cancelled_at")
+    participant = tables.Column(accessor="participant__name", verbose_name=gettext_lazy("Participant"), order_by=("participant__name", "pk"))
+    email = tables.Column(accessor="participant__email", verbose_name=gettext_lazy("Email"), order_by=("participant__email", "pk"))
+    study = tables.Column(accessor="study__name", verbose_name=gettext_lazy("Study"), order_by=("study__name", "pk"))
+    budget = tables.Column(accessor="budget__name", verbose_name=gettext_lazy("Budget"), order_by=("budget__name", "pk"))
+    amount = MoneyColumn(accessor="amount_minor", verbose_name=gettext_lazy("Amount"), order_by=("amount_minor", "pk"))
+    status = tables.Column(verbose_name=gettext_lazy("Status"), order_by=("status", "pk"))
+    payout = tables.Column(accessor="payout_status", verbose_name=gettext_lazy("Payout"), orderable=False, empty_values=())
+    sent_at = _when(gettext_lazy("Sent"), "sent_at")
+    reminders = tables.Column(accessor="reminder_count", verbose_name=gettext_lazy("Reminders"), order_by=("reminder_count", "pk"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    last_reminded_at = _when(gettext_lazy("Last reminded"), "last_reminded_at")
+    claimed_at = _when(gettext_lazy("Claimed"), "claimed_at")
+    cancelled_at = _when(gettext_lazy("Cancelled"), "cancelled_at")
     actions = tables.Column(accessor="pk", orderable=False, verbose_name="", attrs={"td": {"class": "row-menu-cell"}})
 
     default_columns = ("participant", "email", "study", "amount", "status", "sent_at", "reminders")
@@ -118,26 +119,26 @@ class RecipientTable(ConfigurableTable):
     # goes through the formula guard; the amount becomes two cells, a plain decimal and its
     # currency code. PostgreSQL writes the rows itself (core.csv.copy_csv_response).
     EXPORTS = {
-        "participant": [("Participant", lambda: safe_text(F("participant__name")))],
-        "email": [("Email", lambda: safe_text(F("participant__email")))],
-        "study": [("Study", lambda: safe_text(F("study__name")))],
-        "budget": [("Budget", lambda: safe_text(F("budget__name")))],
-        "amount": [("Amount", _amount), ("Currency", lambda: safe_text(F("currency")))],
-        "status": [("Status", _status_label)],
-        "payout": [("Payout", lambda: _label("payout_status", PAYOUT_LABELS)),
-                   ("Payout method", lambda: _label("payout_method", METHOD_LABELS))],
-        "sent_at": [("Sent", lambda: _timestamp("sent_at"))],
-        "reminders": [("Reminders", lambda: F("reminder_count"))],
-        "last_reminded_at": [("Last reminded", lambda: _timestamp("last_reminded_at"))],
-        "claimed_at": [("Claimed", lambda: _timestamp("claimed_at"))],
-        "cancelled_at": [("Cancelled", lambda: _timestamp("cancelled_at"))],
+        "participant": [(gettext_lazy("Participant"), lambda: safe_text(F("participant__name")))],
+        "email": [(gettext_lazy("Email"), lambda: safe_text(F("participant__email")))],
+        "study": [(gettext_lazy("Study"), lambda: safe_text(F("study__name")))],
+        "budget": [(gettext_lazy("Budget"), lambda: safe_text(F("budget__name")))],
+        "amount": [(gettext_lazy("Amount"), _amount), (gettext_lazy("Currency"), lambda: safe_text(F("currency")))],
+        "status": [(gettext_lazy("Status"), _status_label)],
+        "payout": [(gettext_lazy("Payout"), lambda: _label("payout_status", PAYOUT_LABELS)),
+                   (gettext_lazy("Payout method"), lambda: _label("payout_method", METHOD_LABELS))],
+        "sent_at": [(gettext_lazy("Sent"), lambda: _timestamp("sent_at"))],
+        "reminders": [(gettext_lazy("Reminders"), lambda: F("reminder_count"))],
+        "last_reminded_at": [(gettext_lazy("Last reminded"), lambda: _timestamp("last_reminded_at"))],
+        "claimed_at": [(gettext_lazy("Claimed"), lambda: _timestamp("claimed_at"))],
+        "cancelled_at": [(gettext_lazy("Cancelled"), lambda: _timestamp("cancelled_at"))],
     }
 
     class Meta:
         model = Incentive
         fields = ()
         order_by = "-sent_at"
-        empty_text = "No incentives match these filters."
+        empty_text = gettext_lazy("No incentives match these filters.")
         attrs = {"class": "striped recipients", "id": "recipient-table"}
         template_name = "incentives/_recipient_table.html"
 
@@ -158,14 +159,18 @@ class RecipientTable(ConfigurableTable):
             return ""
         name, amount, budget = record.participant.name, format_money(record.amount_minor, record.currency), record.budget.name
         return format_html(
-            '<details class="dropdown row-menu"><summary aria-label="Actions for {}">…</summary><ul dir="rtl">'
-            '<li><button type="submit" class="link" formaction="{}" hx-confirm="{}" data-confirm-yes="Send the reminder" data-confirm-no="Don’t send">Resend incentive</button></li>'
-            '<li><button type="submit" class="link" formaction="{}" hx-confirm="{}" data-confirm-yes="Cancel the incentive" data-confirm-no="Keep it">Cancel incentive</button></li></ul></details>',
-            name,
+            '<details class="dropdown row-menu"><summary aria-label="{}">…</summary><ul dir="rtl">'
+            '<li><button type="submit" class="link" formaction="{}" hx-confirm="{}" data-confirm-yes="{}" data-confirm-no="{}">{}</button></li>'
+            '<li><button type="submit" class="link" formaction="{}" hx-confirm="{}" data-confirm-yes="{}" data-confirm-no="{}">{}</button></li></ul></details>',
+            _("Actions for %(name)s") % {"name": name},
             reverse("recipients:resend", args=[record.pk]),
-            f"Send {name} a reminder email for the {amount} incentive from {budget}, with the same claim link?",
+            _("Send %(name)s a reminder email for the %(amount)s incentive from %(budget)s, with the same claim link?")
+            % {"name": name, "amount": amount, "budget": budget},
+            _("Send the reminder"), _("Don’t send"), _("Resend incentive"),
             reverse("recipients:cancel", args=[record.pk]),
-            f"Cancel the {amount} incentive for {name}? {amount} returns to {budget} at once.",
+            _("Cancel the %(amount)s incentive for %(name)s? %(amount)s returns to %(budget)s at once.")
+            % {"name": name, "amount": amount, "budget": budget},
+            _("Cancel the incentive"), _("Keep it"), _("Cancel incentive"),
         )
 
     # The status in words, a shape beside it and a colour: never colour alone.
@@ -182,7 +187,7 @@ class RecipientTable(ConfigurableTable):
         )
         if getattr(record, "email_failure", ""):  # shown until an email of it gets through
             failure = Truncator(record.email_failure).chars(100)
-            badge += format_html('<br><small class="error">Email not delivered: {}</small>', failure)
+            badge += format_html('<br><small class="error">{}</small>', _("Email not delivered: %(error)s") % {"error": failure})
         return badge
 
     def render_payout(self, value, record):
@@ -200,4 +205,4 @@ class RecipientTable(ConfigurableTable):
         """(header, a values_list of the cells): the rows of `queryset`, its order kept."""
         columns = self.export_columns()
         cells = {f"export_{n}": expression() for n, (_, expression) in enumerate(columns)}
-        return [header for header, _ in columns], queryset.annotate(**cells).values_list(*cells)
+        return [str(header) for header, _ in columns], queryset.annotate(**cells).values_list(*cells)

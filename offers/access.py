@@ -9,13 +9,14 @@ import functools
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _, gettext_noop
 
 from core.errors import NotAllowed
 from tenancy.access import organization_required
 
 from .models import ProviderProfile
 
-NO_PROFILE = "Set up your provider profile first: provider pages are for organizations that offer incentives."
+NO_PROFILE = gettext_noop("Set up your provider profile first: provider pages are for organizations that offer incentives.")
 
 
 def provider_required(view):
@@ -27,9 +28,9 @@ def provider_required(view):
     def wrapper(request, *args, **kwargs):
         if not ProviderProfile.objects.for_org(request.organization).exists():
             if request.method in ("GET", "HEAD"):
-                messages.info(request, NO_PROFILE)
+                messages.info(request, _(NO_PROFILE))
                 return redirect("offers:profile")
-            raise NotAllowed(NO_PROFILE, "provider_profile_required")
+            raise NotAllowed(_(NO_PROFILE), "provider_profile_required")
         return view(request, *args, **kwargs)
 
     wrapper.provider_required = True

@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .models import IncentiveProgram, IncentiveType, Offer
 from .transitions import Status
@@ -10,11 +11,11 @@ def programs_of(request):
 
 
 class OfferFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.ChoiceFilter(choices=Status.choices, empty_label="Any status")
-    program = django_filters.ModelChoiceFilter(queryset=programs_of, empty_label="Any program")
-    incentive_type = django_filters.ChoiceFilter(choices=IncentiveType.choices, empty_label="Any type", label="Type")
-    delivery = django_filters.ChoiceFilter(choices=Offer.Delivery.choices, empty_label="Any delivery")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    status = django_filters.ChoiceFilter(choices=Status.choices, label=_("Status"), empty_label=_("Any status"))
+    program = django_filters.ModelChoiceFilter(queryset=programs_of, label=_("Program"), empty_label=_("Any program"))
+    incentive_type = django_filters.ChoiceFilter(choices=IncentiveType.choices, empty_label=_("Any type"), label=_("Type"))
+    delivery = django_filters.ChoiceFilter(choices=Offer.Delivery.choices, label=_("Delivery"), empty_label=_("Any delivery"))
 
     class Meta:
         model = Offer

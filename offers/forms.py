@@ -3,6 +3,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_lazy, pgettext_lazy
 
 from budgets.forms import COMMON_CURRENCIES
 from core.forms import AmountField
@@ -14,13 +15,13 @@ from .transitions import TERMS_CHANGING, Status
 CURRENCY_CHOICES = [(c, c) for c in COMMON_CURRENCIES]
 
 
-def unique_name(form: forms.ModelForm, what: str) -> str:
-    """The form's name, refused when another row of the organization has it already."""
+def unique_name(form: forms.ModelForm, refusal: str) -> str:
+    """The form's name, refused (with `refusal`) when another row of the organization has it already."""
     name = form.cleaned_data["name"].strip()
     model = type(form.instance)
     others = model.objects.for_org(form.instance.organization).filter(name__iexact=name).exclude(pk=form.instance.pk)
     if others.exists():
-        raise forms.ValidationError(f"A {what} with this name exists already.")
+        raise forms.ValidationError(refusal)
     return name
 
 
@@ -29,6 +30,11 @@ class ProviderProfileForm(forms.ModelForm):
         model = ProviderProfile
         fields = ["display_name", "contact_email", "website", "description", "no_response_after_days", "notify"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3}), "notify": forms.RadioSelect}
+        labels = {
+            "display_name": gettext_lazy("Display name"), "contact_email": gettext_lazy("Contact email"),
+            "website": gettext_lazy("Website"), "description": gettext_lazy("Description"),
+            "no_response_after_days": gettext_lazy("No response after days"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,36 +46,41 @@ class ProviderProfileForm(forms.ModelForm):
 
 class ProgramForm(forms.ModelForm):
     incentive_types = forms.MultipleChoiceField(
-        choices=IncentiveType.choices, widget=forms.CheckboxSelectMultiple, help_text="Offers of this program may use these."
+        choices=IncentiveType.choices, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Incentive types"),
+        help_text=gettext_lazy("Offers of this program may use these."),
     )
 
     class Meta:
         model = IncentiveProgram
         fields = ["name", "description", "active", "incentive_types", "default_expiry_days"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        labels = {
+            "name": gettext_lazy("Name"), "description": gettext_lazy("Description"), "active": gettext_lazy("Active"),
+            "default_expiry_days": gettext_lazy("Default expiry days"),
+        }
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
 
     def clean_name(self):
-        return unique_name(self, "program")
+        return unique_name(self, _("A program with this name exists already."))
 
 
 def parse_value(text: str, *, incentive_type: str, currency: str) -> Money | Decimal:
     """'25.00' -> Money in the currency; '15%' -> Decimal('15') (discounts only)."""
     text = (text or "").strip()
     if not text:
-        raise forms.ValidationError("Give a value.")
+        raise forms.ValidationError(_("Give a value."))
     if text.endswith("%"):
         if incentive_type != IncentiveType.DISCOUNT:
-            raise forms.ValidationError("Only discounts can be a percentage; give an amount.")
+            raise forms.ValidationError(_("Only discounts can be a percentage; give an amount."))
         try:
             percent = Decimal(text[:-1].strip())
         except InvalidOperation:
-            raise forms.ValidationError(f"“{text}” is not a percentage.") from None
+            raise forms.ValidationError(_("“%(text)s” is not a percentage.") % {"text": text}) from None
         if not percent.is_finite() or not 0 < percent <= 100 or percent != percent.quantize(Decimal("0.01")):
-            raise forms.ValidationError("A percentage is above 0 and at most 100, with at most 2 decimals.")
+            raise forms.ValidationError(_("A percentage is above 0 and at most 100, with at most 2 decimals."))
         return percent
     try:
         return require_positive(Money.parse(text, currency))
@@ -92,30 +103,32 @@ class TermsMixin:
         program = cleaned.get("program")
         if program and incentive_type and incentive_type not in program.incentive_types:
             kind = IncentiveType(incentive_type).label.lower()
-            self.add_error("incentive_type", f"The program {program} doesn't allow {kind} incentives.")
+            self.add_error("incentive_type", _("The program %(program)s doesn't allow %(kind)s incentives.") % {"program": program, "kind": kind})
         if cleaned.get("is_group") and not cleaned.get("max_members"):
-            self.add_error("max_members", "Say how many members the group may have.")
+            self.add_error("max_members", _("Say how many members the group may have."))
         return cleaned
 
 
-VALUE_HELP = "An amount such as 25.00, or a percentage such as 15% (discounts only)."
+VALUE_HELP = gettext_lazy("An amount such as 25.00, or a percentage such as 15% (discounts only).")
 
 
 class OfferForm(TermsMixin, forms.Form):
-    program = forms.ModelChoiceField(queryset=IncentiveProgram.objects.none())
-    entity_type = forms.ChoiceField(choices=Offer._meta.get_field("entity_type").choices)
-    stage = forms.ChoiceField(choices=Offer._meta.get_field("stage").choices)
-    incentive_type = forms.ChoiceField(choices=IncentiveType.choices)
-    currency = forms.ChoiceField(choices=CURRENCY_CHOICES, initial="USD")
-    value = forms.CharField(max_length=30, help_text=VALUE_HELP)
-    is_group = forms.BooleanField(required=False, label="Group offer")
-    max_members = forms.IntegerField(required=False, min_value=2, max_value=10_000, label="Maximum members")
-    delivery = forms.ChoiceField(choices=Offer.Delivery.choices, widget=forms.RadioSelect, initial=Offer.Delivery.EMAIL)
-    link_template = forms.ModelChoiceField(queryset=LinkTemplate.objects.none(), required=False, label="From link template")
-    recipient_name = forms.CharField(max_length=200, required=False)
-    recipient_email = forms.EmailField(required=False)
-    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}), required=False, max_length=MESSAGE_LIMIT)
-    expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Expiry date")
+    program = forms.ModelChoiceField(queryset=IncentiveProgram.objects.none(), label=gettext_lazy("Program"))
+    entity_type = forms.ChoiceField(choices=Offer._meta.get_field("entity_type").choices, label=gettext_lazy("Entity type"))
+    stage = forms.ChoiceField(choices=Offer._meta.get_field("stage").choices, label=gettext_lazy("Stage"))
+    incentive_type = forms.ChoiceField(choices=IncentiveType.choices, label=gettext_lazy("Incentive type"))
+    currency = forms.ChoiceField(choices=CURRENCY_CHOICES, initial="USD", label=gettext_lazy("Currency"))
+    value = forms.CharField(max_length=30, help_text=VALUE_HELP, label=gettext_lazy("Value"))
+    is_group = forms.BooleanField(required=False, label=gettext_lazy("Group offer"))
+    max_members = forms.IntegerField(required=False, min_value=2, max_value=10_000, label=gettext_lazy("Maximum members"))
+    delivery = forms.ChoiceField(choices=Offer.Delivery.choices, widget=forms.RadioSelect, initial=Offer.Delivery.EMAIL,
+                                 label=gettext_lazy("Delivery"))
+    link_template = forms.ModelChoiceField(queryset=LinkTemplate.objects.none(), required=False, label=gettext_lazy("From link template"))
+    recipient_name = forms.CharField(max_length=200, required=False, label=gettext_lazy("Recipient name"))
+    recipient_email = forms.EmailField(required=False, label=gettext_lazy("Recipient email"))
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}), required=False, max_length=MESSAGE_LIMIT,
+                              label=gettext_lazy("Message"))
+    expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=gettext_lazy("Expiry date"))
 
     def __init__(self, data=None, *args, organization, **kwargs):
         programs = IncentiveProgram.objects.for_org(organization).active()
@@ -168,17 +181,17 @@ class OfferForm(TermsMixin, forms.Form):
     def clean_expires_on(self):
         expires_on = self.cleaned_data["expires_on"]
         if expires_on < timezone.localdate():
-            raise forms.ValidationError("The expiry date is in the past.")
+            raise forms.ValidationError(_("The expiry date is in the past."))
         return expires_on
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("delivery") == Offer.Delivery.EMAIL:
             if cleaned.get("is_group"):
-                self.add_error("is_group", "Group offers go out as a shareable link.")
+                self.add_error("is_group", _("Group offers go out as a shareable link."))
             for field in ("recipient_name", "recipient_email"):
                 if not cleaned.get(field) and field not in self.errors:
-                    self.add_error(field, "Needed for an offer sent by email.")
+                    self.add_error(field, _("Needed for an offer sent by email."))
             cleaned["link_template"] = None
         return cleaned
 
@@ -207,9 +220,9 @@ class OfferForm(TermsMixin, forms.Form):
 
 
 class LinkTemplateForm(TermsMixin, forms.ModelForm):
-    currency = forms.ChoiceField(choices=CURRENCY_CHOICES, initial="USD")
-    value = forms.CharField(max_length=30, help_text=VALUE_HELP)
-    max_members = forms.IntegerField(required=False, min_value=2, max_value=10_000, label="Maximum members")
+    currency = forms.ChoiceField(choices=CURRENCY_CHOICES, initial="USD", label=gettext_lazy("Currency"))
+    value = forms.CharField(max_length=30, help_text=VALUE_HELP, label=gettext_lazy("Value"))
+    max_members = forms.IntegerField(required=False, min_value=2, max_value=10_000, label=gettext_lazy("Maximum members"))
 
     class Meta:
         model = LinkTemplate
@@ -217,7 +230,11 @@ class LinkTemplateForm(TermsMixin, forms.ModelForm):
             "name", "program", "incentive_type", "currency", "value", "message", "expiry_days", "is_group", "max_members",
         ]
         widgets = {"message": forms.Textarea(attrs={"rows": 3, "data-counter": "", "maxlength": MESSAGE_LIMIT})}
-        labels = {"is_group": "Group offer", "expiry_days": "Links expire after (days)"}
+        labels = {
+            "name": gettext_lazy("Name"), "program": gettext_lazy("Program"), "incentive_type": gettext_lazy("Incentive type"),
+            "message": gettext_lazy("Message"), "is_group": gettext_lazy("Group offer"),
+            "expiry_days": gettext_lazy("Links expire after (days)"),
+        }
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -227,12 +244,13 @@ class LinkTemplateForm(TermsMixin, forms.ModelForm):
             self.initial["value"] = self.instance.value_display if self.instance.percent else self.instance.value.plain()
 
     def clean_name(self):
-        return unique_name(self, "link template")
+        return unique_name(self, _("A link template with this name exists already."))
 
     def clean_message(self):
         message = self.cleaned_data["message"]
         if len(message) > MESSAGE_LIMIT:
-            raise forms.ValidationError(f"At most {MESSAGE_LIMIT:,} characters; this has {len(message):,}.")
+            raise forms.ValidationError(_("At most %(limit)s characters; this has %(length)s.") % {
+                "limit": f"{MESSAGE_LIMIT:,}", "length": f"{len(message):,}"})
         return message
 
     def _post_clean(self):
@@ -253,10 +271,10 @@ class LinkTemplateForm(TermsMixin, forms.ModelForm):
 class TransitionForm(forms.Form):
     """A status change with an optional note, and new terms for a counter or partial grant."""
 
-    to_status = forms.ChoiceField(choices=Status.choices)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=MESSAGE_LIMIT)
-    value = forms.CharField(max_length=30, required=False, label="Value you propose")
-    acknowledgement_name = forms.CharField(max_length=100, required=False, label="Name to show")
+    to_status = forms.ChoiceField(choices=Status.choices, label=gettext_lazy("Status"))
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=MESSAGE_LIMIT, label=gettext_lazy("Note"))
+    value = forms.CharField(max_length=30, required=False, label=gettext_lazy("Value you propose"))
+    acknowledgement_name = forms.CharField(max_length=100, required=False, label=gettext_lazy("Name to show"))
 
     def __init__(self, *args, offer: Offer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -277,8 +295,8 @@ class TransitionForm(forms.Form):
 
 
 class JoinForm(forms.Form):
-    name = forms.CharField(max_length=200, label="Your name")
-    email = forms.EmailField(label="Your email", help_text="We email you your personal link to this offer.")
+    name = forms.CharField(max_length=200, label=gettext_lazy("Your name"))
+    email = forms.EmailField(label=gettext_lazy("Your email"), help_text=gettext_lazy("We email you your personal link to this offer."))
 
 
 class MessageForm(forms.Form):
@@ -286,14 +304,15 @@ class MessageForm(forms.Form):
     member's private thread or to everyone."""
 
     to_member = forms.ModelChoiceField(
-        queryset=OfferMember.objects.none(), required=False, empty_label="Everyone in the group", label="To",
+        queryset=OfferMember.objects.none(), required=False, empty_label=gettext_lazy("Everyone in the group"),
+        label=pgettext_lazy("recipient", "To"),
     )
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}), max_length=MESSAGE_LIMIT, label="Message")
-    to_status = forms.ChoiceField(required=False, label="And change the status to (tells everyone)")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}), max_length=MESSAGE_LIMIT, label=gettext_lazy("Message"))
+    to_status = forms.ChoiceField(required=False, label=gettext_lazy("And change the status to (tells everyone)"))
 
     def __init__(self, *args, choices=(), members=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_status"].choices = [("", "Keep the status")] + list(choices)
+        self.fields["to_status"].choices = [("", _("Keep the status"))] + list(choices)
         if not choices:
             del self.fields["to_status"]
         if members is None:
@@ -304,19 +323,20 @@ class MessageForm(forms.Form):
 
 class DistributionForm(forms.Form):
     amount = AmountField()
-    distributed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
-    method = forms.ChoiceField(choices=Distribution.Method.choices)
-    reference = forms.CharField(max_length=200, required=False, help_text="e.g. the gift card number or transfer id")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    distributed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=gettext_lazy("Date"))
+    method = forms.ChoiceField(choices=Distribution.Method.choices, label=gettext_lazy("Method"))
+    reference = forms.CharField(max_length=200, required=False, label=gettext_lazy("Reference"),
+                                help_text=gettext_lazy("e.g. the gift card number or transfer id"))
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=gettext_lazy("Note"))
     overage_reason = forms.CharField(
-        max_length=500, required=False, label="Reason for the overage",
-        help_text="Only to give more than the offer's value in all: say why.",
+        max_length=500, required=False, label=gettext_lazy("Reason for the overage"),
+        help_text=gettext_lazy("Only to give more than the offer's value in all: say why."),
     )
 
     def __init__(self, *args, offer: Offer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["amount"].currency = check_currency(offer.currency)
-        self.fields["amount"].label = f"Amount ({offer.currency})"
+        self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": offer.currency}
         self.fields["distributed_on"].initial = timezone.localdate()
         # The service refuses dates before the offer was made (services.distribution_record).
         self.fields["distributed_on"].widget.attrs.update(min=f"{timezone.localdate(offer.created_at):%Y-%m-%d}", max=f"{timezone.localdate():%Y-%m-%d}")
@@ -324,9 +344,9 @@ class DistributionForm(forms.Form):
     def clean_distributed_on(self):
         day = self.cleaned_data["distributed_on"]
         if day > timezone.localdate():
-            raise forms.ValidationError("A distribution can't be dated in the future.")
+            raise forms.ValidationError(_("A distribution can't be dated in the future."))
         return day
 
 
 class ExpiryForm(forms.Form):
-    expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="New expiry date")
+    expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=gettext_lazy("New expiry date"))

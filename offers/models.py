@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from core.money import Money
 from core.tokens import derive_token
@@ -28,49 +29,49 @@ MESSAGE_LIMIT = 5000
 
 
 class IncentiveType(models.TextChoices):
-    CASHBACK = "cashback", "Cashback"
-    DISCOUNT = "discount", "Discount"
-    GIFT_CARD = "gift_card", "Gift card"
-    CREDIT = "credit", "Account credit"
-    VOUCHER = "voucher", "Voucher"
-    DONATION = "donation", "Charity donation"
+    CASHBACK = "cashback", pgettext_lazy("incentive type", "Cashback")
+    DISCOUNT = "discount", pgettext_lazy("incentive type", "Discount")
+    GIFT_CARD = "gift_card", pgettext_lazy("incentive type", "Gift card")
+    CREDIT = "credit", pgettext_lazy("incentive type", "Account credit")
+    VOUCHER = "voucher", pgettext_lazy("incentive type", "Voucher")
+    DONATION = "donation", pgettext_lazy("incentive type", "Charity donation")
 
 
 class EntityType(models.TextChoices):
-    PERSON = "person", "Person"
-    BUSINESS = "business", "Business"
-    CREATOR = "creator", "Creator"
-    NONPROFIT = "nonprofit", "Nonprofit"
+    PERSON = "person", pgettext_lazy("entity type", "Person")
+    BUSINESS = "business", pgettext_lazy("entity type", "Business")
+    CREATOR = "creator", pgettext_lazy("entity type", "Creator")
+    NONPROFIT = "nonprofit", pgettext_lazy("entity type", "Nonprofit")
 
 
 class Stage(models.TextChoices):
-    LEAD = "lead", "Lead"
-    PROSPECT = "prospect", "Prospect"
-    CUSTOMER = "customer", "Customer"
-    PARTNER = "partner", "Partner"
-    FORMER = "former", "Former customer"
+    LEAD = "lead", pgettext_lazy("stage", "Lead")
+    PROSPECT = "prospect", pgettext_lazy("stage", "Prospect")
+    CUSTOMER = "customer", pgettext_lazy("stage", "Customer")
+    PARTNER = "partner", pgettext_lazy("stage", "Partner")
+    FORMER = "former", pgettext_lazy("stage", "Former customer")
 
 
 class ProviderProfile(TenantModel):
     """Makes an organization an incentive provider (the vendor account)."""
 
-    display_name = models.CharField(max_length=200, help_text="Shown to recipients and on widgets.")
-    contact_email = models.EmailField(help_text="Recipient messages are sent here.")
+    display_name = models.CharField(max_length=200, help_text=_("Shown to recipients and on widgets."))
+    contact_email = models.EmailField(help_text=_("Recipient messages are sent here."))
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
     no_response_after_days = models.PositiveIntegerField(
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
-        help_text="An offer waiting on the recipient this many days becomes No Response.",
+        help_text=_("An offer waiting on the recipient this many days becomes No Response."),
     )
 
     class Notify(models.TextChoices):
-        EACH = "each", "An email for each answer or message"
-        DIGEST = "digest", "One digest email a day"
+        EACH = "each", _("An email for each answer or message")
+        DIGEST = "digest", _("One digest email a day")
 
     notify = models.CharField(
-        max_length=10, choices=Notify.choices, default=Notify.EACH, verbose_name="Tell us about recipients' answers",
-        help_text="When a recipient acts or writes, the contact address gets an email at once, or a daily digest.",
+        max_length=10, choices=Notify.choices, default=Notify.EACH, verbose_name=_("Tell us about recipients' answers"),
+        help_text=_("When a recipient acts or writes, the contact address gets an email at once, or a daily digest."),
     )
     # The digest covers what recipients did after this moment (beat moves it forward).
     digest_sent_at = models.DateTimeField(null=True, blank=True)
@@ -92,7 +93,7 @@ class IncentiveProgram(TenantModel):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     active = models.BooleanField(default=True)
-    incentive_types = models.JSONField(default=list, help_text="The incentive types offers of this program may use.")
+    incentive_types = models.JSONField(default=list, help_text=_("The incentive types offers of this program may use."))
     default_expiry_days = models.PositiveIntegerField(
         default=30, validators=[MinValueValidator(1), MaxValueValidator(3650)]
     )
@@ -163,7 +164,7 @@ class LinkTemplate(OfferTerms, TenantModel):
     expiry_days = models.PositiveIntegerField(
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
-        help_text="Links made from it expire this many days after they are made.",
+        help_text=_("Links made from it expire this many days after they are made."),
     )
     is_group = models.BooleanField(default=False)
     max_members = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(10_000)])
@@ -196,8 +197,8 @@ class Offer(OfferTerms, TenantModel):
     Status = Status
 
     class Delivery(models.TextChoices):
-        EMAIL = "email", "Email"
-        LINK = "link", "Shareable link"
+        EMAIL = "email", pgettext_lazy("delivery", "Email")
+        LINK = "link", pgettext_lazy("delivery", "Shareable link")
 
     program = models.ForeignKey(IncentiveProgram, on_delete=models.PROTECT, related_name="offers")
     link_template = models.ForeignKey(
@@ -242,7 +243,7 @@ class Offer(OfferTerms, TenantModel):
         indexes = [models.Index(fields=["organization", "status"])]
 
     def __str__(self):
-        return f"Offer #{self.pk}"
+        return _("Offer #%(number)s") % {"number": self.pk}
 
     @property
     def link_token(self) -> str:
@@ -259,7 +260,7 @@ class Offer(OfferTerms, TenantModel):
     @property
     def recipient_display(self) -> str:
         if self.delivery == self.Delivery.LINK and not self.recipient_name:
-            return "Shareable link"
+            return str(pgettext_lazy("delivery", "Shareable link"))
         return self.recipient_name or self.recipient_email
 
     @property
@@ -289,9 +290,9 @@ class OfferMember(TenantModel):
     """
 
     class Status(models.TextChoices):
-        JOINED = "joined", "Joined"
-        CLAIMED = "claimed", "Claimed"
-        DECLINED = "declined", "Declined"
+        JOINED = "joined", pgettext_lazy("member status", "Joined")
+        CLAIMED = "claimed", pgettext_lazy("member status", "Claimed")
+        DECLINED = "declined", pgettext_lazy("member status", "Declined")
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(max_length=200)
@@ -304,6 +305,9 @@ class OfferMember(TenantModel):
     joined_at = models.DateTimeField(auto_now_add=True)
     # Set from the signed link in every update email: only essential emails are sent then.
     updates_unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # The language their emails are written in (a code of settings.LANGUAGES); None until the
+    # browser that opens their page (or joins through the link) tells it.
+    language = models.CharField(max_length=16, null=True, blank=True)
 
     class Meta:
         ordering = ["joined_at", "id"]
@@ -345,7 +349,7 @@ class Message(TenantModel):
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="messages")
     sender_kind = models.CharField(
-        max_length=10, choices=[(Party.PROVIDER.value, "Provider"), (Party.RECIPIENT.value, "Recipient")]
+        max_length=10, choices=[(Party.PROVIDER.value, pgettext_lazy("party", "Provider")), (Party.RECIPIENT.value, pgettext_lazy("party", "Recipient"))]
     )
     sender_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -376,12 +380,12 @@ class Distribution(TenantModel):
     """
 
     class Method(models.TextChoices):
-        GIFT_CARD = "gift_card", "Gift card"
-        BANK_TRANSFER = "bank_transfer", "Bank transfer"
-        PAYPAL = "paypal", "PayPal"
-        STORE_CREDIT = "store_credit", "Store credit"
-        CHECK = "check", "Check"
-        OTHER = "other", "Other"
+        GIFT_CARD = "gift_card", pgettext_lazy("distribution method", "Gift card")
+        BANK_TRANSFER = "bank_transfer", pgettext_lazy("distribution method", "Bank transfer")
+        PAYPAL = "paypal", pgettext_lazy("distribution method", "PayPal")
+        STORE_CREDIT = "store_credit", pgettext_lazy("distribution method", "Store credit")
+        CHECK = "check", pgettext_lazy("distribution method", "Check")
+        OTHER = "other", pgettext_lazy("distribution method", "Other")
 
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="distributions")
     amount_minor = models.BigIntegerField()

@@ -8,7 +8,13 @@ only there: a change made once is told once, a refused or rolled-back change tel
 
 The provider's contact address is told when a recipient acts or writes: at once, or in a
 daily digest (ProviderProfile.notify; `offers_provider_digest` runs in beat).
+
+A member's email is written in their language when it is known (OfferMember.language, from the
+browser that opened their page or joined through the link), else in the active one: so its
+subject and headline may be given as callables, called under that language.
 """
+
+import contextlib
 
 from datetime import timedelta
 
@@ -16,7 +22,8 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _, gettext_lazy, ngettext
 
 from core.services import outbound_email_queue
 from core.tokens import PLACEHOLDER, secret_link_ref
@@ -30,20 +37,30 @@ DIGEST_EVERY = timedelta(days=1)
 
 # What a recipient is told of a change, by its new status ("{provider}" and "{value}" filled in).
 UPDATE_TEXT = {
-    Status.OFFERED: "{provider} sent you this offer again.",
-    Status.NEEDS_INFO: "{provider} needs more information from you.",
-    Status.APPROVED: "{provider} approved your offer of {value}: you can claim it now.",
-    Status.PARTIAL_GRANTED: "{provider} granted {value}: accept it, counter or reject it.",
-    Status.APPROVED_CONFIRMED: "{provider} confirmed the approval of {value}.",
-    Status.CLAIMED: "{provider} confirmed your claim.",
-    Status.REQUIRES_REVISION: "{provider} asks you to revise and resubmit your claim.",
-    Status.COMPLETED: "{provider} has fulfilled your offer of {value}.",
-    Status.ACKNOWLEDGED: "Your acknowledgement was recorded.",
-    Status.REJECTED: "{provider} declined this offer.",
-    Status.CANCELLED: "{provider} cancelled this offer.",
-    Status.EXPIRED: "This offer has expired.",
-    Status.NO_RESPONSE: "We heard nothing from you, so this offer now counts as no response.",
+    Status.OFFERED: gettext_lazy("{provider} sent you this offer again."),
+    Status.NEEDS_INFO: gettext_lazy("{provider} needs more information from you."),
+    Status.APPROVED: gettext_lazy("{provider} approved your offer of {value}: you can claim it now."),
+    Status.PARTIAL_GRANTED: gettext_lazy("{provider} granted {value}: accept it, counter or reject it."),
+    Status.APPROVED_CONFIRMED: gettext_lazy("{provider} confirmed the approval of {value}."),
+    Status.CLAIMED: gettext_lazy("{provider} confirmed your claim."),
+    Status.REQUIRES_REVISION: gettext_lazy("{provider} asks you to revise and resubmit your claim."),
+    Status.COMPLETED: gettext_lazy("{provider} has fulfilled your offer of {value}."),
+    Status.ACKNOWLEDGED: gettext_lazy("Your acknowledgement was recorded."),
+    Status.REJECTED: gettext_lazy("{provider} declined this offer."),
+    Status.CANCELLED: gettext_lazy("{provider} cancelled this offer."),
+    Status.EXPIRED: gettext_lazy("This offer has expired."),
+    Status.NO_RESPONSE: gettext_lazy("We heard nothing from you, so this offer now counts as no response."),
 }
+OTHER_UPDATE = gettext_lazy("The offer is now {status}.")
+
+
+def in_language(language: str | None):
+    """Write under the recipient's language when known, else under the active one."""
+    return translation.override(language) if language else contextlib.nullcontext()
+
+
+def _text(value) -> str:
+    return value() if callable(value) else str(value)
 
 
 def essential(status: str) -> bool:
@@ -69,32 +86,39 @@ def _members(offer: Offer, *, exclude: OfferMember | None = None, only: OfferMem
 
 
 def email_member(offer: Offer, member: OfferMember, *, purpose: str, subject: str, template: str, **context) -> None:
-    """One email to one member, with their personal link (put in at delivery)."""
+    """One email to one member, with their personal link (put in at delivery), in their
+    language; `subject` and `headline` may be callables, called under it."""
     name = provider_name(offer.organization)
-    context = {
-        # The personal link is put in at delivery; its /updates/ page stops non-essential updates.
-        "offer": offer, "member": member, "provider": name, "url": PLACEHOLDER, "unsubscribe_url": PLACEHOLDER + "updates/",
-        **context,
-    }
-    outbound_email_queue(
-        organization=offer.organization, purpose=purpose, reference=f"offer:{offer.pk}",
-        secret_link=secret_link_ref(MEMBER_LINK, member.pk), to_email=member.email, to_name=member.name,
-        from_name=name, subject=subject,
-        text_body=render_to_string(f"offers/email/{template}.txt", context),
-        html_body=render_to_string(f"offers/email/{template}.html", context),
-    )
+    with in_language(member.language):
+        if "headline" in context:
+            context["headline"] = _text(context["headline"])
+        context = {
+            # The personal link is put in at delivery; its /updates/ page stops non-essential updates.
+            "offer": offer, "member": member, "provider": name, "url": PLACEHOLDER, "unsubscribe_url": PLACEHOLDER + "updates/",
+            **context,
+        }
+        outbound_email_queue(
+            organization=offer.organization, purpose=purpose, reference=f"offer:{offer.pk}",
+            secret_link=secret_link_ref(MEMBER_LINK, member.pk), to_email=member.email, to_name=member.name,
+            from_name=name, subject=_text(subject),
+            text_body=render_to_string(f"offers/email/{template}.txt", context),
+            html_body=render_to_string(f"offers/email/{template}.html", context),
+        )
 
 
-def tell_members(offer: Offer, *, headline: str, note: str = "", essential_update: bool, actor_member=None,
+def tell_members(offer: Offer, *, headline, note: str = "", essential_update: bool, actor_member=None,
                  only: OfferMember | None = None, purpose: str = "offer_update") -> int:
-    """Email each member (but the one who acted) what happened; returns how many were written."""
+    """Email each member (but the one who acted) what happened, each in their language
+    (`headline`: a string, or a callable writing it in the active language); returns how many
+    were written."""
     told = 0
     for member in _members(offer, exclude=actor_member, only=only):
         if member.updates_unsubscribed_at and not essential_update:
             continue
         email_member(
             offer, member, purpose=purpose, template="update", headline=headline, note=note,
-            subject=f"Offer #{offer.pk}: {headline}", essential=essential_update,
+            subject=lambda: _("Offer #%(number)s: %(headline)s") % {"number": offer.pk, "headline": _text(headline)},
+            essential=essential_update,
         )
         told += 1
     return told
@@ -110,25 +134,33 @@ def after_event(offer: Offer, event: OfferEvent, *, member: OfferMember | None) 
     label = Status(event.to_status).label
     if event.actor_kind == Party.RECIPIENT:
         if offer.is_group:  # members don't read each other's notes, only what the group's status became
-            news = (f"{event.actor_label} proposed {offer.proposed_display} for your group."
-                    if event.to_status == Status.COUNTER else f"{event.actor_label} moved your group's offer to {label}.")
+            def news():
+                if event.to_status == Status.COUNTER:
+                    return _("%(name)s proposed %(value)s for your group.") % {"name": event.actor_label, "value": offer.proposed_display}
+                return _("%(name)s moved your group's offer to %(status)s.") % {"name": event.actor_label, "status": label}
             tell_members(offer, headline=news, essential_update=essential(event.to_status), actor_member=member)
-        notify_provider(offer, subject=f"Offer #{offer.pk}: {event.actor_label} → {label}",
-                        text=f"Offer #{offer.pk} went from {Status(event.from_status).label} to {label}."
-                             f"\n\n{event.note}".strip(), purpose="offer_recipient_action")
+        notify_provider(offer, subject=_("Offer #%(number)s: %(name)s → %(status)s") % {
+                            "number": offer.pk, "name": event.actor_label, "status": label},
+                        text=(_("Offer #%(number)s went from %(before)s to %(after)s.") % {
+                            "number": offer.pk, "before": Status(event.from_status).label, "after": label}
+                            + f"\n\n{event.note}").strip(), purpose="offer_recipient_action")
         return
-    text = UPDATE_TEXT.get(event.to_status, "The offer is now {status}.")
-    headline = text.format(provider=provider_name(offer.organization), value=offer.value_display, status=label)
-    tell_members(offer, headline=headline, note=event.note, essential_update=essential(event.to_status))
+    text = UPDATE_TEXT.get(event.to_status, OTHER_UPDATE)
+    provider = provider_name(offer.organization)
+    tell_members(
+        offer, headline=lambda: str(text).format(provider=provider, value=offer.value_display, status=label),
+        note=event.note, essential_update=essential(event.to_status),
+    )
 
 
 def after_message(offer: Offer, message: Message) -> None:
     if message.sender_kind == Party.RECIPIENT:
-        notify_provider(offer, subject=f"Offer #{offer.pk}: new message from {message.sender_label}",
+        notify_provider(offer, subject=_("Offer #%(number)s: new message from %(name)s") % {
+                            "number": offer.pk, "name": message.sender_label},
                         text=message.body, purpose="offer_message")
         return
     name = provider_name(offer.organization)
-    tell_members(offer, headline=f"A message from {name}", note=message.body, essential_update=True,
+    tell_members(offer, headline=lambda: _("A message from %(name)s") % {"name": name}, note=message.body, essential_update=True,
                  only=message.thread_member, purpose="offer_message_to_recipient")
 
 
@@ -141,7 +173,7 @@ def notify_provider(offer: Offer, *, subject: str, text: str, purpose: str) -> N
     outbound_email_queue(
         organization=offer.organization, purpose=purpose, reference=f"offer:{offer.pk}",
         to_email=profile.contact_email, to_name=profile.display_name, subject=subject,
-        text_body=f"{text}\n\nOpen the offer: {url}\n",
+        text_body=_("%(text)s\n\nOpen the offer: %(url)s\n") % {"text": text, "url": url},
     )
 
 
@@ -161,9 +193,12 @@ def provider_digest(profile: ProviderProfile, *, now=None) -> bool:
     window = {"organization": profile.organization, "created_at__gt": since, "created_at__lte": now}
     events = OfferEvent.objects.filter(actor_kind=Party.RECIPIENT, **window).order_by("created_at", "pk")
     messages = Message.objects.filter(sender_kind=Party.RECIPIENT, **window).order_by("created_at", "pk")
-    lines = [f"{e.created_at:%Y-%m-%d %H:%M} offer #{e.offer_id}: {e.actor_label} → {e.get_to_status_display()}"
+    lines = [_("%(when)s offer #%(number)s: %(name)s → %(status)s") % {
+                 "when": f"{e.created_at:%Y-%m-%d %H:%M}", "number": e.offer_id, "name": e.actor_label,
+                 "status": e.get_to_status_display()}
              + (f" ({e.note})" if e.note else "") for e in events]
-    lines += [f"{m.created_at:%Y-%m-%d %H:%M} offer #{m.offer_id}: message from {m.sender_label}: {m.body[:200]}"
+    lines += [_("%(when)s offer #%(number)s: message from %(name)s: %(text)s") % {
+                  "when": f"{m.created_at:%Y-%m-%d %H:%M}", "number": m.offer_id, "name": m.sender_label, "text": m.body[:200]}
               for m in messages]
     ProviderProfile.objects.filter(pk=profile.pk).update(digest_sent_at=now)
     if not lines:
@@ -172,9 +207,10 @@ def provider_digest(profile: ProviderProfile, *, now=None) -> bool:
     outbound_email_queue(
         organization=profile.organization, purpose="offer_provider_digest", reference=f"provider:{profile.pk}",
         to_email=profile.contact_email, to_name=profile.display_name,
-        subject=f"Your offers: {len(lines)} update{'s' if len(lines) != 1 else ''} from recipients",
-        text_body="What recipients did since the last digest:\n\n" + "\n".join(lines)
-                  + f"\n\nMy Offers: {absolute(reverse('offers:list'))}\n",
+        subject=ngettext("Your offers: %(count)s update from recipients", "Your offers: %(count)s updates from recipients",
+                         len(lines)) % {"count": len(lines)},
+        text_body=_("What recipients did since the last digest:") + "\n\n" + "\n".join(lines)
+                  + "\n\n" + _("My Offers: %(url)s") % {"url": absolute(reverse("offers:list"))} + "\n",
     )
     return True
 

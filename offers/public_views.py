@@ -3,10 +3,12 @@ shareable link, and the acknowledgement widget embedded on other sites."""
 
 import functools
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.cache import patch_cache_control
 from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -23,6 +25,14 @@ from .models import Offer, OfferMember
 from .transitions import EXPIRABLE, Party, Status
 
 WINDOW_SECONDS = 60
+
+
+def browser_language(request) -> str | None:
+    """The language the browser asks for (the language cookie, else Accept-Language), as one
+    of settings.LANGUAGES; None when it asks for none."""
+    if not (request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or request.META.get("HTTP_ACCEPT_LANGUAGE")):
+        return None
+    return translation.get_language_from_request(request)
 
 
 def over_limit(request, scope: str, per_minute: int) -> bool:
@@ -72,7 +82,7 @@ def _member(token: str) -> OfferMember:
     if member is None:
         if services.offer_member_by_replaced_token(token) is not None:
             raise LinkReplaced
-        raise Http404("No such offer.")
+        raise Http404(_("No such offer."))
     return member
 
 
@@ -112,6 +122,7 @@ def _recipient_page(request, member: OfferMember, token: str, *, error: str = ""
 @public("offer")
 def recipient_offer(request, token):
     member = _member(token)
+    services.offer_member_language_record(member=member, language=browser_language(request))
     return _closed(request, member.offer) or _recipient_page(request, member, token)
 
 
@@ -200,9 +211,9 @@ def link_state(offer: Offer, progress: dict | None) -> str:
     """One sentence for a link that takes nobody now, consistent with the progress shown."""
     if offer.is_group:
         if offer.status not in offer.join_statuses:
-            return f"This group offer is {offer.get_status_display()}: it takes no new members."
-        return f"This group is full. All {progress['max']} places are taken."
-    return "This offer has been taken by someone else already."
+            return _("This group offer is %(status)s: it takes no new members.") % {"status": offer.get_status_display()}
+        return _("This group is full. All %(max)s places are taken.") % {"max": progress["max"]}
+    return _("This offer has been taken by someone else already.")
 
 
 @public("offer-link")
@@ -210,7 +221,7 @@ def shared_link(request, token):
     """A shareable link: anyone may read the offer and join it as its recipient (or a member)."""
     offer = services.offer_by_link_token(token)
     if offer is None or offer.status == Status.DRAFT:
-        raise Http404("No such offer.")
+        raise Http404(_("No such offer."))
     if (closed := _closed(request, offer)) is not None:
         return closed
     if (taker := _taker(request, offer)) is not None:
@@ -222,7 +233,7 @@ def shared_link(request, token):
             return render(request, "429.html", status=429)
         if form.is_valid():
             try:
-                member, raw = services.offer_join(offer=offer, **form.cleaned_data)
+                member, raw = services.offer_join(offer=offer, language=browser_language(request), **form.cleaned_data)
             except DomainError as refusal:
                 error, status = refusal.message, 409
             else:
@@ -258,7 +269,7 @@ WIDGET_MAX_AGE = 300
 def _acknowledged(token) -> Offer:
     offer = services.offer_by_widget_token(token)
     if offer is None:
-        raise Http404("No such widget.")
+        raise Http404(_("No such widget."))
     return offer
 
 

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _, gettext_lazy, pgettext
 
 from core.money import Money
 
@@ -51,8 +53,10 @@ def distribution_export_rows(*, organization, offer: Offer | None = None):
 
 
 DISTRIBUTION_HEADER = [
-    "Offer", "Program", "Recipient", "Date", "Amount", "Currency", "Method", "Reference", "Note", "Recorded by",
-    "Record", "Corrects record", "Correction reason", "Overage reason",
+    *map(gettext_lazy, [
+        "Offer", "Program", "Recipient", "Date", "Amount", "Currency", "Method", "Reference", "Note", "Recorded by",
+        "Record", "Corrects record", "Correction reason", "Overage reason",
+    ]),
 ]
 
 
@@ -95,18 +99,18 @@ class MenuItem:
 def offer_menu(offer: Offer, *, link_url: str = "") -> list[MenuItem]:
     """The row menu (...) of My Offers: which actions this offer allows, in a fixed order."""
     pk = offer.pk
-    items = [MenuItem("messages", "View Messages with Recipient", reverse("offers:messages", args=[pk]))]
+    items = [MenuItem("messages", _("View Messages with Recipient"), reverse("offers:messages", args=[pk]))]
     if offer.open_to_join():
-        items.append(MenuItem("share", "Copy Link and Share", link_url, share=True))
+        items.append(MenuItem("share", _("Copy Link and Share"), link_url, share=True))
     if offer.delivery == Offer.Delivery.LINK and offer.status == Status.OFFERED and not offer.members_taken():
-        items.append(MenuItem("edit", "Edit Incentive Offer", reverse("offers:edit", args=[pk])))
+        items.append(MenuItem("edit", _("Edit Incentive Offer"), reverse("offers:edit", args=[pk])))
     if offer.is_group:
-        items.append(MenuItem("members", "View Group Members", reverse("offers:members", args=[pk])))
-    items.append(MenuItem("distributions", "View Incentive Distribution", reverse("offers:distributions", args=[pk])))
-    items.append(MenuItem("program", "View Incentive Program", reverse("offers:program_detail", args=[offer.program_id])))
+        items.append(MenuItem("members", _("View Group Members"), reverse("offers:members", args=[pk])))
+    items.append(MenuItem("distributions", _("View Incentive Distribution"), reverse("offers:distributions", args=[pk])))
+    items.append(MenuItem("program", _("View Incentive Program"), reverse("offers:program_detail", args=[offer.program_id])))
     if offer.status == Status.ACKNOWLEDGED:
-        items.append(MenuItem("widget", "Embed Acknowledgement Widget", reverse("offers:widget_embed", args=[pk])))
-    items.append(MenuItem("details", "View Incentive Offer Details", reverse("offers:detail", args=[pk])))
+        items.append(MenuItem("widget", _("Embed Acknowledgement Widget"), reverse("offers:widget_embed", args=[pk])))
+    items.append(MenuItem("details", _("View Incentive Offer Details"), reverse("offers:detail", args=[pk])))
     return items
 
 
@@ -174,39 +178,42 @@ def thread(offer: Offer, *, member: OfferMember | None = None) -> list[ThreadEnt
 # --- What the recipient reads: where they stand ------------------------------------------
 
 STANDING = {
-    Status.OFFERED: "{provider} offers you {value}. Accept it, propose another value, or reject it.",
-    Status.NEEDS_INFO: "{provider} needs more information from you before deciding.",
-    Status.INFO_PROVIDED: "You sent the information. Waiting for {provider} to decide.",
-    Status.COUNTER: "{proposer} proposed {proposed}. Waiting for {provider} to answer.",
-    Status.APPROVED: "{provider} approved {value}. Claim it when you are ready.",
-    Status.PARTIAL_GRANTED: "{provider} granted {value}. Accept it, propose another value, or reject it.",
-    Status.APPROVED_CONFIRMED: "{value} is confirmed. Claim it when you are ready.",
-    Status.PRE_CLAIMED: "Waiting for {provider} to confirm your claim.",
-    Status.REQUIRES_REVISION: "{provider} asks you to revise your claim and resubmit it.",
-    Status.CLAIMED: "{provider} confirmed your claim and will send you {value}.",
-    Status.COMPLETED: "{provider} has given you {value}. You can acknowledge it below.",
-    Status.ACKNOWLEDGED: "You acknowledged this offer.",
-    Status.REJECTED: "This offer was declined; there is nothing more to do.",
-    Status.CANCELLED: "{provider} cancelled this offer; there is nothing more to do.",
-    Status.EXPIRED: "This offer expired on {expires}; there is nothing more to do.",
-    Status.NO_RESPONSE: "We heard nothing from you in time; {provider} may offer it again.",
+    Status.OFFERED: gettext_lazy("{provider} offers you {value}. Accept it, propose another value, or reject it."),
+    Status.NEEDS_INFO: gettext_lazy("{provider} needs more information from you before deciding."),
+    Status.INFO_PROVIDED: gettext_lazy("You sent the information. Waiting for {provider} to decide."),
+    Status.COUNTER: gettext_lazy("{proposer} proposed {proposed}. Waiting for {provider} to answer."),
+    Status.APPROVED: gettext_lazy("{provider} approved {value}. Claim it when you are ready."),
+    Status.PARTIAL_GRANTED: gettext_lazy("{provider} granted {value}. Accept it, propose another value, or reject it."),
+    Status.APPROVED_CONFIRMED: gettext_lazy("{value} is confirmed. Claim it when you are ready."),
+    Status.PRE_CLAIMED: gettext_lazy("Waiting for {provider} to confirm your claim."),
+    Status.REQUIRES_REVISION: gettext_lazy("{provider} asks you to revise your claim and resubmit it."),
+    Status.CLAIMED: gettext_lazy("{provider} confirmed your claim and will send you {value}."),
+    Status.COMPLETED: gettext_lazy("{provider} has given you {value}. You can acknowledge it below."),
+    Status.ACKNOWLEDGED: gettext_lazy("You acknowledged this offer."),
+    Status.REJECTED: gettext_lazy("This offer was declined; there is nothing more to do."),
+    Status.CANCELLED: gettext_lazy("{provider} cancelled this offer; there is nothing more to do."),
+    Status.EXPIRED: gettext_lazy("This offer expired on {expires}; there is nothing more to do."),
+    Status.NO_RESPONSE: gettext_lazy("We heard nothing from you in time; {provider} may offer it again."),
 }
+# A counter the member proposed themselves.
+STANDING_YOU_PROPOSED = gettext_lazy("You proposed {proposed}. Waiting for {provider} to answer.")
 
 
 def recipient_standing(offer: Offer, member: OfferMember) -> dict:
     """The sentence that says where the recipient stands, and the provider's latest note."""
     last = offer.events.exclude(to_status=Status.DRAFT).order_by("-created_at", "-pk").first()
-    proposer = "You" if offer.proposed_by_id in (None, member.pk) else offer.proposed_by.name
-    sentence = STANDING[offer.status].format(
+    you = offer.proposed_by_id in (None, member.pk)
+    template = STANDING_YOU_PROPOSED if offer.status == Status.COUNTER and you else STANDING[offer.status]
+    sentence = str(template).format(
         provider=provider_name(offer.organization), value=offer.value_display, proposed=offer.proposed_display,
-        proposer=proposer, expires=f"{offer.expires_on:%B %-d, %Y}",
+        proposer="" if you else offer.proposed_by.name, expires=date_format(offer.expires_on, pgettext("long date", "F j, Y")),
     )
     if offer.status == Status.REJECTED and last and last.actor_kind == Party.RECIPIENT:
-        sentence = "You rejected this offer; there is nothing more to do."
+        sentence = _("You rejected this offer; there is nothing more to do.")
     if offer.is_group and member.status == OfferMember.Status.DECLINED and offer.status != Status.REJECTED:
-        sentence = "You left this group offer; it takes no more answers from you."
+        sentence = _("You left this group offer; it takes no more answers from you.")
     elif offer.is_group and member.status == OfferMember.Status.CLAIMED and offer.status in {Status.PRE_CLAIMED, Status.REQUIRES_REVISION}:
-        sentence = "You claimed your share. " + sentence
+        sentence = _("You claimed your share. %(standing)s") % {"standing": sentence}
     note = ""
     if last and last.actor_kind != Party.RECIPIENT and last.to_status == offer.status:
         note = last.note

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _, pgettext
 
 from approvals.models import Approval
 from approvals.services import approval_request, requires_approval
@@ -61,7 +63,7 @@ absolute = notifications.absolute
 
 @transaction.atomic
 def provider_profile_save(*, organization, **fields) -> ProviderProfile:
-    profile, _ = ProviderProfile.objects.update_or_create(organization=organization, defaults=fields)
+    profile, _created = ProviderProfile.objects.update_or_create(organization=organization, defaults=fields)
     return profile
 
 
@@ -95,7 +97,8 @@ def _terms_fields(value: Money | Decimal) -> dict:
 
 def _check_message(text: str) -> None:
     if len(text or "") > MESSAGE_LIMIT:
-        raise OfferError(f"An offer's message is at most {MESSAGE_LIMIT:,} characters; this one has {len(text):,}.")
+        raise OfferError(_("An offer's message is at most %(limit)s characters; this one has %(length)s.") % {
+            "limit": f"{MESSAGE_LIMIT:,}", "length": f"{len(text):,}"})
 
 
 @transaction.atomic
@@ -151,12 +154,12 @@ def edit_refusal(offer: Offer) -> str:
     somebody joins it; an email offer once sent cannot (its recipient has it)."""
     if offer.status in EDITABLE[offer.delivery]:
         if offer.delivery == Offer.Delivery.LINK and offer.members_taken():
-            return "Someone has joined through this link already, so its terms can't be edited any more."
+            return _("Someone has joined through this link already, so its terms can't be edited any more.")
         return ""
     if offer.delivery == Offer.Delivery.EMAIL and offer.status != Status.DRAFT:
-        return (f"This offer was sent to {offer.recipient_display} and is {offer.get_status_display()}: only drafts "
-                "of email offers can be edited. Use its actions or messages instead.")
-    return f"This offer is {offer.get_status_display()}; it can't be edited any more."
+        return _("This offer was sent to %(recipient)s and is %(status)s: only drafts of email offers can be edited. "
+                 "Use its actions or messages instead.") % {"recipient": offer.recipient_display, "status": offer.get_status_display()}
+    return _("This offer is %(status)s; it can't be edited any more.") % {"status": offer.get_status_display()}
 
 
 @transaction.atomic
@@ -166,7 +169,7 @@ def offer_update(*, offer: Offer, actor, value: Money | Decimal, currency: str =
     if refusal := edit_refusal(locked):
         raise OfferError(refusal)
     if fields.get("delivery", locked.delivery) != locked.delivery:
-        raise OfferError("An offer's delivery can't be changed; cancel it and create a new one.")
+        raise OfferError(_("An offer's delivery can't be changed; cancel it and create a new one."))
     _check_message(fields.get("message", ""))
     if not fields.get("is_group"):
         fields["max_members"] = 1
@@ -179,9 +182,9 @@ def offer_extend_expiry(*, offer: Offer, actor, expires_on: date) -> Offer:
     """Give an open offer a later expiry date; the timeline says so and the recipients are told."""
     locked = Offer.objects.select_for_update().get(pk=offer.pk)
     if locked.status not in EXPIRABLE:
-        raise OfferError(f"This offer is {locked.get_status_display()}; only an open offer's expiry can be extended.")
+        raise OfferError(_("This offer is %(status)s; only an open offer's expiry can be extended.") % {"status": locked.get_status_display()})
     if expires_on <= max(locked.expires_on, timezone.localdate()):
-        raise OfferError(f"Choose a date after {max(locked.expires_on, timezone.localdate()):%B %-d, %Y}.")
+        raise OfferError(_("Choose a date after %(date)s.") % {"date": date_format(max(locked.expires_on, timezone.localdate()), pgettext("long date", "F j, Y"))})
     Offer.objects.filter(pk=locked.pk).update(expires_on=expires_on, last_activity_at=timezone.now())
     locked.expires_on = expires_on
     note = f"Expiry extended to {expires_on:%B %-d, %Y}."
@@ -189,8 +192,9 @@ def offer_extend_expiry(*, offer: Offer, actor, expires_on: date) -> Offer:
         organization=locked.organization, offer=locked, actor_kind=Party.PROVIDER, actor=actor, actor_label=str(actor),
         from_status=locked.status, to_status=locked.status, note=note,
     )
-    notifications.tell_members(locked, headline=f"{notifications.provider_name(locked.organization)} extended your offer: "
-                               f"it now expires on {expires_on:%B %-d, %Y}.", essential_update=False)
+    provider = notifications.provider_name(locked.organization)
+    notifications.tell_members(locked, headline=lambda: _("%(provider)s extended your offer: it now expires on %(date)s.") % {
+        "provider": provider, "date": date_format(expires_on, pgettext("long date", "F j, Y"))}, essential_update=False)
     return locked
 
 
@@ -207,7 +211,8 @@ def _actor_label(actor_kind: str, actor, member: OfferMember | None) -> str:
         return member.name
     if actor is not None:
         return str(actor)
-    return "System" if actor_kind == Party.SYSTEM else Party(actor_kind).label
+    with translation.override(None):  # stored with the event: in the default language
+        return "System" if actor_kind == Party.SYSTEM else str(Party(actor_kind).label)
 
 
 @retry_on_conflict
@@ -246,9 +251,9 @@ def offer_transition(
     source = offer.status
     transition = check_transition(source, to_status, actor_kind)
     if member is not None and member.status == OfferMember.Status.DECLINED:
-        raise TransitionNotAllowed("You have declined this offer; it takes no more answers from you.")
+        raise TransitionNotAllowed(_("You have declined this offer; it takes no more answers from you."))
     if actor_kind == Party.RECIPIENT and offer.status in EXPIRABLE and offer.expires_on < timezone.localdate():
-        raise TransitionNotAllowed(f"This offer expired on {offer.expires_on:%B %-d, %Y}.")
+        raise TransitionNotAllowed(_("This offer expired on %(date)s.") % {"date": date_format(offer.expires_on, pgettext("long date", "F j, Y"))})
     changes = {"status": to_status, "last_activity_at": timezone.now()}
     changes.update(_side_changes(offer, to_status, terms, note, acknowledgement_name, member))
     if actor_kind == Party.PROVIDER and to_status in GRANTS:
@@ -259,8 +264,8 @@ def offer_transition(
     updated = Offer.objects.filter(pk=offer.pk, status=source).update(**changes)
     if updated != 1:
         current = Offer.objects.filter(pk=offer.pk).values_list("status", flat=True).first()
-        label = Status(current).label if current else "gone"
-        raise TransitionNotAllowed(f"This offer changed meanwhile: it is now {label}. Nothing was changed.")
+        label = Status(current).label if current else _("gone")
+        raise TransitionNotAllowed(_("This offer changed meanwhile: it is now %(status)s. Nothing was changed.") % {"status": label})
     for name, value in changes.items():
         setattr(offer, name, value)
     note = "\n".join(part for part in (note.strip(), _terms_note(offer, to_status)) if part)
@@ -283,7 +288,7 @@ def offer_grant(*, offer: Offer, actor, to_status: str, terms: Money | Decimal |
     """The one place a provider grants an offer (all or part of it): wrap this to make grants
     wait for an approval."""
     if to_status not in GRANTS:
-        raise TransitionNotAllowed(f"{Status(to_status).label} is not a grant.")
+        raise TransitionNotAllowed(_("%(status)s is not a grant.") % {"status": Status(to_status).label})
     return offer_transition(offer=offer, to_status=to_status, actor_kind=Party.PROVIDER, actor=actor, terms=terms, note=note)
 
 
@@ -308,7 +313,7 @@ def _grant_check(offer, to_status, terms, note, actor, approved) -> Approval | N
     value = _grant_value(offer, to_status, terms)
     if approved is not None:
         if value is None or value.amount_minor != approved.per_participant_minor:
-            raise TransitionNotAllowed("This offer's terms changed since the grant was asked for; reject it and grant again.")
+            raise TransitionNotAllowed(_("This offer's terms changed since the grant was asked for; reject it and grant again."))
         return None
     if value is None:
         return None
@@ -316,7 +321,7 @@ def _grant_check(offer, to_status, terms, note, actor, approved) -> Approval | N
     if not requires_approval(organization=offer.organization, total=total, per_participant=value):
         return None
     if Approval.objects.for_org(offer.organization).pending().for_reference(f"offer:{offer.pk}").exists():
-        raise OfferError("A grant of this offer is awaiting approval already; it must be approved or rejected first.")
+        raise OfferError(_("A grant of this offer is awaiting approval already; it must be approved or rejected first."))
     label = Status(to_status).label
     return approval_request(
         organization=offer.organization, kind=Approval.Kind.OFFER_GRANT, requested_by=actor, total=total,
@@ -336,7 +341,7 @@ def approval_run(*, approval: Approval, actor) -> str:
         offer=offer, to_status=payload["to_status"], actor_kind=Party.PROVIDER, actor=approval.requested_by,
         note=note, terms=terms, approved=approval,
     )
-    return f"Offer #{offer.pk} is now {offer.get_status_display()}."
+    return _("Offer #%(number)s is now %(status)s.") % {"number": offer.pk, "status": offer.get_status_display()}
 
 
 def approval_release(*, approval: Approval, actor):
@@ -349,12 +354,14 @@ def _side_changes(offer, to_status, terms, note, acknowledgement_name, member) -
     changes = {}
     if to_status in TERMS_CHANGING:
         if terms is None:
-            raise TransitionNotAllowed("Say what value you propose.")
+            raise TransitionNotAllowed(_("Say what value you propose."))
         if isinstance(terms, Money) and terms.currency != offer.currency:
-            raise TransitionNotAllowed(f"This offer is in {offer.currency}.")
+            raise TransitionNotAllowed(_("This offer is in %(currency)s.") % {"currency": offer.currency})
         if (offer.percent is None) != isinstance(terms, Money):
-            kind = "a percentage" if offer.percent is not None else "an amount"
-            raise TransitionNotAllowed(f"This offer's value is {kind}; propose {kind}.")
+            raise TransitionNotAllowed(
+                _("This offer's value is a percentage; propose a percentage.") if offer.percent is not None
+                else _("This offer's value is an amount; propose an amount.")
+            )
     if to_status == Status.COUNTER:
         fields = _terms_fields(terms)
         changes.update(proposed_amount_minor=fields["amount_minor"], proposed_percent=fields["percent"], proposed_by=member)
@@ -372,7 +379,7 @@ def _side_changes(offer, to_status, terms, note, acknowledgement_name, member) -
     if to_status == Status.ACKNOWLEDGED:
         name = acknowledgement_name.strip() or (member.name if member else offer.recipient_name).split(" ")[0]
         if not name:
-            raise TransitionNotAllowed("Give the name to show with the acknowledgement.")
+            raise TransitionNotAllowed(_("Give the name to show with the acknowledgement."))
         widget_nonce, widget_hash = new_secret(WIDGET_PURPOSE)
         changes.update(widget_nonce=widget_nonce, widget_hash=widget_hash, acknowledgement_name=name[:100], acknowledgement_text=note.strip()[:500])
     return changes
@@ -385,14 +392,15 @@ def _check_partial(offer, terms) -> None:
     if offer.status == Status.COUNTER:
         asked_minor, asked_percent = offer.proposed_amount_minor, offer.proposed_percent
     granted, asked = (terms.amount_minor, asked_minor) if isinstance(terms, Money) else (terms, asked_percent)
-    what = "the counter of" if offer.status == Status.COUNTER else "the offer of"
     shown = value_text(asked_minor, asked_percent, offer.currency)
     if granted <= 0:
-        raise TransitionNotAllowed("A partial grant must be above zero.")
+        raise TransitionNotAllowed(_("A partial grant must be above zero."))
     if asked is not None and granted >= asked:
-        raise TransitionNotAllowed(
-            f"A partial grant must be below {what} {shown}; to give all of it, approve instead."
-        )
+        raise TransitionNotAllowed((
+            _("A partial grant must be below the counter of %(value)s; to give all of it, approve instead.")
+            if offer.status == Status.COUNTER
+            else _("A partial grant must be below the offer of %(value)s; to give all of it, approve instead.")
+        ) % {"value": shown})
 
 
 def _terms_note(offer, to_status) -> str:
@@ -426,12 +434,14 @@ def _email_offer_to_recipient(offer: Offer) -> None:
 
 def _email_member_link(offer, member, *, purpose) -> None:
     """The member's personal link is put in at delivery (see core.tokens), never stored."""
-    subject = f"{notifications.provider_name(offer.organization)} offers you {offer.value_display} ({offer.get_incentive_type_display()})"
-    notifications.email_member(offer, member, purpose=purpose, subject=subject, template="offer")
+    provider = notifications.provider_name(offer.organization)
+    notifications.email_member(offer, member, purpose=purpose, template="offer", subject=lambda: _(
+        "%(provider)s offers you %(value)s (%(type)s)") % {
+            "provider": provider, "value": offer.value_display, "type": offer.get_incentive_type_display()})
 
 
 @transaction.atomic
-def offer_join(*, offer: Offer, name: str, email: str) -> tuple[OfferMember, str]:
+def offer_join(*, offer: Offer, name: str, email: str, language: str | None = None) -> tuple[OfferMember, str]:
     """A visitor of a shareable link becomes its recipient (or a group member).
 
     The offer row is locked so two visitors can't both take the last place. Returns the
@@ -440,20 +450,20 @@ def offer_join(*, offer: Offer, name: str, email: str) -> tuple[OfferMember, str
     """
     locked = Offer.objects.select_for_update().get(pk=offer.pk)
     if locked.delivery != Offer.Delivery.LINK or locked.status not in locked.join_statuses:
-        raise OfferError(f"This offer is {locked.get_status_display()}; it takes no new recipients.")
+        raise OfferError(_("This offer is %(status)s; it takes no new recipients.") % {"status": locked.get_status_display()})
     if locked.expires_on < timezone.localdate():
-        raise OfferError(f"This offer expired on {locked.expires_on:%B %-d, %Y}.")
+        raise OfferError(_("This offer expired on %(date)s.") % {"date": date_format(locked.expires_on, pgettext("long date", "F j, Y"))})
     if locked.members_taken() >= locked.max_members:
-        raise OfferError("This group is full." if locked.is_group else "This link has been used by someone else already.")
+        raise OfferError(_("This group is full.") if locked.is_group else _("This link has been used by someone else already."))
     nonce, hashed = new_secret(MEMBER_PURPOSE)
     try:
         with transaction.atomic():
             member = OfferMember.objects.create(
                 organization=locked.organization, offer=locked, name=name.strip(), email=email.strip().lower(),
-                token_nonce=nonce, token_hash=hashed,
+                token_nonce=nonce, token_hash=hashed, language=language,
             )
     except IntegrityError:
-        raise OfferError("You have joined this offer already: use the link we emailed you.") from None
+        raise OfferError(_("You have joined this offer already: use the link we emailed you.")) from None
     if not locked.is_group:
         Offer.objects.filter(pk=locked.pk).update(
             recipient_name=member.name, recipient_email=member.email, last_activity_at=timezone.now()
@@ -494,10 +504,10 @@ def offer_member_claim(*, member: OfferMember) -> Offer:
     offer = member.offer
     if offer.is_group and offer.status in GROUP_CLAIMABLE:
         if member.status != OfferMember.Status.JOINED:
-            raise OfferError(f"You have {member.get_status_display().lower()} already.")
+            raise OfferError(_("You have %(status)s already.") % {"status": member.get_status_display().lower()})
         OfferMember.objects.filter(pk=member.pk).update(status=OfferMember.Status.CLAIMED)
-        notifications.notify_provider(offer, subject=f"Offer #{offer.pk}: {member.name} claimed their share",
-                                      text=f"{member.name} claimed their share of group offer #{offer.pk}.",
+        notifications.notify_provider(offer, subject=_("Offer #%(number)s: %(name)s claimed their share") % {"number": offer.pk, "name": member.name},
+                                      text=_("%(name)s claimed their share of group offer #%(number)s.") % {"number": offer.pk, "name": member.name},
                                       purpose="offer_recipient_action")
         return offer
     return offer_transition(offer=offer, to_status=Status.PRE_CLAIMED, actor_kind=Party.RECIPIENT, member=member)
@@ -507,11 +517,21 @@ def offer_member_claim(*, member: OfferMember) -> Offer:
 def offer_member_leave(*, member: OfferMember) -> None:
     """A group member declines their place (the group offer itself goes on)."""
     if member.status != OfferMember.Status.JOINED:
-        raise OfferError(f"You have {member.get_status_display().lower()} already.")
+        raise OfferError(_("You have %(status)s already.") % {"status": member.get_status_display().lower()})
     OfferMember.objects.filter(pk=member.pk, status=OfferMember.Status.JOINED).update(status=OfferMember.Status.DECLINED)
     Offer.objects.filter(pk=member.offer_id).update(last_activity_at=timezone.now())
-    notifications.notify_provider(member.offer, subject=f"Offer #{member.offer_id}: {member.name} left the group",
-                                  text=f"{member.name} left group offer #{member.offer_id}.", purpose="offer_recipient_action")
+    notifications.notify_provider(member.offer, subject=_("Offer #%(number)s: %(name)s left the group") % {"number": member.offer_id, "name": member.name},
+                                  text=_("%(name)s left group offer #%(number)s.") % {"number": member.offer_id, "name": member.name},
+                                  purpose="offer_recipient_action")
+
+
+def offer_member_language_record(*, member: OfferMember, language: str | None) -> None:
+    """The language of the browser that opens a member's page, kept for their emails unless one
+    is known already."""
+    if member.language or not language:
+        return
+    OfferMember.objects.filter(pk=member.pk, language__isnull=True).update(language=language)
+    member.language = language
 
 
 @transaction.atomic
@@ -537,11 +557,12 @@ def message_post(
     """
     body = body.strip()
     if not body:
-        raise OfferError("Write a message first.")
+        raise OfferError(_("Write a message first."))
     if len(body) > MESSAGE_LIMIT:
-        raise OfferError(f"A message is at most {MESSAGE_LIMIT:,} characters; this one has {len(body):,}.")
+        raise OfferError(_("A message is at most %(limit)s characters; this one has %(length)s.") % {
+            "limit": f"{MESSAGE_LIMIT:,}", "length": f"{len(body):,}"})
     if to_member is not None and to_member.offer_id != offer.pk:
-        raise OfferError("That person is not a member of this offer.")
+        raise OfferError(_("That person is not a member of this offer."))
     kind = Party.RECIPIENT if member is not None else Party.PROVIDER
     event = None
     if to_status and kind == Party.PROVIDER:
@@ -579,25 +600,28 @@ def distribution_record(
     """
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     if offer.status not in DISTRIBUTABLE:
-        raise OfferError(f"This offer is {offer.get_status_display()}; record distributions once its claim is confirmed.")
+        raise OfferError(_("This offer is %(status)s; record distributions once its claim is confirmed.") % {"status": offer.get_status_display()})
     if amount.currency != offer.currency:
-        raise OfferError(f"This offer is in {offer.currency}; the amount is in {amount.currency}.")
+        raise OfferError(_("This offer is in %(offer_currency)s; the amount is in %(currency)s.") % {
+            "offer_currency": offer.currency, "currency": amount.currency})
     if amount.amount_minor <= 0:
-        raise OfferError("The amount must be greater than zero.")
+        raise OfferError(_("The amount must be greater than zero."))
     if distributed_on > timezone.localdate():
-        raise OfferError("A distribution can't be dated in the future.")
+        raise OfferError(_("A distribution can't be dated in the future."))
     earliest = timezone.localdate(offer.created_at)
     if distributed_on < earliest:
-        raise OfferError(f"A distribution can't be dated before the offer was made: {earliest:%Y-%m-%d} at the earliest.", "invalid_date")
+        raise OfferError(_("A distribution can't be dated before the offer was made: %(date)s at the earliest.") % {
+            "date": f"{earliest:%Y-%m-%d}"}, "invalid_date")
     overage_reason = overage_reason.strip()
     if offer.amount_minor is not None:
         recorded = _distributed_minor(offer)
         over = recorded + amount.amount_minor - offer.amount_minor
         if over > 0 and not overage_reason:
             raise OfferError(
-                f"Offer #{offer.pk} is worth {offer.value_display} and {Money(recorded, offer.currency)} is recorded "
-                f"already: {amount} more is {Money(over, offer.currency)} over. To give more than the offer's value, "
-                "say why in “Reason for the overage”.",
+                _("Offer #%(number)s is worth %(value)s and %(recorded)s is recorded already: %(amount)s more is %(over)s over. "
+                  "To give more than the offer's value, say why in “Reason for the overage”.") % {
+                    "number": offer.pk, "value": offer.value_display, "recorded": Money(recorded, offer.currency),
+                    "amount": amount, "over": Money(over, offer.currency)},
                 "distribution_overage",
             )
         if over <= 0:
@@ -617,12 +641,13 @@ def distribution_reverse(*, distribution: Distribution, actor, reason: str) -> D
     today, with the reason); the original stays as it was. Each is reversed at most once."""
     reason = reason.strip()
     if not reason:
-        raise OfferError("Say why this distribution is corrected.")
+        raise OfferError(_("Say why this distribution is corrected."))
     Offer.objects.select_for_update().filter(pk=distribution.offer_id).first()
     if distribution.reverses_id is not None:
-        raise OfferError("This record is a correction itself; record a new distribution instead.")
+        raise OfferError(_("This record is a correction itself; record a new distribution instead."))
     if Distribution.objects.filter(reverses=distribution).exists():
-        raise OfferError(f"The distribution of {distribution.amount} on {distribution.distributed_on:%Y-%m-%d} is corrected already.")
+        raise OfferError(_("The distribution of %(amount)s on %(date)s is corrected already.") % {
+            "amount": distribution.amount, "date": f"{distribution.distributed_on:%Y-%m-%d}"})
     reversal = Distribution.objects.create(
         organization=distribution.organization, offer_id=distribution.offer_id, amount_minor=-distribution.amount_minor,
         currency=distribution.currency, distributed_on=timezone.localdate(), method=distribution.method,

@@ -9,37 +9,38 @@ docs/offers.md draws the same table as a state diagram (a test keeps the two in 
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext as _, pgettext_lazy
 
 from core.errors import DomainError
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    OFFERED = "offered", "Offered"
-    NEEDS_INFO = "needs_info", "Needs Info"
-    INFO_PROVIDED = "info_provided", "Info Provided"
-    COUNTER = "counter", "Counter"
-    APPROVED = "approved", "Approved"
-    PARTIAL_GRANTED = "partial_granted", "Partial Granted"
-    APPROVED_CONFIRMED = "approved_confirmed", "Approved Confirmed"
-    PRE_CLAIMED = "pre_claimed", "Pre Claimed"
-    CLAIMED = "claimed", "Claimed"
-    REQUIRES_REVISION = "requires_revision", "Requires Revision"
-    COMPLETED = "completed", "Completed"
-    REJECTED = "rejected", "Rejected"
-    CANCELLED = "cancelled", "Cancelled"
-    EXPIRED = "expired", "Expired"
-    NO_RESPONSE = "no_response", "No Response"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    DRAFT = "draft", pgettext_lazy("offer status", "Draft")
+    OFFERED = "offered", pgettext_lazy("offer status", "Offered")
+    NEEDS_INFO = "needs_info", pgettext_lazy("offer status", "Needs Info")
+    INFO_PROVIDED = "info_provided", pgettext_lazy("offer status", "Info Provided")
+    COUNTER = "counter", pgettext_lazy("offer status", "Counter")
+    APPROVED = "approved", pgettext_lazy("offer status", "Approved")
+    PARTIAL_GRANTED = "partial_granted", pgettext_lazy("offer status", "Partial Granted")
+    APPROVED_CONFIRMED = "approved_confirmed", pgettext_lazy("offer status", "Approved Confirmed")
+    PRE_CLAIMED = "pre_claimed", pgettext_lazy("offer status", "Pre Claimed")
+    CLAIMED = "claimed", pgettext_lazy("offer status", "Claimed")
+    REQUIRES_REVISION = "requires_revision", pgettext_lazy("offer status", "Requires Revision")
+    COMPLETED = "completed", pgettext_lazy("offer status", "Completed")
+    REJECTED = "rejected", pgettext_lazy("offer status", "Rejected")
+    CANCELLED = "cancelled", pgettext_lazy("offer status", "Cancelled")
+    EXPIRED = "expired", pgettext_lazy("offer status", "Expired")
+    NO_RESPONSE = "no_response", pgettext_lazy("offer status", "No Response")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("offer status", "Acknowledged")
 
 
 class Party(models.TextChoices):
     """Which side of an offer moves it (recorded as an event's actor_kind); the person who
     acts, where there is one, is the service's `actor`."""
 
-    PROVIDER = "provider", "Provider"
-    RECIPIENT = "recipient", "Recipient"
-    SYSTEM = "system", "System"
+    PROVIDER = "provider", pgettext_lazy("party", "Provider")
+    RECIPIENT = "recipient", pgettext_lazy("party", "Recipient")
+    SYSTEM = "system", pgettext_lazy("party", "System")
 
 
 @dataclass(frozen=True)
@@ -47,60 +48,60 @@ class Transition:
     source: str
     target: str
     actors: frozenset[str]
-    label: str  # the button people press
+    label: str  # the button people press (lazy: in the language of the page)
 
 
 S, A = Status, Party
 P, R, SYS = frozenset({A.PROVIDER}), frozenset({A.RECIPIENT}), frozenset({A.SYSTEM})
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(S.DRAFT, S.OFFERED, P, "Send"),
-    Transition(S.DRAFT, S.CANCELLED, P, "Cancel offer"),
-    Transition(S.OFFERED, S.APPROVED, R, "Accept"),
-    Transition(S.OFFERED, S.COUNTER, R, "Counter"),
-    Transition(S.OFFERED, S.REJECTED, R, "Reject"),
-    Transition(S.OFFERED, S.NEEDS_INFO, P, "Request info"),
-    Transition(S.OFFERED, S.CANCELLED, P, "Cancel offer"),
-    Transition(S.OFFERED, S.EXPIRED, SYS, "Expire"),
-    Transition(S.OFFERED, S.NO_RESPONSE, SYS, "Mark no response"),
-    Transition(S.NEEDS_INFO, S.INFO_PROVIDED, R, "Provide info"),
-    Transition(S.NEEDS_INFO, S.CANCELLED, P, "Cancel offer"),
-    Transition(S.NEEDS_INFO, S.EXPIRED, SYS, "Expire"),
-    Transition(S.NEEDS_INFO, S.NO_RESPONSE, SYS, "Mark no response"),
-    Transition(S.INFO_PROVIDED, S.APPROVED, P, "Approve"),
-    Transition(S.INFO_PROVIDED, S.PARTIAL_GRANTED, P, "Grant in part"),
-    Transition(S.INFO_PROVIDED, S.NEEDS_INFO, P, "Request more info"),
-    Transition(S.INFO_PROVIDED, S.REJECTED, P, "Reject"),
-    Transition(S.INFO_PROVIDED, S.CANCELLED, P, "Cancel offer"),
-    Transition(S.INFO_PROVIDED, S.EXPIRED, SYS, "Expire"),
-    Transition(S.COUNTER, S.APPROVED, P, "Accept counter"),
-    Transition(S.COUNTER, S.PARTIAL_GRANTED, P, "Grant in part"),
-    Transition(S.COUNTER, S.NEEDS_INFO, P, "Request info"),
-    Transition(S.COUNTER, S.REJECTED, P, "Reject counter"),
-    Transition(S.COUNTER, S.CANCELLED, P, "Cancel offer"),
-    Transition(S.COUNTER, S.EXPIRED, SYS, "Expire"),
-    Transition(S.PARTIAL_GRANTED, S.APPROVED_CONFIRMED, R, "Accept"),
-    Transition(S.PARTIAL_GRANTED, S.COUNTER, R, "Counter"),
-    Transition(S.PARTIAL_GRANTED, S.REJECTED, R, "Reject"),
-    Transition(S.PARTIAL_GRANTED, S.CANCELLED, P, "Cancel offer"),
-    Transition(S.PARTIAL_GRANTED, S.EXPIRED, SYS, "Expire"),
-    Transition(S.PARTIAL_GRANTED, S.NO_RESPONSE, SYS, "Mark no response"),
-    Transition(S.APPROVED, S.APPROVED_CONFIRMED, P, "Confirm approval"),
-    Transition(S.APPROVED, S.PRE_CLAIMED, R, "Claim"),
-    Transition(S.APPROVED, S.CANCELLED, P, "Cancel offer"),
-    Transition(S.APPROVED, S.EXPIRED, SYS, "Expire"),
-    Transition(S.APPROVED_CONFIRMED, S.PRE_CLAIMED, R, "Claim"),
-    Transition(S.APPROVED_CONFIRMED, S.CANCELLED, P, "Cancel offer"),
-    Transition(S.APPROVED_CONFIRMED, S.EXPIRED, SYS, "Expire"),
-    Transition(S.PRE_CLAIMED, S.CLAIMED, P, "Confirm claim"),
-    Transition(S.PRE_CLAIMED, S.REQUIRES_REVISION, P, "Ask for revision"),
-    Transition(S.REQUIRES_REVISION, S.PRE_CLAIMED, R, "Resubmit claim"),
-    Transition(S.REQUIRES_REVISION, S.CANCELLED, P, "Cancel offer"),
-    Transition(S.REQUIRES_REVISION, S.NO_RESPONSE, SYS, "Mark no response"),
-    Transition(S.CLAIMED, S.COMPLETED, P, "Mark completed"),
-    Transition(S.COMPLETED, S.ACKNOWLEDGED, P | R, "Acknowledge"),
-    Transition(S.NO_RESPONSE, S.OFFERED, P, "Offer again"),
-    Transition(S.NO_RESPONSE, S.CANCELLED, P, "Cancel offer"),
+    Transition(S.DRAFT, S.OFFERED, P, pgettext_lazy("offer action", "Send")),
+    Transition(S.DRAFT, S.CANCELLED, P, pgettext_lazy("offer action", "Cancel offer")),
+    Transition(S.OFFERED, S.APPROVED, R, pgettext_lazy("offer action", "Accept")),
+    Transition(S.OFFERED, S.COUNTER, R, pgettext_lazy("offer action", "Counter")),
+    Transition(S.OFFERED, S.REJECTED, R, pgettext_lazy("offer action", "Reject")),
+    Transition(S.OFFERED, S.NEEDS_INFO, P, pgettext_lazy("offer action", "Request info")),
+    Transition(S.OFFERED, S.CANCELLED, P, pgettext_lazy("offer action", "Cancel offer")),
+    Transition(S.OFFERED, S.EXPIRED, SYS, pgettext_lazy("offer action", "Expire")),
+    Transition(S.OFFERED, S.NO_RESPONSE, SYS, pgettext_lazy("offer action", "Mark no response")),
+    Transition(S.NEEDS_INFO, S.INFO_PROVIDED, R, pgettext_lazy("offer action", "Provide info")),
+    Transition(S.NEEDS_INFO, S.CANCELLED, P, pgettext_lazy("offer action", "Cancel offer")),
+    Transition(S.NEEDS_INFO, S.EXPIRED, SYS, pgettext_lazy("offer action", "Expire")),
+    Transition(S.NEEDS_INFO, S.NO_RESPONSE, SYS, pgettext_lazy("offer action", "Mark no response")),
+    Transition(S.INFO_PROVIDED, S.APPROVED, P, pgettext_lazy("offer action", "Approve")),
+    Transition(S.INFO_PROVIDED, S.PARTIAL_GRANTED, P, pgettext_lazy("offer action", "Grant in part")),
+    Transition(S.INFO_PROVIDED, S.NEEDS_INFO, P, pgettext_lazy("offer action", "Request more info")),
+    Transition(S.INFO_PROVIDED, S.REJECTED, P, pgettext_lazy("offer action", "Reject")),
+    Transition(S.INFO_PROVIDED, S.CANCELLED, P, pgettext_lazy("offer action", "Cancel offer")),
+    Transition(S.INFO_PROVIDED, S.EXPIRED, SYS, pgettext_lazy("offer action", "Expire")),
+    Transition(S.COUNTER, S.APPROVED, P, pgettext_lazy("offer action", "Accept counter")),
+    Transition(S.COUNTER, S.PARTIAL_GRANTED, P, pgettext_lazy("offer action", "Grant in part")),
+    Transition(S.COUNTER, S.NEEDS_INFO, P, pgettext_lazy("offer action", "Request info")),
+    Transition(S.COUNTER, S.REJECTED, P, pgettext_lazy("offer action", "Reject counter")),
+    Transition(S.COUNTER, S.CANCELLED, P, pgettext_lazy("offer action", "Cancel offer")),
+    Transition(S.COUNTER, S.EXPIRED, SYS, pgettext_lazy("offer action", "Expire")),
+    Transition(S.PARTIAL_GRANTED, S.APPROVED_CONFIRMED, R, pgettext_lazy("offer action", "Accept")),
+    Transition(S.PARTIAL_GRANTED, S.COUNTER, R, pgettext_lazy("offer action", "Counter")),
+    Transition(S.PARTIAL_GRANTED, S.REJECTED, R, pgettext_lazy("offer action", "Reject")),
+    Transition(S.PARTIAL_GRANTED, S.CANCELLED, P, pgettext_lazy("offer action", "Cancel offer")),
+    Transition(S.PARTIAL_GRANTED, S.EXPIRED, SYS, pgettext_lazy("offer action", "Expire")),
+    Transition(S.PARTIAL_GRANTED, S.NO_RESPONSE, SYS, pgettext_lazy("offer action", "Mark no response")),
+    Transition(S.APPROVED, S.APPROVED_CONFIRMED, P, pgettext_lazy("offer action", "Confirm approval")),
+    Transition(S.APPROVED, S.PRE_CLAIMED, R, pgettext_lazy("offer action", "Claim")),
+    Transition(S.APPROVED, S.CANCELLED, P, pgettext_lazy("offer action", "Cancel offer")),
+    Transition(S.APPROVED, S.EXPIRED, SYS, pgettext_lazy("offer action", "Expire")),
+    Transition(S.APPROVED_CONFIRMED, S.PRE_CLAIMED, R, pgettext_lazy("offer action", "Claim")),
+    Transition(S.APPROVED_CONFIRMED, S.CANCELLED, P, pgettext_lazy("offer action", "Cancel offer")),
+    Transition(S.APPROVED_CONFIRMED, S.EXPIRED, SYS, pgettext_lazy("offer action", "Expire")),
+    Transition(S.PRE_CLAIMED, S.CLAIMED, P, pgettext_lazy("offer action", "Confirm claim")),
+    Transition(S.PRE_CLAIMED, S.REQUIRES_REVISION, P, pgettext_lazy("offer action", "Ask for revision")),
+    Transition(S.REQUIRES_REVISION, S.PRE_CLAIMED, R, pgettext_lazy("offer action", "Resubmit claim")),
+    Transition(S.REQUIRES_REVISION, S.CANCELLED, P, pgettext_lazy("offer action", "Cancel offer")),
+    Transition(S.REQUIRES_REVISION, S.NO_RESPONSE, SYS, pgettext_lazy("offer action", "Mark no response")),
+    Transition(S.CLAIMED, S.COMPLETED, P, pgettext_lazy("offer action", "Mark completed")),
+    Transition(S.COMPLETED, S.ACKNOWLEDGED, P | R, pgettext_lazy("offer action", "Acknowledge")),
+    Transition(S.NO_RESPONSE, S.OFFERED, P, pgettext_lazy("offer action", "Offer again")),
+    Transition(S.NO_RESPONSE, S.CANCELLED, P, pgettext_lazy("offer action", "Cancel offer")),
 )
 
 _BY_PAIR = {(t.source, t.target): t for t in TRANSITIONS}
@@ -134,8 +135,10 @@ def check_transition(source: str, target: str, actor: str) -> Transition:
     transition = transition_for(source, target)
     here, there = Status(source).label, Status(target).label
     if transition is None:
-        raise TransitionNotAllowed(f"An offer can't go from {here} to {there}.")
+        raise TransitionNotAllowed(_("An offer can't go from %(here)s to %(there)s.") % {"here": here, "there": there})
     if actor not in transition.actors:
-        who = " or ".join(Party(a).label.lower() for a in sorted(transition.actors))
-        raise TransitionNotAllowed(f"Only the {who} can move an offer from {here} to {there}.")
+        who = _(" or ").join(Party(a).label.lower() for a in sorted(transition.actors))
+        raise TransitionNotAllowed(
+            _("Only the %(who)s can move an offer from %(here)s to %(there)s.") % {"who": who, "here": here, "there": there}
+        )
     return transition

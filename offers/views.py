@@ -5,6 +5,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _, pgettext
 
 from approvals.selectors import approval_list_for
 from core.csv import csv_response
@@ -47,7 +49,7 @@ def provider_profile(request):
         require_writer(request)
         if form.is_valid():
             services.provider_profile_save(organization=request.organization, **form.cleaned_data)
-            messages.success(request, "Provider profile saved.")
+            messages.success(request, _("Provider profile saved."))
             has_programs = IncentiveProgram.objects.for_org(request.organization).exists()
             return redirect("offers:list" if has_programs else "offers:programs")
     return render(request, "offers/profile.html", {"form": form, "profile": profile})
@@ -60,7 +62,7 @@ def program_list(request):
         require_writer(request)
         if form.is_valid():
             program = services.program_save(organization=request.organization, **form.cleaned_data)
-            messages.success(request, f"Program “{program}” created.")
+            messages.success(request, _("Program “%(name)s” created.") % {"name": program})
             return redirect("offers:programs")
     programs = list(selectors.program_list(organization=request.organization))
     totals = selectors.distribution_totals_by_program(organization=request.organization)
@@ -77,7 +79,7 @@ def program_detail(request, pk):
         require_writer(request)
         if form.is_valid():
             services.program_save(organization=request.organization, program=program, **form.cleaned_data)
-            messages.success(request, f"Program “{program}” saved.")
+            messages.success(request, _("Program “%(name)s” saved.") % {"name": program})
             return redirect("offers:program_detail", pk=program.pk)
     return render(request, "offers/program_detail.html", {"form": form, "program": program})
 
@@ -99,7 +101,7 @@ def offer_list(request):
 def _ready_or_redirect(request):
     require_writer(request)
     if not selectors.provider_setup(organization=request.organization)["ready"]:
-        messages.warning(request, "Set up your provider profile and an active incentive program first.")
+        messages.warning(request, _("Set up your provider profile and an active incentive program first."))
         return redirect("offers:list")
     return None
 
@@ -118,7 +120,7 @@ def offer_create(request):
         offer = services.offer_create(
             organization=request.organization, actor=request.user, send=send, **form.offer_fields()
         )
-        messages.success(request, f"Offer #{offer.pk} {'sent' if send else 'saved as a draft'}.")
+        messages.success(request, (_("Offer #%(number)s sent.") if send else _("Offer #%(number)s saved as a draft.")) % {"number": offer.pk})
         return redirect("offers:detail", pk=offer.pk)
     return render(request, "offers/offer_form.html", {"form": form, "editing": None})
 
@@ -138,8 +140,8 @@ def offer_edit(request, pk):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            sent = " and sent" if offer.status == Offer.Status.OFFERED else ""
-            messages.success(request, f"Offer #{offer.pk} saved{sent}.")
+            said = _("Offer #%(number)s saved and sent.") if offer.status == Offer.Status.OFFERED else _("Offer #%(number)s saved.")
+            messages.success(request, said % {"number": offer.pk})
         return redirect("offers:detail", pk=offer.pk)
     return render(request, "offers/offer_form.html", {"form": form, "editing": offer})
 
@@ -183,9 +185,9 @@ def offer_transition(request, pk):
         messages.error(request, error.message)
     else:
         if getattr(offer, "awaiting_approval", None):
-            messages.success(request, f"{offer.awaiting_approval.summary}: awaiting approval by another owner or admin.")
+            messages.success(request, _("%(summary)s: awaiting approval by another owner or admin.") % {"summary": offer.awaiting_approval.summary})
             return redirect("offers:detail", pk=offer.pk)
-        messages.success(request, f"Offer #{offer.pk} is now {offer.get_status_display()}.")
+        messages.success(request, _("Offer #%(number)s is now %(status)s.") % {"number": offer.pk, "status": offer.get_status_display()})
     return redirect("offers:detail", pk=offer.pk)
 
 
@@ -196,14 +198,15 @@ def offer_extend_expiry(request, pk):
     require_writer(request)
     form = ExpiryForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the new expiry date.")
+        messages.error(request, _("Give the new expiry date."))
         return redirect("offers:detail", pk=offer.pk)
     try:
         offer = services.offer_extend_expiry(offer=offer, actor=request.user, expires_on=form.cleaned_data["expires_on"])
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Offer #{offer.pk} now expires on {offer.expires_on:%B %-d, %Y}.")
+        messages.success(request, _("Offer #%(number)s now expires on %(date)s.") % {
+            "number": offer.pk, "date": date_format(offer.expires_on, pgettext("long date", "F j, Y"))})
     return redirect("offers:detail", pk=offer.pk)
 
 
@@ -258,8 +261,8 @@ def offer_distributions(request, pk):
             except DomainError as error:
                 form.add_error({"distribution_overage": "overage_reason", "invalid_date": "distributed_on"}.get(error.code), error.message)
             else:
-                said = f"Recorded {form.cleaned_data['amount']} for offer #{offer.pk}."
-                messages.success(request, said if first else f"Done already, once: {said}")
+                said = _("Recorded %(amount)s for offer #%(number)s.") % {"amount": form.cleaned_data["amount"], "number": offer.pk}
+                messages.success(request, said if first else _("Done already, once: %(said)s") % {"said": said})
                 return redirect("offers:distributions", pk=offer.pk)
     context = {"offer": offer, "form": form, "totals": selectors.distribution_totals(offer=offer),
                "can_record": offer.status in services.DISTRIBUTABLE}
@@ -278,8 +281,8 @@ def distribution_reverse(request, pk, distribution_pk):
     distribution = get_for_org_or_404(Distribution.objects.filter(offer=offer), request, pk=distribution_pk)
     act_once(
         request,
-        lambda: services.distribution_reverse(distribution=distribution, actor=request.user, reason=posted_text(request, "reason", label="Reason")),
-        done=f"Corrected: the distribution of {distribution.amount} is reversed; it stays in the history.",
+        lambda: services.distribution_reverse(distribution=distribution, actor=request.user, reason=posted_text(request, "reason", label=_("Reason"))),
+        done=_("Corrected: the distribution of %(amount)s is reversed; it stays in the history.") % {"amount": distribution.amount},
     )
     return redirect("offers:distributions", pk=offer.pk)
 
@@ -312,7 +315,7 @@ def link_template_list(request):
         require_writer(request)
         if form.is_valid():
             template = services.link_template_save(organization=request.organization, **form.template_fields())
-            messages.success(request, f"Link template “{template}” created.")
+            messages.success(request, _("Link template “%(name)s” created.") % {"name": template})
             return redirect("offers:link_templates")
     return list_page(
         request, "offers/link_template_list.html", LinkTemplateTable, None,
@@ -329,7 +332,7 @@ def link_template_edit(request, pk):
         require_writer(request)
         if form.is_valid():
             services.link_template_save(organization=request.organization, template=template, **form.template_fields())
-            messages.success(request, f"Link template “{template}” saved.")
+            messages.success(request, _("Link template “%(name)s” saved.") % {"name": template})
             return redirect("offers:link_templates")
     return render(request, "offers/link_template_form.html", {"form": form, "template": template})
 
@@ -341,7 +344,7 @@ def link_template_make_link(request, pk):
     if (refusal := _ready_or_redirect(request)) is not None:
         return refusal
     offer = services.offer_from_template(template=template, actor=request.user)
-    messages.success(request, f"Shareable link made from “{template}”: offer #{offer.pk}.")
+    messages.success(request, _("Shareable link made from “%(name)s”: offer #%(number)s.") % {"name": template, "number": offer.pk})
     return redirect("offers:detail", pk=offer.pk)
 
 

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Budget
 
@@ -10,11 +11,11 @@ def _budgets(request):
 
 
 class StudyFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Search")
-    status = django_filters.ChoiceFilter(choices=Study.Status.choices, empty_label="Any status")
-    budget = django_filters.ModelChoiceFilter(queryset=_budgets, empty_label="All budgets")
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
+    status = django_filters.ChoiceFilter(choices=Study.Status.choices, label=_("Status"), empty_label=_("Any status"))
+    budget = django_filters.ModelChoiceFilter(queryset=_budgets, label=_("Budget"), empty_label=_("All budgets"))
     mine = django_filters.ChoiceFilter(
-        method="owned_by_me", label="Owner", choices=[("mine", "Studies I own")], empty_label="Anyone's"
+        method="owned_by_me", label=_("Owner"), choices=[("mine", _("Studies I own"))], empty_label=_("Anyone's")
     )
 
     class Meta:

@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import ExpressionWrapper, F, Q
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from budgets.models import Budget
 from core.money import Money
@@ -13,15 +14,15 @@ from tenancy.models import TenantModel, TenantQuerySet
 
 class Study(TenantModel):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", pgettext_lazy("study status", "Open")
+        CLOSED = "closed", pgettext_lazy("study status", "Closed")
 
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="owned_studies", blank=True,
-        help_text="Teammates who share ownership: they (and organization admins) send incentives.",
+        help_text=_("Teammates who share ownership: they (and organization admins) send incentives."),
     )
     # The incentive plan: what each participant gets, from which budget (in its currency).
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="studies")
@@ -31,7 +32,7 @@ class Study(TenantModel):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "studies"
+        verbose_name_plural = _("studies")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], name="study_name_unique"),
@@ -56,8 +57,11 @@ class Participant(TenantModel):
     name = models.CharField(max_length=200)
     email = models.EmailField()
     w9_submitted_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the organization received this person's W-9 (payments above the yearly tax threshold wait for it)."
+        null=True, blank=True, help_text=_("When the organization received this person's W-9 (payments above the yearly tax threshold wait for it).")
     )
+    # The language their emails are written in (a code of settings.LANGUAGES); None until known:
+    # an import's "language" column sets it, else the browser that first opens their claim page.
+    language = models.CharField(max_length=16, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -89,13 +93,13 @@ class StudyParticipant(TenantModel):
     """A participant's status in one study."""
 
     class Status(models.TextChoices):
-        INVITED = "invited", "Invited"
-        SCHEDULED = "scheduled", "Scheduled"
-        INTERVIEW_COMPLETED = "interview_completed", "Interview completed"
-        SURVEY_COMPLETED = "survey_completed", "Survey completed"
-        TEST_COMPLETED = "test_completed", "Test completed"
-        INCENTIVE_NOT_SENT = "incentive_not_sent", "Incentive not sent"
-        INCENTIVE_SENT = "incentive_sent", "Incentive sent"
+        INVITED = "invited", pgettext_lazy("participant status", "Invited")
+        SCHEDULED = "scheduled", pgettext_lazy("participant status", "Scheduled")
+        INTERVIEW_COMPLETED = "interview_completed", _("Interview completed")
+        SURVEY_COMPLETED = "survey_completed", _("Survey completed")
+        TEST_COMPLETED = "test_completed", _("Test completed")
+        INCENTIVE_NOT_SENT = "incentive_not_sent", _("Incentive not sent")
+        INCENTIVE_SENT = "incentive_sent", _("Incentive sent")
 
     # The "Done" group: the activity is complete and the incentive is still to send.
     DONE = (
@@ -106,10 +110,10 @@ class StudyParticipant(TenantModel):
     )
     # The side panel's groups, in order: (key, label, statuses).
     GROUPS = [
-        ("invited", "Invited", (Status.INVITED,)),
-        ("scheduled", "Scheduled", (Status.SCHEDULED,)),
-        ("done", "Done", DONE),
-        ("sent", "Incentive sent", (Status.INCENTIVE_SENT,)),
+        ("invited", pgettext_lazy("participant group", "Invited"), (Status.INVITED,)),
+        ("scheduled", pgettext_lazy("participant group", "Scheduled"), (Status.SCHEDULED,)),
+        ("done", pgettext_lazy("participant group", "Done"), DONE),
+        ("sent", pgettext_lazy("participant group", "Incentive sent"), (Status.INCENTIVE_SENT,)),
     ]
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memberships")
@@ -120,12 +124,12 @@ class StudyParticipant(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
     # A scheduled session: once it has ended, beat marks the participant done (the incentive is
     # due) unless they didn't come, or a researcher undid that for this session.
-    session_at = models.DateTimeField("Session time", null=True, blank=True)
-    session_minutes = models.PositiveIntegerField("Session length (minutes)", null=True, blank=True)
-    no_show = models.BooleanField(default=False, help_text="Didn't come to the session: never completed automatically.")
+    session_at = models.DateTimeField(_("Session time"), null=True, blank=True)
+    session_minutes = models.PositiveIntegerField(_("Session length (minutes)"), null=True, blank=True)
+    no_show = models.BooleanField(default=False, help_text=_("Didn't come to the session: never completed automatically."))
     completed_automatically_at = models.DateTimeField(null=True, blank=True)
     completion_undone_at = models.DateTimeField(
-        null=True, blank=True, help_text="A researcher undid the automatic completion; a new session time clears it."
+        null=True, blank=True, help_text=_("A researcher undid the automatic completion; a new session time clears it.")
     )
 
     class Meta:

@@ -5,10 +5,12 @@ import datetime
 import io
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from budgets.models import Budget
 from core.errors import DomainError
@@ -48,14 +50,15 @@ def study_can_manage(*, study: Study, user, membership: Membership | None = None
 
 def require_study_manager(*, study: Study, user) -> None:
     if not study_can_manage(study=study, user=user):
-        raise NotAllowed("Only this study's owners and organization admins can do that.")
+        raise NotAllowed(_("Only this study's owners and organization admins can do that."))
 
 
 def _checked_plan(*, organization, budget: Budget, amount: Money) -> Money:
     if budget.organization_id != organization.pk:
-        raise StudyError("Choose one of your organization's budgets.")
+        raise StudyError(_("Choose one of your organization's budgets."))
     if amount.currency != budget.currency:
-        raise StudyError(f"Budget {budget.name} is in {budget.currency}; the amount is in {amount.currency}.")
+        raise StudyError(_("Budget %(budget)s is in %(budget_currency)s; the amount is in %(currency)s.") % {
+            "budget": budget.name, "budget_currency": budget.currency, "currency": amount.currency})
     try:
         return require_positive(amount)
     except MoneyError as error:
@@ -94,12 +97,33 @@ def study_update(
     return study
 
 
-def _participant_for(*, organization, name: str, email: str) -> Participant:
-    """The organization's participant with this email (its name kept), or a new one."""
-    participant, _ = Participant.objects.get_or_create(
-        organization=organization, email=email.strip().lower(), defaults={"name": name.strip()}
+def _participant_for(*, organization, name: str, email: str, language: str | None = None) -> Participant:
+    """The organization's participant with this email (its name kept), or a new one; a
+    language given replaces the one known."""
+    participant, created = Participant.objects.get_or_create(
+        organization=organization, email=email.strip().lower(), defaults={"name": name.strip(), "language": language}
     )
+    if language and not created and participant.language != language:
+        Participant.objects.filter(pk=participant.pk).update(language=language)
+        participant.language = language
     return participant
+
+
+def supported_language(code: str) -> str | None:
+    """The language of settings.LANGUAGES that `code` ("fr", "fr-CA", "FR") names, else None."""
+    try:
+        return translation.get_supported_language_variant(code.strip().lower().replace("_", "-"))
+    except LookupError:
+        return None
+
+
+def participant_language_record(*, participant: Participant, language: str | None) -> None:
+    """The language of the first page a participant opens (their claim page), kept for their
+    emails unless one is known already."""
+    if participant.language or not language:
+        return
+    Participant.objects.filter(pk=participant.pk, language__isnull=True).update(language=language)
+    participant.language = language
 
 
 @transaction.atomic
@@ -110,7 +134,7 @@ def study_participant_add(
     """Add someone to the study; with a session time and length, an invited person is Scheduled."""
     require_study_manager(study=study, user=actor)
     if status == Status.INCENTIVE_SENT:
-        raise StudyError("“Incentive sent” is set by sending an incentive.")
+        raise StudyError(_("“Incentive sent” is set by sending an incentive."))
     if problem := _session_problem(session_at, session_minutes):
         raise StudyError(problem)
     if session_at and status == Status.INVITED:
@@ -121,15 +145,15 @@ def study_participant_add(
         defaults={"status": status, "session_at": session_at, "session_minutes": session_minutes},
     )
     if not created:
-        raise StudyError(f"{participant.email} is in this study already.")
+        raise StudyError(_("%(email)s is in this study already.") % {"email": participant.email})
     return study_participant
 
 
 def _session_problem(session_at, session_minutes) -> str:
     if (session_at is None) != (session_minutes is None):
-        return "Give both the session time and its length, or neither."
+        return _("Give both the session time and its length, or neither.")
     if session_minutes is not None and not 0 < session_minutes <= MAX_SESSION_MINUTES:
-        return f"A session lasts between 1 and {MAX_SESSION_MINUTES} minutes."
+        return _("A session lasts between 1 and %(max)s minutes.") % {"max": MAX_SESSION_MINUTES}
     return ""
 
 
@@ -141,14 +165,21 @@ class ImportResult:
 
 
 def _csv_rows(text: str):
-    """(line number, name, email) for each non-empty line; a 'name,email' header is skipped."""
+    """(line number, cells, language cell or None) for each non-empty line. A header starting
+    'name,email' is skipped; one with a 'language' column (name,email,language, or that column
+    after the session's) makes that cell each row's language, taken out of its cells."""
+    language_at = width = None
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         cells = [cell.strip() for cell in row]
         if not any(cells):
             continue
-        if number == 1 and [c.lower() for c in cells[:2]] == ["name", "email"]:  # a header, of 2 or 4 columns
+        lowered = [c.lower() for c in cells]
+        if number == 1 and lowered[:2] == ["name", "email"]:  # a header, of 2 or 4 columns (and a language)
+            if "language" in lowered:
+                language_at, width = lowered.index("language"), len(cells)
             continue
-        yield number, cells
+        language = cells.pop(language_at) if language_at is not None and len(cells) == width else None
+        yield number, cells, language
 
 
 def _csv_session(cells) -> tuple[datetime.datetime | None, int | None]:
@@ -162,24 +193,29 @@ def _csv_session(cells) -> tuple[datetime.datetime | None, int | None]:
     return when, int(cells[3]) if cells[3] else None
 
 
-def _csv_errors(cells, seen) -> str:
+def _csv_errors(cells, seen, language=None) -> str:
     if len(cells) not in (2, 4):
-        return f"expected 2 columns (name, email) or 4 (name, email, session time, session minutes), found {len(cells)}"
+        return _("expected 2 columns (name, email) or 4 (name, email, session time, session minutes), found %(found)s") % {
+            "found": len(cells)}
     name, email = cells[:2]
     if not name:
-        return "the name is empty"
+        return _("the name is empty")
     if len(name) > 200:
-        return "the name is longer than 200 characters"
+        return _("the name is longer than 200 characters")
     try:
         validate_email(email)
     except ValidationError:
-        return f"“{email}” is not an email address"
+        return _("“%(email)s” is not an email address") % {"email": email}
     if email.lower() in seen:
-        return f"{email} appears twice in the file"
+        return _("%(email)s appears twice in the file") % {"email": email}
     try:
         session = _csv_session(cells)
     except ValueError:
-        return f"the session should read like 2026-12-04 14:00,60 (time, then minutes); found “{cells[2]}”, “{cells[3]}”"
+        return _("the session should read like 2026-12-04 14:00,60 (time, then minutes); found “%(time)s”, “%(minutes)s”") % {
+            "time": cells[2], "minutes": cells[3]}
+    if language and not supported_language(language):
+        return _("“%(language)s” is not a language of the app (%(languages)s)") % {
+            "language": language, "languages": ", ".join(code for code, _name in settings.LANGUAGES)}
     return _session_problem(*session).rstrip(".")
 
 
@@ -190,15 +226,15 @@ def study_participants_import(*, study: Study, actor, csv_text: str) -> ImportRe
     bad row is reported; people already in the study are skipped."""
     require_study_manager(study=study, user=actor)
     result, valid, seen = ImportResult(), [], set()
-    for number, cells in _csv_rows(csv_text):
-        problem = _csv_errors(cells, seen)
+    for number, cells, language in _csv_rows(csv_text):
+        problem = _csv_errors(cells, seen, language)
         if problem:
-            result.errors.append(f"Row {number}: {problem}.")
+            result.errors.append(_("Row %(number)s: %(problem)s.") % {"number": number, "problem": problem})
             continue
         seen.add(cells[1].lower())
-        valid.append(cells)
+        valid.append((cells, supported_language(language) if language else None))
     if not valid and not result.errors:
-        result.errors.append("The file has no rows of name and email.")
+        result.errors.append(_("The file has no rows of name and email."))
     if result.errors:
         return result
     in_study = set(
@@ -206,13 +242,13 @@ def study_participants_import(*, study: Study, actor, csv_text: str) -> ImportRe
         .filter(study=study, participant__email__in=seen)
         .values_list("participant__email", flat=True)
     )
-    for cells in valid:
+    for cells, language in valid:
         name, email = cells[:2]
         if email.lower() in in_study:
             result.skipped.append(email)
             continue
         session_at, session_minutes = _csv_session(cells)
-        participant = _participant_for(organization=study.organization, name=name, email=email)
+        participant = _participant_for(organization=study.organization, name=name, email=email, language=language)
         StudyParticipant.objects.create(
             organization=study.organization, study=study, participant=participant,
             status=Status.SCHEDULED if session_at else Status.INVITED,
@@ -227,12 +263,12 @@ def study_participant_set_status(*, study_participant: StudyParticipant, actor, 
     """Move a participant along; completing a scheduled interview means the incentive is due."""
     require_study_manager(study=study_participant.study, user=actor)
     if status not in Status.values:
-        raise StudyError("Choose one of the statuses.")
+        raise StudyError(_("Choose one of the statuses."))
     if status == Status.INCENTIVE_SENT:
-        raise StudyError("“Incentive sent” is set by sending an incentive.")
+        raise StudyError(_("“Incentive sent” is set by sending an incentive."))
     locked = StudyParticipant.objects.select_for_update().select_related("participant").get(pk=study_participant.pk)
     if locked.status == Status.INCENTIVE_SENT:
-        raise StudyError(f"{locked.participant.name} has been sent an incentive; cancel it first.")
+        raise StudyError(_("%(name)s has been sent an incentive; cancel it first.") % {"name": locked.participant.name})
     if status == Status.INTERVIEW_COMPLETED and locked.status == Status.SCHEDULED:
         status = Status.INCENTIVE_NOT_SENT
     locked.status, locked.completed_automatically_at = status, None
@@ -311,6 +347,6 @@ def study_participant_mark_no_show(*, study_participant: StudyParticipant, actor
 def _require_auto_completed(locked: StudyParticipant) -> None:
     name = locked.participant.name
     if locked.status == Status.INCENTIVE_SENT:
-        raise StudyError(f"{name} has been sent an incentive; cancel it first.")
+        raise StudyError(_("%(name)s has been sent an incentive; cancel it first.") % {"name": name})
     if locked.completed_automatically_at is None or locked.status not in StudyParticipant.DONE:
-        raise StudyError(f"{name} wasn't completed automatically; change the status instead.")
+        raise StudyError(_("%(name)s wasn't completed automatically; change the status instead.") % {"name": name})

@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _, ngettext, pgettext
 
 from approvals.models import Approval
 from approvals.services import approval_request, requires_approval
@@ -69,6 +71,7 @@ def claim_email(*, incentive: Incentive, reminder: bool) -> OutboundEmail:
         message=incentive.message,
         url=PLACEHOLDER,
         reminder=reminder,
+        language=incentive.participant.language,
     )
     return _outbound(incentive=incentive, email=email, reminder=reminder)
 
@@ -110,20 +113,19 @@ def _sendable(*, study: Study, participant_ids) -> list[StudyParticipant]:
         .order_by("pk")
     )
     if len(rows) != len(participant_ids):
-        raise IncentiveError("Some of the chosen people are not in this study; nothing was sent.", "not_in_study")
+        raise IncentiveError(_("Some of the chosen people are not in this study; nothing was sent."), "not_in_study")
     sent = [row.participant.name for row in rows if row.status == StudyParticipant.Status.INCENTIVE_SENT]
     if sent:
-        raise IncentiveError(
-            f"{', '.join(sent)} {'has' if len(sent) == 1 else 'have'} been sent an incentive for this study "
-            "already; nothing was sent.",
-            "already_sent",
-        )
+        raise IncentiveError(ngettext(
+            "%(names)s has been sent an incentive for this study already; nothing was sent.",
+            "%(names)s have been sent an incentive for this study already; nothing was sent.", len(sent),
+        ) % {"names": ", ".join(sent)}, "already_sent")
     waiting = [row.participant.name for row in rows if not row.is_done]
     if waiting:
-        raise IncentiveError(
-            f"{', '.join(waiting)} {'is' if len(waiting) == 1 else 'are'} not in the Done group yet; nothing was sent.",
-            "not_done",
-        )
+        raise IncentiveError(ngettext(
+            "%(names)s is not in the Done group yet; nothing was sent.",
+            "%(names)s are not in the Done group yet; nothing was sent.", len(waiting),
+        ) % {"names": ", ".join(waiting)}, "not_done")
     return rows
 
 
@@ -132,11 +134,11 @@ def _send_checked(*, study: Study, amount: Money, subject: str, actor) -> str:
     _check_actor(study=study, actor=actor)
     subject = " ".join(subject.split())
     if not subject:
-        raise IncentiveError("Write a subject for the email.", "no_subject")
+        raise IncentiveError(_("Write a subject for the email."), "no_subject")
     if not study.is_open:
-        raise IncentiveError("This study is closed; reopen it to send incentives.", "study_closed")
+        raise IncentiveError(_("This study is closed; reopen it to send incentives."), "study_closed")
     if amount.currency != study.currency or amount.amount_minor <= 0:
-        raise IncentiveError(f"Choose an amount greater than zero, in {study.currency}.", "invalid_amount")
+        raise IncentiveError(_("Choose an amount greater than zero, in %(currency)s.") % {"currency": study.currency}, "invalid_amount")
     return subject
 
 
@@ -149,7 +151,7 @@ def incentives_send(
     create one incentive each with its claim link, mark them sent, queue the emails."""
     participant_ids = sorted({int(pk) for pk in participant_ids})
     if not participant_ids:
-        raise IncentiveError("Choose at least one participant.", "no_participants")
+        raise IncentiveError(_("Choose at least one participant."), "no_participants")
     study = study_lock(study)  # the page's copy may be stale: a close may have committed since
     subject = _send_checked(study=study, amount=amount, subject=subject, actor=actor)
     rows = _sendable(study=study, participant_ids=participant_ids)
@@ -221,7 +223,7 @@ def incentives_pay_rows(
             Incentive.objects.bulk_create(incentives)
     except IntegrityError:  # the constraint behind the row locks: paid once per study
         raise IncentiveError(
-            "Someone has just sent these incentives; nothing was sent twice.", "already_sent"
+            _("Someone has just sent these incentives; nothing was sent twice."), "already_sent"
         ) from None
     StudyParticipant.objects.filter(pk__in=[row.pk for row in rows]).update(
         status=StudyParticipant.Status.INCENTIVE_SENT, updated_at=now
@@ -236,6 +238,7 @@ def _deliver(*, study: Study, incentives: list[Incentive], amount: Money, subjec
     rendered = emails.render_claim_emails(
         organization=study.organization, participant_names=[incentive.participant.name for incentive in incentives],
         amount=amount, subject=subject, message=message, url=PLACEHOLDER,
+        languages=[incentive.participant.language for incentive in incentives],
     )
     outbox = outbound_emails_queue([
         _outbound(incentive=incentive, email=email, reminder=False) for incentive, email in zip(incentives, rendered)
@@ -264,16 +267,16 @@ def approval_run(*, approval: Approval, actor) -> str:
     study = study_lock(Study(pk=study_id))  # the study first, as every send locks (module docstring)
     incentives = _awaiting(approval)
     if not incentives:
-        return "No incentive was waiting any more."
+        return _("No incentive was waiting any more.")
     if not study.is_open:
-        raise IncentiveError("This study is closed; reopen it to send these incentives, or reject the request.", "study_closed")
+        raise IncentiveError(_("This study is closed; reopen it to send these incentives, or reject the request."), "study_closed")
     now = timezone.now()
     Incentive.objects.filter(pk__in=[incentive.pk for incentive in incentives]).update(status=Status.UNCLAIMED, sent_at=now)
     for incentive in incentives:
         incentive.status, incentive.sent_at, incentive.study = Status.UNCLAIMED, now, study
     first = incentives[0]
     _deliver(study=study, incentives=incentives, amount=first.amount, subject=first.subject, message=first.message)
-    return f"{len(incentives)} claim email{'s' if len(incentives) != 1 else ''} queued."
+    return ngettext("%(count)s claim email queued.", "%(count)s claim emails queued.", len(incentives)) % {"count": len(incentives)}
 
 
 def approval_release(*, approval: Approval, actor):
@@ -315,29 +318,35 @@ def incentive_for_token(token: str) -> Incentive | None:
 def claim_refusal(incentive: Incentive | None) -> ClaimRefused | None:
     """Why this incentive can't be claimed now, or None when it can."""
     if incentive is None:
-        return ClaimRefused("This link is not valid. Check that you opened the whole link from the email.", "unknown")
+        return ClaimRefused(_("This link is not valid. Check that you opened the whole link from the email."), "unknown")
     organization = incentive.organization
     if incentive.status == Status.CLAIMED:
         return ClaimRefused(
-            f"You have claimed this incentive already, on {incentive.claimed_at:%B %-d, %Y}. Thank you!", "claimed"
+            _("You have claimed this incentive already, on %(date)s. Thank you!") % {"date": date_format(incentive.claimed_at, pgettext("long date", "F j, Y"))},
+            "claimed",
         )
     if incentive.status == Status.AWAITING_APPROVAL:  # its link was never emailed
-        return ClaimRefused("This link is not valid. Check that you opened the whole link from the email.", "unknown")
+        return ClaimRefused(_("This link is not valid. Check that you opened the whole link from the email."), "unknown")
     if incentive.status == Status.CANCELLED:
-        contact = f" at {organization.reply_to_email}" if organization.reply_to_email else ""
-        return ClaimRefused(
-            f"{organization.name} has cancelled this incentive. "
-            f"Please contact them{contact} if you think that is a mistake.",
-            "cancelled",
-        )
+        if organization.reply_to_email:
+            message = _(
+                "%(organization)s has cancelled this incentive. Please contact them at %(email)s if you think that is a mistake."
+            ) % {"organization": organization.name, "email": organization.reply_to_email}
+        else:
+            message = _(
+                "%(organization)s has cancelled this incentive. Please contact them if you think that is a mistake."
+            ) % {"organization": organization.name}
+        return ClaimRefused(message, "cancelled")
     if not incentive.study.is_open and not organization.claims_allowed_after_study_closes:
         return ClaimRefused(
-            f"This link has expired: the study has closed. Please contact {organization.contact} if you have questions.",
+            _("This link has expired: the study has closed. Please contact %(contact)s if you have questions.")
+            % {"contact": organization.contact},
             "expired",
         )
     if incentive.status == Status.EXPIRED:  # unclaimed past the organization's period
         return ClaimRefused(
-            f"This link has expired: it was not claimed in time. Please contact {organization.contact} if you have questions.",
+            _("This link has expired: it was not claimed in time. Please contact %(contact)s if you have questions.")
+            % {"contact": organization.contact},
             "expired",
         )
     return None
@@ -374,7 +383,7 @@ def incentive_claim(*, incentive: Incentive, payout_method: str, payout_details:
 
 def _checked_details(*, incentive: Incentive, method: str, values: dict) -> tuple[str, dict]:
     if method not in dict(incentive.organization.offered_payout_methods()):
-        raise IncentiveError("Choose one of the payout methods offered.", "invalid_payout_method")
+        raise IncentiveError(_("Choose one of the payout methods offered."), "invalid_payout_method")
     details = payout_details.cleaned(method=method, values=values, currency=incentive.currency)
     return payout_details.sealed_and_masked(details)
 
@@ -405,8 +414,10 @@ def _release(*, incentive: Incentive, to_status: str, stamp: str, actor, memo: s
         if incentive.status == to_status:
             return False
         raise IncentiveError(
-            f"The incentive for {incentive.participant.name} is {incentive.get_status_display().lower()}; "
-            f"it can't be {to_status}.",
+            _("The incentive for %(name)s is %(status)s; it can't be %(action)s.") % {
+                "name": incentive.participant.name, "status": incentive.get_status_display().lower(),
+                "action": dict(Status.choices)[to_status].lower(),
+            },
             f"already_{incentive.status}",
         )
     release = budget_release(

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _, pgettext_lazy
 
 from budgets.models import Budget
 from budgets.services import budget_release
@@ -51,17 +52,22 @@ BULK_JOB_THRESHOLD = 200
 BULK_MAX_ROWS = 100_000
 # A resend within this time of the last reminder is skipped: a double click emails once.
 RESEND_PAUSE = datetime.timedelta(minutes=10)
+# "Skipped 3: 2 claimed, 1 expired": what each count is, in the words of the person acting.
 SKIP_REASONS = {
-    Status.AWAITING_APPROVAL: "awaiting approval",
-    Status.CLAIMED: "claimed",
-    Status.CANCELLED: "already cancelled",
-    Status.EXPIRED: "expired",
-    "not_owner": "in studies you don't own",
-    "reminded": "reminded in the last 10 minutes",
-    "sent": "sent already",
-    "not_done": "no longer in the Done group",
-    "gone": "no longer in the study",
+    Status.AWAITING_APPROVAL: pgettext_lazy("skipped incentives", "awaiting approval"),
+    Status.CLAIMED: pgettext_lazy("skipped incentives", "claimed"),
+    Status.CANCELLED: pgettext_lazy("skipped incentives", "already cancelled"),
+    Status.EXPIRED: pgettext_lazy("skipped incentives", "expired"),
+    "not_owner": pgettext_lazy("skipped incentives", "in studies you don't own"),
+    "reminded": pgettext_lazy("skipped incentives", "reminded in the last 10 minutes"),
+    "sent": pgettext_lazy("skipped incentives", "sent already"),
+    "not_done": pgettext_lazy("skipped incentives", "no longer in the Done group"),
+    "gone": pgettext_lazy("skipped incentives", "no longer in the study"),
 }
+
+
+def _skip_reason(key) -> str:
+    return str(SKIP_REASONS[key])
 
 
 class SelectionError(DomainError):
@@ -95,29 +101,29 @@ def selection_queryset(*, organization, selection: Selection, whole_table_allowe
     if selection.all_matching:
         filterset = RecipientFilterSet(selection.filters, queryset=incentives, organization=organization)
         if not filterset.is_valid():
-            raise SelectionError("The filters are not valid; correct them and try again. Nothing was changed.")
+            raise SelectionError(_("The filters are not valid; correct them and try again. Nothing was changed."))
         fixed = ("budget",) if selection.budget_id is not None else ()
         if not whole_table_allowed and not filterset.narrows(ignore=fixed):
-            raise SelectionError(
+            raise SelectionError(_(
                 "Cancelling every incentive of the table at once is not allowed. "
                 "Filter the table, or tick the incentives to cancel. Nothing was changed."
-            )
+            ))
         return filterset.qs.exclude(pk__in=selection.excluded)
     if not selection.ids:
-        raise SelectionError("Tick at least one incentive first.")
+        raise SelectionError(_("Tick at least one incentive first."))
     found = incentives.filter(pk__in=selection.ids)
     if found.count() != len(selection.ids):
-        raise SelectionNotFound("Some of the chosen incentives are not in this table; nothing was changed.")
+        raise SelectionNotFound(_("Some of the chosen incentives are not in this table; nothing was changed."))
     return found
 
 
 def _check_size(count: int) -> None:
     if count > BULK_MAX_ROWS:
-        raise SelectionError(
-            f"This selection holds {intcomma(count)} incentives; a bulk action takes at most "
-            f"{intcomma(BULK_MAX_ROWS)} at a time. Narrow the filters (study, budget, sent date) "
+        raise SelectionError(_(
+            "This selection holds %(count)s incentives; a bulk action takes at most "
+            "%(max)s at a time. Narrow the filters (study, budget, sent date) "
             "and act in parts. Nothing was changed."
-        )
+        ) % {"count": intcomma(count), "max": intcomma(BULK_MAX_ROWS)})
 
 
 def managed_study_ids(*, organization, actor) -> set[int] | None:
@@ -148,13 +154,13 @@ def cancel_preview(*, organization, queryset, actor) -> CancelPreview:
     managed = managed_study_ids(organization=organization, actor=actor)
     cancellable = queryset.filter(status=Status.UNCLAIMED)
     skipped = {
-        SKIP_REASONS[row["status"]]: row["n"]
+        _skip_reason(row["status"]): row["n"]
         for row in queryset.exclude(status=Status.UNCLAIMED).values("status").annotate(n=Count("pk")).order_by("status")
     }
     if managed is not None:
         not_owned = cancellable.exclude(study_id__in=managed).count()
         if not_owned:
-            skipped[SKIP_REASONS["not_owner"]] = not_owned
+            skipped[_skip_reason("not_owner")] = not_owned
         cancellable = cancellable.filter(study_id__in=managed)
     totals = (
         cancellable.values("budget_id", "budget__name", "currency")
@@ -196,11 +202,11 @@ def _count_skipped(result: BulkResult, *, organization, ids, changed: set[int], 
         return
     for status, study_id in Incentive.objects.for_org(organization).filter(pk__in=left).values_list("status", "study_id"):
         if managed is not None and study_id not in managed:
-            result.skip(SKIP_REASONS["not_owner"])
+            result.skip(_skip_reason("not_owner"))
         elif status != Status.UNCLAIMED:
-            result.skip(SKIP_REASONS[status])
+            result.skip(_skip_reason(status))
         elif recent is not None:
-            result.skip(SKIP_REASONS["reminded"])
+            result.skip(_skip_reason("reminded"))
 
 
 EXPIRY_CHUNK = 1_000
@@ -221,7 +227,7 @@ def _release_many(*, organization, ids, actor, to_status: str, memo: str) -> tup
     if not rows:
         return rows, managed
     by_budget = defaultdict(list)
-    for pk, budget_id, amount_minor, _, _ in rows:
+    for pk, budget_id, amount_minor, _study, _participant in rows:
         by_budget[budget_id].append((pk, amount_minor))
     # Participants before ledger accounts: the lock order of every service that pays from a
     # study (incentives.services.studies).
@@ -335,7 +341,7 @@ def incentives_bulk_run(*, organization, action: str, selection: Selection, acto
     queryset = selection_queryset(organization=organization, selection=selection, whole_table_allowed=action != "cancel")
     ids = list(queryset.order_by("pk").values_list("pk", flat=True)[: BULK_MAX_ROWS + 1])
     if not ids:
-        raise SelectionError("No incentives match this selection; nothing was changed.")
+        raise SelectionError(_("No incentives match this selection; nothing was changed."))
     if len(ids) > BULK_MAX_ROWS:
         _check_size(queryset.count())
     if len(ids) > BULK_JOB_THRESHOLD:
@@ -365,7 +371,8 @@ def incentives_send_run(
     total = amount * len(participant_ids)
     if total.amount_minor > budget.available_minor:
         raise IncentiveError(
-            f"{budget.name} has {budget.money(budget.available_minor)} available; this send needs {total}.", "insufficient_funds"
+            _("%(budget)s has %(available)s available; this send needs %(total)s.") % {
+                "budget": budget.name, "available": budget.money(budget.available_minor), "total": total}, "insufficient_funds"
         )
     return job_start(
         organization=study.organization, kind="incentives_send", created_by=actor, ids=participant_ids, return_url=return_url,
@@ -393,13 +400,13 @@ def incentives_send_many(*, organization, ids, actor, study_id: int, amount_mino
     )
     result = BulkResult()
     for _ in range(len(set(ids)) - len(rows)):
-        result.skip(SKIP_REASONS["gone"])
+        result.skip(_skip_reason("gone"))
     payable = []
     for row in rows:
         if row.status == StudyParticipant.Status.INCENTIVE_SENT:
-            result.skip(SKIP_REASONS["sent"])
+            result.skip(_skip_reason("sent"))
         elif not row.is_done:
-            result.skip(SKIP_REASONS["not_done"])
+            result.skip(_skip_reason("not_done"))
         else:
             payable.append(row)
     if payable:

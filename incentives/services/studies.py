@@ -7,6 +7,7 @@ the study closed), and a close waits for a send in flight (and then expires what
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from studies.models import Study
 from studies.services import require_study_manager
@@ -60,7 +61,7 @@ def claims_after_close_switched_off(*, organization, changed, actor, **_) -> str
         expired += incentives_expire_for_study(study=study_lock(study), actor=actor)
     if not expired:
         return None
-    return (
-        f"{expired} unclaimed incentive{'s' if expired != 1 else ''} of closed studies expired; "
-        "their money is back in the budgets."
-    )
+    return ngettext(
+        "%(count)s unclaimed incentive of closed studies expired; their money is back in the budgets.",
+        "%(count)s unclaimed incentives of closed studies expired; their money is back in the budgets.", expired,
+    ) % {"count": expired}

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from stdnum.us import ein, ssn
 
 from approvals.services import approvers
@@ -32,13 +33,14 @@ TIN_FORMATS = {TinType.SSN: (ssn, "123-45-6789"), TinType.EIN: (ein, "12-3456789
 def tin_compact(*, tin_type: str, tin: str) -> str:
     """The TIN's nine digits, or InvalidInput saying what is wrong with it."""
     if tin_type not in TIN_FORMATS:
-        raise InvalidInput("Choose whether your taxpayer identification number is an SSN or an EIN.", "w9_tin_type")
+        raise InvalidInput(_("Choose whether your taxpayer identification number is an SSN or an EIN."), "w9_tin_type")
     module, example = TIN_FORMATS[tin_type]
     digits = module.compact(tin or "")
     if not digits.isdigit() or len(digits) != 9:
-        raise InvalidInput(f"An {tin_type.upper()} has nine digits, like {example}.", "w9_tin_format")
+        raise InvalidInput(_("An %(type)s has nine digits, like %(example)s.") % {"type": tin_type.upper(), "example": example}, "w9_tin_format")
     if not module.is_valid(digits):
-        raise InvalidInput(f"{module.format(digits)} is not an {tin_type.upper()} the IRS issues; check the number.", "w9_tin_invalid")
+        raise InvalidInput(_("%(number)s is not an %(type)s the IRS issues; check the number.") % {
+            "number": module.format(digits), "type": tin_type.upper()}, "w9_tin_invalid")
     return digits
 
 
@@ -61,12 +63,12 @@ def _tell_managers(submission: W9Submission) -> None:
             reference=f"w9:{submission.pk}",
             to_email=user.email,
             to_name=str(user),
-            subject=f"W-9 to review: {submission.participant.name}",
-            text_body=(
-                f"{submission.participant.name} gave their Form W-9 on a claim page ({submission.tin_masked}).\n\n"
-                f"Their payments from {organization} this year are above the tax-reporting threshold, so their payouts "
-                f"wait until you accept it.\n\nReview it on Tax totals: {page}\n"
-            ),
+            subject=_("W-9 to review: %(name)s") % {"name": submission.participant.name},
+            text_body=_(
+                "%(name)s gave their Form W-9 on a claim page (%(tin)s).\n\n"
+                "Their payments from %(organization)s this year are above the tax-reporting threshold, so their payouts "
+                "wait until you accept it.\n\nReview it on Tax totals: %(page)s\n"
+            ) % {"name": submission.participant.name, "tin": submission.tin_masked, "organization": organization, "page": page},
         )
 
 
@@ -77,15 +79,15 @@ def w9_submit(*, incentive: Incentive, legal_name: str, tin_type: str, tin: str,
     a field is wrong."""
     legal_name, address = " ".join((legal_name or "").split()), (address or "").strip()
     if not legal_name:
-        raise InvalidInput("Give your name as shown on your income tax return.", "w9_legal_name")
+        raise InvalidInput(_("Give your name as shown on your income tax return."), "w9_legal_name")
     digits = tin_compact(tin_type=tin_type, tin=tin)
     if not address:
-        raise InvalidInput("Give your address (number, street, city, state and ZIP code).", "w9_address")
+        raise InvalidInput(_("Give your address (number, street, city, state and ZIP code)."), "w9_address")
     if not certified:
-        raise InvalidInput("Tick the certification: a W-9 is valid only when you certify it.", "w9_certification")
+        raise InvalidInput(_("Tick the certification: a W-9 is valid only when you certify it."), "w9_certification")
     participant = Participant.objects.select_for_update().get(pk=incentive.participant_id)
     if not incentive.w9_hold or participant.w9_submitted_at is not None:
-        raise IncentiveError("No W-9 is needed for this payment.", "w9_not_needed")
+        raise IncentiveError(_("No W-9 is needed for this payment."), "w9_not_needed")
     try:
         with transaction.atomic():
             submission = W9Submission.objects.create(
@@ -94,7 +96,7 @@ def w9_submit(*, incentive: Incentive, legal_name: str, tin_type: str, tin: str,
                 address=address[:500], certified_at=timezone.now(),
             )
     except IntegrityError:  # one waiting per person (w9_one_waiting_per_participant)
-        raise IncentiveError("Your W-9 was received already and is being reviewed.", "w9_waiting") from None
+        raise IncentiveError(_("Your W-9 was received already and is being reviewed."), "w9_waiting") from None
     _tell_managers(submission)
     return submission
 
@@ -113,7 +115,7 @@ def w9_accept(*, submission: W9Submission, actor) -> int:
     incentive of theirs held for it may be paid out. Returns how many were released."""
     role = Membership.objects.filter(user=actor, organization_id=submission.organization_id).values_list("role", flat=True).first()
     if role not in Membership.MANAGERS:
-        raise NotAllowed("Only an owner or admin can accept a W-9.", "not_manager")
+        raise NotAllowed(_("Only an owner or admin can accept a W-9."), "not_manager")
     changed = W9Submission.objects.filter(pk=submission.pk, status=W9Submission.Status.SUBMITTED).update(
         status=W9Submission.Status.ACCEPTED, reviewed_by=actor, reviewed_at=timezone.now()
     )

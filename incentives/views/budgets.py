@@ -3,6 +3,7 @@ from django_tables2.paginators import LazyPaginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
 from core.errors import DomainError
@@ -37,7 +38,7 @@ def budget_create(request):
     form = BudgetForm(request.POST or None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         budget = services.budget_create(organization=request.organization, **form.cleaned_data)
-        messages.success(request, f"Budget “{budget.name}” created. Fund it to start sending.")
+        messages.success(request, _("Budget “%(name)s” created. Fund it to start sending.") % {"name": budget.name})
         return redirect("budgets:detail", pk=budget.pk)
     return render(request, "budgets/budget_form.html", {"form": form})
 
@@ -85,10 +86,11 @@ def _move_money(request, pk, *, prefix, service, done):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            said = done.format(amount=form.cleaned_data["amount"], budget=budget)
+            said = done % {"amount": form.cleaned_data["amount"], "budget": budget}
             if isinstance(done_now, Approval):
-                said = f"{done_now.summary}: awaiting approval by another owner or admin. The amount is reserved meanwhile."
-            messages.success(request, said if first else f"Done already, once: {said[0].lower()}{said[1:]}")
+                said = _("%(summary)s: awaiting approval by another owner or admin. The amount is reserved meanwhile.") % {
+                    "summary": done_now.summary}
+            messages.success(request, said if first else _("Done already, once: %(said)s") % {"said": f"{said[0].lower()}{said[1:]}"})
     else:
         for error in form.errors.values():
             messages.error(request, " ".join(error))
@@ -98,14 +100,14 @@ def _move_money(request, pk, *, prefix, service, done):
 @manager_required
 @require_POST
 def budget_fund(request, pk):
-    return _move_money(request, pk, prefix="fund", service=services.budget_fund, done="Added {amount} to {budget}.")
+    return _move_money(request, pk, prefix="fund", service=services.budget_fund, done=_("Added %(amount)s to %(budget)s."))
 
 
 @manager_required
 @require_POST
 def budget_withdraw(request, pk):
     return _move_money(
-        request, pk, prefix="withdraw", service=budget_withdrawal, done="Withdrew {amount} from {budget}."
+        request, pk, prefix="withdraw", service=budget_withdrawal, done=_("Withdrew %(amount)s from %(budget)s.")
     )
 
 
@@ -117,7 +119,7 @@ def budget_correct(request, pk, transaction_pk):
     original = get_for_org_or_404(LedgerTransaction.objects.filter(budget=budget), request, pk=transaction_pk)
     act_once(
         request,
-        lambda: services.ledger_reverse(transaction_to_undo=original, actor=request.user, reason=posted_text(request, "reason", label="Reason")),
-        done=f"Corrected {original}: its opposite is posted.",
+        lambda: services.ledger_reverse(transaction_to_undo=original, actor=request.user, reason=posted_text(request, "reason", label=_("Reason"))),
+        done=_("Corrected %(transaction)s: its opposite is posted.") % {"transaction": original},
     )
     return redirect("budgets:detail", pk=budget.pk)

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2.config import RequestConfig
+from django.utils.translation import gettext as _
 
 from core.csv import copy_csv_response
 from core.models import OutboundEmail
@@ -145,7 +146,7 @@ def _selection(request) -> bulk.Selection:
         excluded = frozenset(int(pk) for pk in request.POST.get("excluded", "").split(",") if pk.strip())
         budget_id = int(request.POST["scope_budget"]) if request.POST.get("scope_budget") else None
     except ValueError:
-        raise bulk.SelectionError("The selection was not understood; nothing was changed.") from None
+        raise bulk.SelectionError(_("The selection was not understood; nothing was changed.")) from None
     return bulk.Selection(
         ids=ids,
         all_matching=request.POST.get("all_matching") == "1",
@@ -177,7 +178,7 @@ def recipients_bulk(request, action):
     """Resend or cancel the selection. Cancel first shows what it will do and asks again."""
     require_writer(request)
     if action not in bulk.ACTIONS:
-        raise Http404("No such action.")
+        raise Http404(_("No such action."))
     try:
         selection = _selection(request)
         if action == "cancel" and request.POST.get("confirmed") != "1":

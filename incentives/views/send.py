@@ -9,6 +9,8 @@ from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import gettext as _, ngettext
 
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -31,7 +33,7 @@ def _sendable_study(request, study_pk) -> Study:
     studies = Study.objects.select_related("organization", "budget__available_account")
     study = get_for_org_or_404(studies, request, pk=study_pk)
     if not study_can_manage(study=study, user=request.user, membership=request.membership):
-        raise PermissionDenied("Only this study's owners and organization admins can send its incentives.")
+        raise PermissionDenied(_("Only this study's owners and organization admins can send its incentives."))
     return study
 
 
@@ -69,9 +71,10 @@ def incentives_send(request, study_pk):
     draft = context["message_form"].cleaned_data
     if step == "preview":
         request.session[PREVIEW_SESSION_KEY] = {
-            "study": study.pk, "name": chosen[0].participant.name, "amount": amount.amount_minor, **draft,
+            "study": study.pk, "name": chosen[0].participant.name, "amount": amount.amount_minor,
+            "language": chosen[0].participant.language, **draft,
         }
-        context["email"] = _preview(study=study, name=chosen[0].participant.name, amount=amount, **draft)
+        context["email"] = _preview(study=study, name=chosen[0].participant.name, amount=amount, language=chosen[0].participant.language, **draft)
         return _wizard(request, "preview", context)
     study_url = reverse("studies:detail", args=[study.pk])
     try:
@@ -87,12 +90,18 @@ def incentives_send(request, study_pk):
         return _to_job(request, study=study, job=outcome, amount=amount, study_url=study_url)
     incentives = outcome
     request.session.pop(PREVIEW_SESSION_KEY, None)
-    plural = "s" if len(incentives) != 1 else ""
+    count = len(incentives)
     awaiting = incentives[0].approval_id is not None
     if awaiting:
-        messages.success(request, f"{len(incentives)} incentive{plural} of {amount}: awaiting approval. Nothing is emailed until another owner or admin approves.")
+        messages.success(request, ngettext(
+            "%(count)s incentive of %(amount)s: awaiting approval. Nothing is emailed until another owner or admin approves.",
+            "%(count)s incentives of %(amount)s: awaiting approval. Nothing is emailed until another owner or admin approves.", count,
+        ) % {"count": count, "amount": amount})
     else:
-        messages.success(request, f"Sent {len(incentives)} incentive{plural} of {amount}. The emails are on their way.")
+        messages.success(request, ngettext(
+            "Sent %(count)s incentive of %(amount)s. The emails are on their way.",
+            "Sent %(count)s incentives of %(amount)s. The emails are on their way.", count,
+        ) % {"count": count, "amount": amount})
     # The study's figures go back out of band: the budget's available money and the counts moved.
     study.budget.available_account.refresh_from_db()
     totals = selectors.study_incentive_totals(study=study)
@@ -109,17 +118,19 @@ def _to_job(request, *, study, job, amount, study_url):
             .filter(kind="incentives_send", created_by=request.user, params__study_id=study.pk)
             .order_by("-pk").first()
         )
-        messages.info(request, "This send was started already; nothing was sent twice.")
+        messages.info(request, _("This send was started already; nothing was sent twice."))
     else:
-        messages.success(request, f"Sending {job.total:,} incentives of {amount} in the background. This page shows how far it is.")
+        messages.success(request, _("Sending %(count)s incentives of %(amount)s in the background. This page shows how far it is.") % {
+            "count": intcomma(job.total), "amount": amount})
     return HttpResponseClientRedirect(reverse("jobs:detail", args=[job.pk]) if job else study_url)
 
 
-def _preview(*, study, name, amount, subject, message):
-    # The preview's button points to a sample link; each participant gets their own.
+def _preview(*, study, name, amount, subject, message, language=None):
+    # The preview's button points to a sample link; each participant gets their own. In the
+    # first participant's language, as they will receive it.
     return emails.render_claim_email(
         organization=study.organization, participant_name=name, amount=amount, subject=subject, message=message,
-        url=emails.claim_url("preview-link-each-participant-gets-their-own"),
+        url=emails.claim_url("preview-link-each-participant-gets-their-own"), language=language,
     )
 
 
@@ -134,9 +145,9 @@ def incentives_send_preview_html(request, study_pk):
     study = _sendable_study(request, study_pk)
     draft = request.session.get(PREVIEW_SESSION_KEY) or {}
     if draft.get("study") != study.pk:
-        return HttpResponse("<p>Nothing to preview.</p>")
+        return HttpResponse("<p>%s</p>" % _("Nothing to preview."))
     email = _preview(
         study=study, name=draft["name"], amount=Money(draft["amount"], study.currency),
-        subject=draft["subject"], message=draft["message"],
+        subject=draft["subject"], message=draft["message"], language=draft.get("language"),
     )
     return HttpResponse(email.html_body)

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _, ngettext
 
 from budgets.models import Budget
 from core.lists import list_page
@@ -24,7 +25,7 @@ def _study(request, pk, *, manage=False) -> Study:
     studies = Study.objects.select_related("budget__available_account", "organization")
     study = get_for_org_or_404(studies, request, pk=pk)
     if manage and not _can_manage(request, study):
-        raise PermissionDenied("Only this study's owners and organization admins can do that.")
+        raise PermissionDenied(_("Only this study's owners and organization admins can do that."))
     return study
 
 
@@ -49,7 +50,7 @@ def study_create(request):
             organization=request.organization, actor=request.user, name=data["name"], description=data["description"],
             budget=data["budget"], amount=data["amount"], owners=data["owners"],
         )
-        messages.success(request, f"Study “{study.name}” created. Add its participants.")
+        messages.success(request, _("Study “%(name)s” created. Add its participants.") % {"name": study.name})
         return redirect("studies:detail", pk=study.pk)
     return render(request, "studies/study_form.html", {"form": form})
 
@@ -70,7 +71,7 @@ def study_edit(request, pk):
         except services.StudyError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Study saved.")
+            messages.success(request, _("Study saved."))
             return redirect("studies:detail", pk=study.pk)
     return render(request, "studies/study_form.html", {"form": form, "study": study})
 
@@ -140,10 +141,10 @@ def study_participant_add(request, pk):
         except services.StudyError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"Added {form.cleaned_data['name']}.")
+            messages.success(request, _("Added %(name)s.") % {"name": form.cleaned_data["name"]})
     else:
         for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label or field.title()}: {' '.join(errors)}")
+            messages.error(request, _("%(field)s: %(errors)s") % {"field": form.fields[field].label or field.title(), "errors": " ".join(errors)})
     return redirect("studies:detail", pk=study.pk)
 
 
@@ -158,13 +159,13 @@ def study_participants_import(request, pk):
         return redirect("studies:detail", pk=study.pk)
     result = services.study_participants_import(study=study, actor=request.user, csv_text=form.cleaned_data["file"])
     if result.errors:
-        messages.error(request, "Nothing was imported. Fix these rows and upload the file again:")
+        messages.error(request, _("Nothing was imported. Fix these rows and upload the file again:"))
         for error in result.errors:
             messages.error(request, error)
     else:
-        messages.success(request, f"Added {len(result.added)} participant{'s' if len(result.added) != 1 else ''}.")
+        messages.success(request, ngettext("Added %(count)s participant.", "Added %(count)s participants.", len(result.added)) % {"count": len(result.added)})
         if result.skipped:
-            messages.info(request, f"Already in this study, skipped: {', '.join(result.skipped)}.")
+            messages.info(request, _("Already in this study, skipped: %(emails)s.") % {"emails": ", ".join(result.skipped)})
     return redirect("studies:detail", pk=study.pk)
 
 
@@ -189,7 +190,9 @@ def _panel_change(request, pk, participant_pk, change):
 
 
 def _form_refused(form) -> services.StudyError:
-    return services.StudyError(" ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+    return services.StudyError(" ".join(
+        _("%(field)s: %(errors)s") % {"field": form.fields[f].label, "errors": " ".join(e)} for f, e in form.errors.items()
+    ))
 
 
 @organization_required
@@ -198,11 +201,11 @@ def study_participant_status(request, pk, participant_pk):
     def change(study_participant):
         form = StatusForm(request.POST)
         if not form.is_valid():
-            raise services.StudyError("Choose one of the statuses.")
+            raise services.StudyError(_("Choose one of the statuses."))
         done = services.study_participant_set_status(
             study_participant=study_participant, actor=request.user, status=form.cleaned_data["status"]
         )
-        return f"{done.participant.name}: {done.get_status_display()}."
+        return _("%(name)s: %(status)s.") % {"name": done.participant.name, "status": done.get_status_display()}
 
     return _panel_change(request, pk, participant_pk, change)
 
@@ -215,7 +218,8 @@ def study_participant_session(request, pk, participant_pk):
         if not form.is_valid():
             raise _form_refused(form)
         done = services.study_participant_set_session(study_participant=study_participant, actor=request.user, **form.cleaned_data)
-        return f"{done.participant.name}: session {'saved' if done.session_at else 'cleared'}."
+        said = _("%(name)s: session saved.") if done.session_at else _("%(name)s: session cleared.")
+        return said % {"name": done.participant.name}
 
     return _panel_change(request, pk, participant_pk, change)
 
@@ -225,7 +229,7 @@ def study_participant_session(request, pk, participant_pk):
 def study_participant_undo_completion(request, pk, participant_pk):
     def change(study_participant):
         done = services.study_participant_undo_completion(study_participant=study_participant, actor=request.user)
-        return f"{done.participant.name} is Scheduled again; this session won't complete automatically."
+        return _("%(name)s is Scheduled again; this session won't complete automatically.") % {"name": done.participant.name}
 
     return _panel_change(request, pk, participant_pk, change)
 
@@ -235,7 +239,7 @@ def study_participant_undo_completion(request, pk, participant_pk):
 def study_participant_no_show(request, pk, participant_pk):
     def change(study_participant):
         done = services.study_participant_mark_no_show(study_participant=study_participant, actor=request.user)
-        return f"{done.participant.name}: no-show. They stay Scheduled and won't complete automatically."
+        return _("%(name)s: no-show. They stay Scheduled and won't complete automatically.") % {"name": done.participant.name}
 
     return _panel_change(request, pk, participant_pk, change)
 
@@ -247,7 +251,7 @@ def study_close(request, pk):
     study = _study(request, pk, manage=True)
     was_open = study.is_open
     study = study_lifecycle.study_close(study=study, actor=request.user)
-    messages.success(request, f"“{study.name}” is closed." if was_open else f"“{study.name}” was closed already.")
+    messages.success(request, (_("“%(name)s” is closed.") if was_open else _("“%(name)s” was closed already.")) % {"name": study.name})
     return redirect("studies:detail", pk=study.pk)
 
 
@@ -257,5 +261,5 @@ def study_reopen(request, pk):
     study = _study(request, pk, manage=True)
     was_open = study.is_open
     study = study_lifecycle.study_reopen(study=study, actor=request.user)
-    messages.success(request, f"“{study.name}” is open." if was_open else f"“{study.name}” is open again.")
+    messages.success(request, (_("“%(name)s” is open.") if was_open else _("“%(name)s” is open again.")) % {"name": study.name})
     return redirect("studies:detail", pk=study.pk)

@@ -1,9 +1,9 @@
-// Gratia acknowledgement widget: puts the acknowledgement card's iframe where this script stands.
+{% load i18n %}// Gratia acknowledgement widget: puts the acknowledgement card's iframe where this script stands.
 (function () {
   var script = document.currentScript;
   var frame = document.createElement("iframe");
   frame.src = "{{ frame_url|escapejs }}";
-  frame.title = "Acknowledgement";
+  {% translate "Acknowledgement" as frame_title %}frame.title = "{{ frame_title|escapejs }}";
   frame.width = "360";
   frame.height = "140";
   frame.loading = "lazy";
