@@ -146,3 +146,11 @@ def test_the_payout_returned_email_to_a_french_participant_is_in_french(french, 
     email = render_payout_returned_email(incentive=incentive, reason="IBAN fermé", url="https://example.test/claim/x/")
     assert email.subject.startswith("Merci de vérifier vos coordonnées de versement pour ")
     assert "Bonjour " in email.text_body and "IBAN fermé" in email.html_body and 'lang="fr"' in email.html_body
+
+
+def test_the_language_column_may_follow_the_session_columns(study, researcher):
+    text = "name,email,session time,session minutes,language\nAda Lovelace,ada@example.test,2026-12-04 14:00,60,fr\n"
+    result = study_services.study_participants_import(study=study, actor=researcher, csv_text=text)
+    assert result.errors == [] and result.added == ["ada@example.test"]
+    row = StudyParticipant.objects.get(study=study, participant__email="ada@example.test")
+    assert row.participant.language == "fr" and row.session_minutes == 60 and row.status == StudyParticipant.Status.SCHEDULED
