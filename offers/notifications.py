@@ -15,7 +15,6 @@ subject and headline may be given as callables, called under that language.
 """
 
 import contextlib
-
 from datetime import timedelta
 
 from django.conf import settings
