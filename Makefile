@@ -11,7 +11,9 @@ PYTEST_ARGS ?=
 
 .PHONY: install run serve test smoke migrate seed worker beat stop backup restore bench verify clean
 
+# Translation catalogues are compiled (.po -> .mo, with Babel) on every install: cheap when up to date.
 install: $(STAMP)
+	@$(PY) -m core.i18n
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)

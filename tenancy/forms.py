@@ -9,7 +9,7 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from .currencies import money_currencies
-from .models import Organization
+from .models import Organization, User
 
 
 class DayListField(forms.CharField):
@@ -203,3 +203,14 @@ class ApiKeyForm(forms.Form):
         help_text="What uses this key, e.g. “CRM sync”.",
         widget=forms.TextInput(attrs={"placeholder": "New key's name, e.g. CRM sync", "aria-label": "New API key's name"}),
     )
+
+
+class UserSettingsForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "language"]
+        labels = {"name": _("Your name"), "language": _("Language")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("The language of my browser")), *self.fields["language"].choices[1:]]

@@ -19,6 +19,11 @@ Role = Membership.Role
 def pytest_configure(config):
     from django.conf import settings
 
+    from core.i18n import compile_catalogues
+
+    # The French pages read the compiled catalogues: a .po edited since is compiled first.
+    compile_catalogues()
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tasks run inline unless a test starts a real worker (the `celery_worker` fixture).
     celery_app.conf.task_always_eager = True
