@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from core.tables import ConfigurableTable
 
@@ -23,12 +24,12 @@ def history_url(object_key: str) -> str:
 
 
 class AuditTable(ConfigurableTable):
-    occurred_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="When", order_by=("id",))
-    actor = tables.Column(verbose_name="Who", orderable=False)
-    ip_address = tables.Column(verbose_name="Address", orderable=False)
-    action = tables.Column(verbose_name="What", orderable=False)
-    object = tables.Column(accessor="object_id", verbose_name="Object", orderable=False)
-    changes = tables.Column(accessor="pk", verbose_name="Before → after", orderable=False)
+    occurred_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("When"), order_by=("id",))
+    actor = tables.Column(verbose_name=_("Who"), orderable=False)
+    ip_address = tables.Column(verbose_name=_("Address"), orderable=False)
+    action = tables.Column(verbose_name=_("What"), orderable=False)
+    object = tables.Column(accessor="object_id", verbose_name=_("Object"), orderable=False)
+    changes = tables.Column(accessor="pk", verbose_name=_("Before → after"), orderable=False)
 
     default_columns = ("occurred_at", "actor", "ip_address", "action", "object", "changes")
 

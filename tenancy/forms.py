@@ -25,9 +25,9 @@ class DayListField(forms.CharField):
         try:
             days = sorted({int(part) for part in text.replace(" ", "").split(",") if part})
         except ValueError:
-            raise forms.ValidationError("Write whole numbers of days separated by commas, e.g. 7, 21.")
+            raise forms.ValidationError(_("Write whole numbers of days separated by commas, e.g. 7, 21."))
         if any(day < 1 for day in days):
-            raise forms.ValidationError("Each reminder is at least 1 day after sending.")
+            raise forms.ValidationError(_("Each reminder is at least 1 day after sending."))
         return days
 
 
@@ -51,7 +51,7 @@ class OrganizationPolicyForm(forms.ModelForm):
     payout_methods = forms.MultipleChoiceField(
         choices=Organization.PayoutMethod.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Offered on the claim page; at least one.",
+        help_text=_("Offered on the claim page; at least one."),
     )
     reminder_days = DayListField(
         required=False,
@@ -59,16 +59,16 @@ class OrganizationPolicyForm(forms.ModelForm):
         "Empty: no automatic reminders.",
     )
     approval_currency = forms.CharField(
-        label="Currency of the thresholds", max_length=3, required=False,
-        help_text="Payments in another currency wait for approval whenever a threshold is set.",
+        label=_("Currency of the thresholds"), max_length=3, required=False,
+        help_text=_("Payments in another currency wait for approval whenever a threshold is set."),
     )
     approval_total_above_minor = ThresholdField(
-        label="Approval above, per request in total",
-        help_text="A send, budget withdrawal, bulk reward file or offer grant above this waits for another owner or admin. Empty: none.",
+        label=_("Approval above, per request in total"),
+        help_text=_("A send, budget withdrawal, bulk reward file or offer grant above this waits for another owner or admin. Empty: none."),
     )
     approval_participant_above_minor = ThresholdField(
-        label="Approval above, per participant",
-        help_text="A payment of more than this to any one person waits for approval. Empty: none.",
+        label=_("Approval above, per participant"),
+        help_text=_("A payment of more than this to any one person waits for approval. Empty: none."),
     )
 
     payout_providers = forms.Field(required=False, widget=forms.HiddenInput)
@@ -154,7 +154,7 @@ class OrganizationPolicyForm(forms.ModelForm):
             try:
                 return IBAN(value).compact
             except SchwiftyException:
-                raise forms.ValidationError("This IBAN is not valid: check each character.") from None
+                raise forms.ValidationError(_("This IBAN is not valid: check each character.")) from None
         return value
 
     def clean_sepa_debtor_bic(self):
@@ -163,7 +163,7 @@ class OrganizationPolicyForm(forms.ModelForm):
             try:
                 return str(BIC(value))
             except SchwiftyException:
-                raise forms.ValidationError("This BIC is not valid: it has 8 or 11 letters and digits.") from None
+                raise forms.ValidationError(_("This BIC is not valid: it has 8 or 11 letters and digits.")) from None
         return value
 
     def _at_least_one(self, name: str, message: str):
@@ -187,21 +187,21 @@ class OrganizationPolicyForm(forms.ModelForm):
         return code
 
     def clean_reminder_max(self):
-        return self._at_least_one("reminder_max", "Give at least 1 reminder, or leave it empty for one on each reminder day.")
+        return self._at_least_one("reminder_max", _("Give at least 1 reminder, or leave it empty for one on each reminder day."))
 
     def clean_payout_abandon_after_days(self):
-        return self._at_least_one("payout_abandon_after_days", "Give at least 1 day, or leave it empty for never.")
+        return self._at_least_one("payout_abandon_after_days", _("Give at least 1 day, or leave it empty for never."))
 
     def clean_unclaimed_expire_after_days(self):
-        return self._at_least_one("unclaimed_expire_after_days", "Give at least 1 day, or leave it empty for never.")
+        return self._at_least_one("unclaimed_expire_after_days", _("Give at least 1 day, or leave it empty for never."))
 
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
         max_length=100,
-        error_messages={"required": "Give the key a name."},
-        help_text="What uses this key, e.g. “CRM sync”.",
-        widget=forms.TextInput(attrs={"placeholder": "New key's name, e.g. CRM sync", "aria-label": "New API key's name"}),
+        error_messages={"required": _("Give the key a name.")},
+        help_text=_("What uses this key, e.g. “CRM sync”."),
+        widget=forms.TextInput(attrs={"placeholder": _("New key's name, e.g. CRM sync"), "aria-label": _("New API key's name")}),
     )
 
 

@@ -61,24 +61,24 @@ class Organization(models.Model):
     """A tenant. Its settings hold the incentive policies researchers edit in Settings."""
 
     class PayoutMethod(models.TextChoices):
-        GIFT_CARD = "gift_card", "Gift card"
-        BANK_TRANSFER = "bank_transfer", "Bank transfer"
-        CHARITY = "charity", "Charity donation"
+        GIFT_CARD = "gift_card", _("Gift card")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CHARITY = "charity", _("Charity donation")
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     claims_allowed_after_study_closes = models.BooleanField(
         default=True,
-        help_text="Participants may still claim incentives sent before their study closed.",
+        help_text=_("Participants may still claim incentives sent before their study closed."),
     )
     payout_methods = models.JSONField(
-        default=list, blank=True, help_text="Payout methods offered on the claim page."
+        default=list, blank=True, help_text=_("Payout methods offered on the claim page.")
     )
     reminder_days = models.JSONField(
         default=list,
         blank=True,
-        help_text="Days after sending when an unclaimed incentive gets a reminder, e.g. [7, 21].",
+        help_text=_("Days after sending when an unclaimed incentive gets a reminder, e.g. [7, 21]."),
     )
     reminder_max = models.PositiveSmallIntegerField(
         "most reminders per incentive",
@@ -100,35 +100,35 @@ class Organization(models.Model):
     approval_currency = models.CharField("approval thresholds' currency", max_length=3, default="USD")
     approval_total_above_minor = models.BigIntegerField(
         "approval above (per request, in total)", null=True, blank=True,
-        help_text="A send, withdrawal, bulk reward file or offer grant above this total waits for approval.",
+        help_text=_("A send, withdrawal, bulk reward file or offer grant above this total waits for approval."),
     )
     approval_participant_above_minor = models.BigIntegerField(
         "approval above (per participant)", null=True, blank=True,
-        help_text="A payment of more than this to any one person waits for approval.",
+        help_text=_("A payment of more than this to any one person waits for approval."),
     )
 
     time_zone = models.CharField(
         max_length=64,
         default="UTC",
-        help_text="Dates and times on this organization's pages are shown in it (an IANA name, e.g. Europe/Paris).",
+        help_text=_("Dates and times on this organization's pages are shown in it (an IANA name, e.g. Europe/Paris)."),
     )
     reporting_currency = models.CharField(
         max_length=3,
         default="USD",
-        help_text="The currency of yearly tax totals and of the tax threshold.",
+        help_text=_("The currency of yearly tax totals and of the tax threshold."),
     )
 
     # Payouts (docs/payouts.md).
     reply_to_email = models.EmailField(
         "reply-to address", blank=True,
-        help_text="Where participants' replies go, and whom a cancelled or returned payout tells them to contact.",
+        help_text=_("Where participants' replies go, and whom a cancelled or returned payout tells them to contact."),
     )
     payout_providers = models.JSONField(
-        default=dict, blank=True, help_text="Which payout provider pays each payout method; unset: the manual batch provider."
+        default=dict, blank=True, help_text=_("Which payout provider pays each payout method; unset: the manual batch provider.")
     )
     payout_arrival_days = models.PositiveSmallIntegerField(
         "payouts arrive within (days)", default=7,
-        help_text="Told to participants when they claim: how many days a payout takes to reach them.",
+        help_text=_("Told to participants when they claim: how many days a payout takes to reach them."),
     )
     payout_abandon_after_days = models.PositiveIntegerField(
         "abandon returned payouts after (days)", null=True, blank=True, default=90,
@@ -137,7 +137,7 @@ class Organization(models.Model):
     )
     payout_details_erase_after_days = models.PositiveIntegerField(
         "erase payout details after (days)", default=30,
-        help_text="Days after a payout is paid when its details (IBAN, account holder, email) are erased, leaving the masked form.",
+        help_text=_("Days after a payout is paid when its details (IBAN, account holder, email) are erased, leaving the masked form."),
     )
     sepa_debtor_name = models.CharField("SEPA: paying account's holder", max_length=70, blank=True)
     sepa_debtor_iban = models.CharField("SEPA: paying account's IBAN", max_length=34, blank=True)
@@ -189,7 +189,7 @@ class Organization(models.Model):
         return f"{self.name} at {self.reply_to_email}" if self.reply_to_email else self.name
 
     # The payout providers one may choose per method (payouts.providers.PROVIDERS implements them).
-    PAYOUT_PROVIDERS = [("manual", "Manual batch: download a file, pay it, mark it sent")]
+    PAYOUT_PROVIDERS = [("manual", _("Manual batch: download a file, pay it, mark it sent"))]
 
     def payout_provider_for(self, method: str) -> str:
         return (self.payout_providers or {}).get(method) or "manual"
@@ -217,11 +217,11 @@ class TenantModel(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        ADMIN = "admin", "Admin"
-        RESEARCHER = "researcher", "Researcher"
-        FINANCE = "finance", "Finance"
-        VIEWER = "viewer", "Viewer"
+        OWNER = "owner", _("Owner")
+        ADMIN = "admin", _("Admin")
+        RESEARCHER = "researcher", _("Researcher")
+        FINANCE = "finance", _("Finance")
+        VIEWER = "viewer", _("Viewer")
 
     MANAGERS = {Role.OWNER, Role.ADMIN}
     WRITERS = {Role.OWNER, Role.ADMIN, Role.RESEARCHER}
@@ -270,7 +270,7 @@ class ApiKey(TenantModel):
     """An organization's REST API key; only its SHA-256 is stored, the key is shown once."""
 
     name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, help_text="The first characters, to recognise it.")
+    prefix = models.CharField(max_length=12, help_text=_("The first characters, to recognise it."))
     key_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -291,7 +291,7 @@ class TaxThreshold(TenantModel):
     reporting currency; years without one use the default (core.tax)."""
 
     year = models.PositiveSmallIntegerField()
-    amount_minor = models.BigIntegerField(help_text="Above this total paid to one person in the year, a W-9 is needed.")
+    amount_minor = models.BigIntegerField(help_text=_("Above this total paid to one person in the year, a W-9 is needed."))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
