@@ -36,7 +36,7 @@ class AuditTable(ConfigurableTable):
     class Meta:
         model = AuditEvent
         fields = ()
-        empty_text = "No changes match."
+        empty_text = _("No changes match.")
         order_by = ("-occurred_at",)
         attrs = {"class": "audit-table"}
 

@@ -5,8 +5,10 @@ chunk of ids at a time, inside that chunk's transaction. Handlers are named by d
 this app depends on nobody.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 KINDS = {
-    "incentives_cancel": ("Cancelling incentives", "Cancelled", "incentives.services.bulk.incentives_cancel_many"),
-    "incentives_resend": ("Resending incentives", "Resent", "incentives.services.bulk.incentives_resend_many"),
-    "incentives_send": ("Sending incentives", "Sent", "incentives.services.bulk.incentives_send_many"),
+    "incentives_cancel": (_("Cancelling incentives"), _("Cancelled"), "incentives.services.bulk.incentives_cancel_many"),
+    "incentives_resend": (_("Resending incentives"), _("Resent"), "incentives.services.bulk.incentives_resend_many"),
+    "incentives_send": (_("Sending incentives"), _("Sent"), "incentives.services.bulk.incentives_send_many"),
 }

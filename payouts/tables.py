@@ -17,8 +17,8 @@ def _badge(status: str, label: str):
 class PayoutBatchTable(ConfigurableTable):
     batch = tables.Column(accessor="pk", verbose_name=_("Batch"), order_by=("id",))
     method = tables.Column(verbose_name=_("Method"), order_by=("method", "id"))
-    currency = tables.Column()
-    status = tables.Column(order_by=("status", "id"))
+    currency = tables.Column(verbose_name=_("Currency"))
+    status = tables.Column(order_by=("status", "id"), verbose_name=_("Status"))
     payout_count = tables.Column(verbose_name=_("Payouts"), attrs=NUM, orderable=False)
     total = MoneyColumn(accessor="total_minor", verbose_name=_("Total"), orderable=False)
     failed_count = tables.Column(verbose_name=_("Failed or returned"), attrs=NUM, orderable=False)
@@ -31,7 +31,7 @@ class PayoutBatchTable(ConfigurableTable):
     class Meta:
         model = PayoutBatch
         fields = ()
-        empty_text = "No batches yet."
+        empty_text = _("No batches yet.")
         order_by = ("-created_at",)
 
     def render_batch(self, value, record):
@@ -50,7 +50,7 @@ class PayoutTable(ConfigurableTable):
     study = tables.Column(accessor="incentive__study__name", verbose_name=_("Study"), orderable=False)
     destination = tables.Column(accessor="incentive__payout_destination", verbose_name=_("To"), orderable=False)
     amount = MoneyColumn(accessor="amount_minor", verbose_name=_("Amount"), orderable=False)
-    status = tables.Column(order_by=("status", "id"))
+    status = tables.Column(order_by=("status", "id"), verbose_name=_("Status"))
     reason = tables.Column(verbose_name=_("Reason"), orderable=False)
     actions = tables.TemplateColumn(template_name="payouts/_payout_actions.html", verbose_name="", orderable=False)
 
@@ -59,7 +59,7 @@ class PayoutTable(ConfigurableTable):
     class Meta:
         model = Payout
         fields = ()
-        empty_text = "No payouts match."
+        empty_text = _("No payouts match.")
         order_by = ("id",)
 
     def render_status(self, value, record):

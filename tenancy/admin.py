@@ -58,7 +58,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for key in queryset:
             api_key_revoke(key=key)
-        self.message_user(request, f"Revoked {queryset.count()} key(s).")
+        self.message_user(request, _("Revoked %(n)s key(s).") % {"n": queryset.count()})
 
 
 @admin.register(TaxThreshold)

@@ -55,8 +55,8 @@ class OrganizationPolicyForm(forms.ModelForm):
     )
     reminder_days = DayListField(
         required=False,
-        help_text="Reminder emails for unclaimed incentives, in days after sending (e.g. 7, 21). "
-        "Empty: no automatic reminders.",
+        label=_("Reminder days"),
+        help_text=_("Reminder emails for unclaimed incentives, in days after sending (e.g. 7, 21). Empty: no automatic reminders."),
     )
     approval_currency = forms.CharField(
         label=_("Currency of the thresholds"), max_length=3, required=False,
@@ -98,6 +98,15 @@ class OrganizationPolicyForm(forms.ModelForm):
             "offers_enabled",
             "rewards_enabled",
         ]
+        # Fields whose model gives no translatable name of its own.
+        labels = {
+            "name": _("Name"),
+            "reply_to_email": _("Reply-to email"),
+            "claims_allowed_after_study_closes": _("Claims allowed after the study closes"),
+            "payout_methods": _("Payout methods"),
+            "time_zone": _("Time zone"),
+            "reporting_currency": _("Reporting currency"),
+        }
 
     MODULES = ["offers_enabled", "rewards_enabled"]
 
@@ -114,7 +123,7 @@ class OrganizationPolicyForm(forms.ModelForm):
         # One provider choice per payout method (payouts.providers).
         for method, label in Organization.PayoutMethod.choices:
             self.fields[f"provider_{method}"] = forms.ChoiceField(
-                label=f"{label}: paid through", choices=Organization.PAYOUT_PROVIDERS, required=False,
+                label=_("%(method)s: paid through") % {"method": label}, choices=Organization.PAYOUT_PROVIDERS, required=False,
                 initial=self.instance.payout_provider_for(method),
             )
 
@@ -140,7 +149,7 @@ class OrganizationPolicyForm(forms.ModelForm):
             places = 0 if currency == "PTS" else get_currency_precision(currency)
             minor = value.scaleb(places)
             if minor != minor.to_integral_value():
-                self.add_error(name, f"{currency} amounts have at most {places} decimals.")
+                self.add_error(name, _("%(currency)s amounts have at most %(places)s decimals.") % {"currency": currency, "places": places})
             else:
                 cleaned[name] = int(minor)
         cleaned["payout_providers"] = {

@@ -56,6 +56,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = self.email.strip().lower()
 
+    @property
+    def email_language(self) -> str:
+        """The language of the emails this person gets: their setting, else the default (an
+        email is written in a worker or for someone else's request: no browser to ask)."""
+        return self.language or settings.LANGUAGE_CODE
+
 
 class Organization(models.Model):
     """A tenant. Its settings hold the incentive policies researchers edit in Settings."""
@@ -81,23 +87,27 @@ class Organization(models.Model):
         help_text=_("Days after sending when an unclaimed incentive gets a reminder, e.g. [7, 21]."),
     )
     reminder_max = models.PositiveSmallIntegerField(
-        "most reminders per incentive",
+        _("most reminders per incentive"),
         null=True,
         blank=True,
-        help_text="Automatic reminders stop once an incentive has had this many, resends by "
-        "hand included; empty: one on each reminder day.",
+        help_text=_(
+            "Automatic reminders stop once an incentive has had this many, resends by "
+            "hand included; empty: one on each reminder day."
+        ),
     )
     unclaimed_expire_after_days = models.PositiveIntegerField(
-        "expire unclaimed incentives after (days)",
+        _("expire unclaimed incentives after (days)"),
         null=True,
         blank=True,
-        help_text="Incentives unclaimed this many days after sending expire and their money "
-        "returns to the budget; empty: never.",
+        help_text=_(
+            "Incentives unclaimed this many days after sending expire and their money "
+            "returns to the budget; empty: never."
+        ),
     )
     # Two-person rule (approvals app): a payment above either threshold waits for another owner
     # or admin. Empty: no threshold. Amounts in another currency than `approval_currency` can't
     # be compared without an exchange rate, so while a threshold is set they always wait.
-    approval_currency = models.CharField("approval thresholds' currency", max_length=3, default="USD")
+    approval_currency = models.CharField(_("approval thresholds' currency"), max_length=3, default="USD")
     approval_total_above_minor = models.BigIntegerField(
         "approval above (per request, in total)", null=True, blank=True,
         help_text=_("A send, withdrawal, bulk reward file or offer grant above this total waits for approval."),
@@ -127,21 +137,23 @@ class Organization(models.Model):
         default=dict, blank=True, help_text=_("Which payout provider pays each payout method; unset: the manual batch provider.")
     )
     payout_arrival_days = models.PositiveSmallIntegerField(
-        "payouts arrive within (days)", default=7,
+        _("payouts arrive within (days)"), default=7,
         help_text=_("Told to participants when they claim: how many days a payout takes to reach them."),
     )
     payout_abandon_after_days = models.PositiveIntegerField(
-        "abandon returned payouts after (days)", null=True, blank=True, default=90,
-        help_text="A returned payout whose details are not corrected this many days after it came back is abandoned "
-        "and its money returns to the budget; empty: never.",
+        _("abandon returned payouts after (days)"), null=True, blank=True, default=90,
+        help_text=_(
+            "A returned payout whose details are not corrected this many days after it came back is abandoned "
+            "and its money returns to the budget; empty: never."
+        ),
     )
     payout_details_erase_after_days = models.PositiveIntegerField(
-        "erase payout details after (days)", default=30,
+        _("erase payout details after (days)"), default=30,
         help_text=_("Days after a payout is paid when its details (IBAN, account holder, email) are erased, leaving the masked form."),
     )
-    sepa_debtor_name = models.CharField("SEPA: paying account's holder", max_length=70, blank=True)
-    sepa_debtor_iban = models.CharField("SEPA: paying account's IBAN", max_length=34, blank=True)
-    sepa_debtor_bic = models.CharField("SEPA: paying account's BIC", max_length=11, blank=True)
+    sepa_debtor_name = models.CharField(_("SEPA: paying account's holder"), max_length=70, blank=True)
+    sepa_debtor_iban = models.CharField(_("SEPA: paying account's IBAN"), max_length=34, blank=True)
+    sepa_debtor_bic = models.CharField(_("SEPA: paying account's BIC"), max_length=11, blank=True)
 
     # Modules an organization may not use: switched off, their menu item is gone and their pages
     # are not found (settings.ORGANIZATION_MODULE_PATHS; tenancy.middleware).

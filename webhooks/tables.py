@@ -30,13 +30,13 @@ class DeliveryTable(ConfigurableTable):
         '{{ record.last_attempt_at|default:record.created_at|date:"Y-m-d H:i:s" }}', verbose_name=_("Time"),
         order_by=("created_at", "pk"),
     )
-    event = tables.TemplateColumn(template_name="webhooks/_delivery_event.html", orderable=False)
-    status = tables.TemplateColumn(template_name="webhooks/_delivery_status.html", order_by=("status", "pk"))
-    attempts = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}}, orderable=False)
-    response = tables.TemplateColumn(template_name="webhooks/_delivery_response.html", orderable=False)
+    event = tables.TemplateColumn(template_name="webhooks/_delivery_event.html", orderable=False, verbose_name=_("Event"))
+    status = tables.TemplateColumn(template_name="webhooks/_delivery_status.html", order_by=("status", "pk"), verbose_name=_("Status"))
+    attempts = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}}, orderable=False, verbose_name=_("Attempts"))
+    response = tables.TemplateColumn(template_name="webhooks/_delivery_response.html", orderable=False, verbose_name=_("Response"))
     actions = tables.TemplateColumn(template_name="webhooks/_delivery_replay.html", orderable=False, verbose_name="")
 
     class Meta:
         attrs = {"id": "delivery-log", "class": "striped"}
-        empty_text = "Nothing sent yet."
+        empty_text = _("Nothing sent yet.")
         order_by = ("-created_at",)
