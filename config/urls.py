@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from api.main import api as api_v1
 from core.views import home
 from tenancy.views import account_settings, language_set
 
-admin.site.site_header = "Incentives administration"
+admin.site.site_header = _("Incentives administration")
 
 urlpatterns = [
     path("", home, name="home"),

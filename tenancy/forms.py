@@ -49,6 +49,7 @@ class ThresholdField(forms.DecimalField):
 
 class OrganizationPolicyForm(forms.ModelForm):
     payout_methods = forms.MultipleChoiceField(
+        label=_("Payout methods"),
         choices=Organization.PayoutMethod.choices,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Offered on the claim page; at least one."),

@@ -537,7 +537,7 @@ def _release(reward: Reward, *, actor: Actor, note: str, reason: str = Reason.SC
 @transaction.atomic
 def reward_release(*, reward: Reward, actor: Actor, note: str = "") -> Reward:
     """Release now: end a pending period early. A W-9 hold ends only with the W-9."""
-    if _release(reward, actor=actor, note=note or "Released early"):
+    if _release(reward, actor=actor, note=note or _("Released early")):
         return reward
     if reward.pending_reason == Reason.W9_REQUIRED:
         raise RewardConflict(
@@ -552,7 +552,7 @@ def rewards_release_due(*, now: datetime.datetime | None = None) -> int:
     released = 0
     for reward in Reward.objects.pending_due(now).order_by("pk").iterator():
         with transaction.atomic():
-            released += _release(reward, actor=Actor.system(), note="Pending period ended")
+            released += _release(reward, actor=Actor.system(), note=_("Pending period ended"))
     return released
 
 
@@ -573,7 +573,7 @@ def advocate_mark_w9(*, advocate: Advocate, actor: Actor, now: datetime.datetime
     held.filter(available_at__gt=now).update(pending_reason=Reason.SCHEDULED)
     released = []
     for reward in held.order_by("pk"):
-        if _release(reward, actor=actor, note="W-9 submitted", reason=Reason.W9_REQUIRED):
+        if _release(reward, actor=actor, note=_("W-9 submitted"), reason=Reason.W9_REQUIRED):
             released.append(reward)
     return released
 
@@ -607,7 +607,7 @@ def advocate_unmark_w9(*, advocate: Advocate, actor: Actor) -> list[Reward]:
                 target=balance.held_account,
                 amount_minor=reward.amount_minor,
                 actor=actor,
-                note="W-9 mark undone",
+                note=_("W-9 mark undone"),
             )
             held.append(reward)
     return held
