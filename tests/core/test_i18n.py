@@ -211,3 +211,15 @@ def test_emails_go_out_in_each_recipients_language(organization, owner):
 def test_a_person_without_a_language_gets_emails_in_the_default_language():
     assert User(language="").email_language == settings.LANGUAGE_CODE == "en"
     assert User(language="fr").email_language == "fr"
+
+
+def test_the_api_answers_in_the_language_the_client_asks_for(client):
+    french = client.get("/api/v1/nowhere", headers={"accept-language": "fr"}).json()
+    assert french == {"code": "not_found", "message": "Le point d’accès GET /api/v1/nowhere n’existe pas."}
+    english = client.get("/api/v1/nowhere").json()
+    assert english["message"] == "There is no endpoint GET /api/v1/nowhere."
+
+
+def test_the_pages_script_gets_its_words_in_the_pages_language(client):
+    page = client.get("/login/", headers={"accept-language": "fr"}).text
+    assert 'data-said-copied="Copié"' in page and "Impossible de joindre le serveur." in page
