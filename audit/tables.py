@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, ngettext
 
 from core.tables import ConfigurableTable
 
@@ -66,5 +66,6 @@ class AuditTable(ConfigurableTable):
             ),
         )
         if record.action in ("created", "deleted"):
-            return format_html("<details><summary>{} fields</summary><ul>{}</ul></details>", len(changes), lines)
+            count = ngettext("%(n)s field", "%(n)s fields", len(changes)) % {"n": len(changes)}
+            return format_html("<details><summary>{}</summary><ul>{}</ul></details>", count, lines)
         return format_html('<ul class="changes">{}</ul>', lines)

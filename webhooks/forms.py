@@ -9,9 +9,9 @@ class EndpointForm(forms.Form):
         label=_("Endpoint URL"), max_length=2000, assume_scheme="https",
         widget=forms.URLInput(attrs={"placeholder": _("https://example.com/webhooks/gratia")}),
     )
-    description = forms.CharField(max_length=200, required=False)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
     events = forms.MultipleChoiceField(
-        choices=[(name, name) for name in EVENT_TYPES], widget=forms.CheckboxSelectMultiple,
+        label=_("Events"), choices=[(name, name) for name in EVENT_TYPES], widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one event to send.")},
     )
 
