@@ -13,7 +13,7 @@ from .models import BackgroundJob
 class JobFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=BackgroundJob.Status.choices, empty_label=_("Any status"))
     kind = django_filters.ChoiceFilter(
-        choices=[(kind, title) for kind, (title, _, _) in KINDS.items()], empty_label=_("Any job"), label=_("Job")
+        choices=[(kind, title) for kind, (title, _verb, _handler) in KINDS.items()], empty_label=_("Any job"), label=_("Job")
     )
     started_by = django_filters.ChoiceFilter(
         choices=[("me", _("Me"))], method="started_by_me", empty_label=_("Anyone"), label=_("Started by")
