@@ -30,7 +30,7 @@ def fingerprint_of(path: str, body: dict) -> str:
 
 
 def _in_progress() -> DomainError:
-    return DomainError("A request with this Idempotency-Key is in progress; retry later.", "idempotency_in_progress")
+    return DomainError(_("A request with this Idempotency-Key is in progress; retry later."), "idempotency_in_progress")
 
 
 def idempotent(*, organization, key: str | None, fingerprint: str, run: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:

@@ -158,10 +158,10 @@ class Organization(models.Model):
     # Modules an organization may not use: switched off, their menu item is gone and their pages
     # are not found (settings.ORGANIZATION_MODULE_PATHS; tenancy.middleware).
     offers_enabled = models.BooleanField(
-        "Offers", default=True, help_text="Provider offers to recipients: My Offers, link templates, programs, provider profile."
+        _("Offers"), default=True, help_text=_("Provider offers to recipients: My Offers, link templates, programs, provider profile.")
     )
     rewards_enabled = models.BooleanField(
-        "Rewards", default=True, help_text="Reward accounts, their participants and bulk reward files."
+        _("Rewards"), default=True, help_text=_("Reward accounts, their participants and bulk reward files.")
     )
 
     def __str__(self):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenancy', '0003_payout_settings_and_finance_role'),
+        ('tenancy', '0004_modules'),
     ]
 
     operations = [
