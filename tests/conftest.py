@@ -7,6 +7,7 @@ import os
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from config import celery_app
 from tenancy.models import Membership
@@ -33,6 +34,14 @@ def pytest_configure(config):
     # for the test and restores it after) would have its tasks registered with that state only,
     # and be NotRegistered for the rest of the run (payouts.tasks, incentives.policy_tasks).
     celery_app.loader.import_default_modules()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request leaves its language active in the thread (LocaleMiddleware activates, nothing
+    deactivates): the next test starts in the default language again."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
