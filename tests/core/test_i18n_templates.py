@@ -74,6 +74,29 @@ def unmarked_strings(source: str) -> list[str]:
     return [text for text in texts if LETTERS.search(ALLOWED.sub("", text))]
 
 
+# Tags whose quoted arguments are names, paths, markup or values compared, never words shown as they are.
+NAMING_TAGS = {"translate", "trans", "blocktranslate", "blocktrans", "include", "extends", "url", "load", "static",
+               "partialdef", "partial", "block", "querystring", "if", "elif"}
+LITERAL = re.compile(r"(_\()?(?:\"([^\"]*)\"|'([^']*)')")
+WORDS = re.compile(r"[^\W\d_]{2,}\s+[^\W\d_]|^[A-Z][a-z]{2,}$")
+
+
+def unmarked_literals(source: str) -> list[str]:
+    """Words given to a tag or filter as a literal ({% history_link x "Account history" %},
+    {{ value|default:"never" }}) are shown as they are unless wrapped in _( )."""
+    found = []
+    for token in Lexer(source).tokenize():
+        if token.token_type not in (TokenType.BLOCK, TokenType.VAR):
+            continue
+        if token.token_type == TokenType.BLOCK and token.split_contents()[0] in NAMING_TAGS:
+            continue
+        for marked, double, single in LITERAL.findall(token.contents):
+            text = double or single
+            if not marked and WORDS.search(ALLOWED.sub("", text).strip()):
+                found.append(text)
+    return found
+
+
 def checked_templates() -> list[Path]:
     return sorted(
         path
@@ -89,6 +112,21 @@ def test_every_string_of_every_template_is_marked_for_translation():
         if (found := unmarked_strings(path.read_text()))
     }
     assert unmarked == {}
+
+
+def test_no_template_gives_a_tag_or_filter_words_that_are_not_marked():
+    unmarked = {
+        str(path.relative_to(TEMPLATES)): found
+        for path in checked_templates()
+        if (found := unmarked_literals(path.read_text()))
+    }
+    assert unmarked == {}
+
+
+def test_the_literal_check_finds_words_but_not_names_formats_or_marked_words():
+    source = """{% history_link x "Account history" %}{{ when|date:"Y-m-d H:i" }}{{ x|default:_("Reward") }}
+    {% include "core/_pager.html" with tab="programs" %}{{ y|default:"Missing" }}{% url 'rewards:list' %}"""
+    assert unmarked_literals(source) == ["Account history", "Missing"]
 
 
 def test_the_check_finds_a_text_node_and_a_read_attribute_but_not_marked_or_rendered_text():
