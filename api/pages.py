@@ -67,7 +67,7 @@ def api_key_list(request):
         if first:
             key, raw = services.api_key_create(organization=request.organization, name=form.cleaned_data["name"], actor=request.user)
     if not first:
-        messages.info(request, "Done already, once: that API key was created; it is in the list below.")
+        messages.info(request, gettext("Done already, once: that API key was created; it is in the list below."))
         return redirect("api_keys:list")
     request.session[RAW_SESSION_KEY] = [key.pk, raw]
     return redirect("api_keys:created", key.pk)
