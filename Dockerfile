@@ -4,6 +4,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOST=0.0.0.0 PORT=8000 \
 WORKDIR /app
 COPY . .
 RUN pip install --no-cache-dir . \
+    && python -m core.i18n \
     && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only PAYOUT_DETAILS_KEYS=build-only DATABASE_URL=postgres://build@localhost/build \
        REDIS_URL=redis://build:6379/0 python manage.py collectstatic --noinput
 EXPOSE 8000

@@ -9,9 +9,11 @@ PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test smoke migrate seed worker beat stop backup restore bench verify clean
+.PHONY: install run serve test smoke migrate seed worker beat stop backup restore bench verify clean messages
 
+# Translation catalogues are compiled (.po -> .mo, with Babel) on every install: cheap when up to date.
 install: $(STAMP)
+	@$(PY) -m core.i18n
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -19,6 +21,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+
+# Extract the strings marked for translation into each catalogue (docs/i18n.md). Extraction uses
+# GNU gettext (xgettext, msgmerge: a translator's tool); compiling does not (`install` does it).
+LANGS ?= fr
+MESSAGES_IGNORE ?=
+messages: install
+	$(MANAGE) makemessages $(foreach lang,$(LANGS),-l $(lang)) --no-obsolete --ignore ".venv/*" --ignore "tests/*" \
+		--ignore "bench/*" --ignore "static/*" --ignore "staticfiles/*" --ignore "*.egg-info/*" $(MESSAGES_IGNORE)
+	$(PY) -m core.i18n
 
 migrate: install
 	$(MANAGE) migrate --noinput

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError, InvalidInput
 from core.models import IdempotencyRecord
@@ -29,7 +30,7 @@ def fingerprint_of(path: str, body: dict) -> str:
 
 
 def _in_progress() -> DomainError:
-    return DomainError("A request with this Idempotency-Key is in progress; retry later.", "idempotency_in_progress")
+    return DomainError(_("A request with this Idempotency-Key is in progress; retry later."), "idempotency_in_progress")
 
 
 def idempotent(*, organization, key: str | None, fingerprint: str, run: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
@@ -42,7 +43,7 @@ def idempotent(*, organization, key: str | None, fingerprint: str, run: Callable
         if existing is None:  # the first request failed and released the key just now
             raise _in_progress()
         if existing.fingerprint != fingerprint:
-            raise InvalidInput("This Idempotency-Key was used with a different request.", "idempotency_key_reused")
+            raise InvalidInput(_("This Idempotency-Key was used with a different request."), "idempotency_key_reused")
         if existing.status_code is not None:
             return existing.status_code, existing.response
         abandoned = IdempotencyRecord.objects.filter(

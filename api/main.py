@@ -4,13 +4,14 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from audit.context import identify_api_key
 from core.errors import DomainError
-from core.money import MoneyError
+from core.money import MoneyError, format_number
 from tenancy.services import api_key_authenticate
 
 from .errors import error_body
@@ -37,6 +38,11 @@ api = NinjaAPI(
 )
 
 
+def too_large_message() -> str:
+    limit = format_number(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return _("The request body is larger than %(limit)s bytes; no endpoint takes that much.") % {"limit": limit}
+
+
 def error_response(request, status: int, code: str, message: str):
     return api.create_response(request, error_body(code, message), status=status)
 
@@ -46,17 +52,17 @@ def _validation_message(errors: list[dict]) -> str:
     for error in errors:
         where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "payload"))
         parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid"))
-    return "; ".join(parts) or "Invalid input."
+    return "; ".join(parts) or _("Invalid input.")
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request, exc):
-    return error_response(request, 401, "unauthorized", "A valid API key is required: send `Authorization: Bearer <key>`.")
+    return error_response(request, 401, "unauthorized", _("A valid API key is required: send `Authorization: Bearer <key>`."))
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return error_response(request, 404, "not_found", "Not found.")
+    return error_response(request, 404, "not_found", _("Not found."))
 
 
 @api.exception_handler(ValidationError)
@@ -71,8 +77,7 @@ def _bad_money(request, exc):
 
 @api.exception_handler(RequestDataTooBig)
 def _too_large(request, exc):
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return error_response(request, 413, "too_large", f"The request body is larger than {limit:,} bytes; no endpoint takes that much.")
+    return error_response(request, 413, "too_large", too_large_message())
 
 
 @api.exception_handler(OperationalError)

@@ -1,5 +1,8 @@
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
+
+from core.money import format_number
 
 from .errors import error_body
 
@@ -25,17 +28,18 @@ class JsonErrorsMiddleware:
 
     def __call__(self, request):
         if request.path.startswith(PREFIX) and _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            return JsonResponse(error_body("too_large", f"The request body is larger than {limit:,} bytes; no endpoint takes that much."), status=413)
+            limit = format_number(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            message = _("The request body is larger than %(limit)s bytes; no endpoint takes that much.") % {"limit": limit}
+            return JsonResponse(error_body("too_large", message), status=413)
         response = self.get_response(request)
         if not request.path.startswith(PREFIX) or response.get("Content-Type", "").startswith("application/json"):
             return response
         where = f"{request.method} {request.path}"
         if response.status_code == 404:
-            return JsonResponse(error_body("not_found", f"There is no endpoint {where}."), status=404)
+            return JsonResponse(error_body("not_found", _("There is no endpoint %(where)s.") % {"where": where}), status=404)
         if response.status_code == 405:
             allowed = response.get("Allow", "")
-            answer = JsonResponse(error_body("method_not_allowed", f"{where} is not allowed; use {allowed}."), status=405)
+            answer = JsonResponse(error_body("method_not_allowed", _("%(where)s is not allowed; use %(allowed)s.") % {"where": where, "allowed": allowed}), status=405)
             answer["Allow"] = allowed
             return answer
         return response

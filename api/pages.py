@@ -7,6 +7,7 @@ import django_filters
 import django_tables2 as tables
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,7 @@ RAW_SESSION_KEY = "api_keys.show_raw"
 
 class ApiKeyFilterSet(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
-        choices=[("active", "Active"), ("revoked", "Revoked")], method="by_state", empty_label="Active and revoked"
+        choices=[("active", _("Active")), ("revoked", _("Revoked"))], method="by_state", empty_label=_("Active and revoked")
     )
 
     class Meta:
@@ -36,17 +37,17 @@ class ApiKeyFilterSet(django_filters.FilterSet):
 
 
 class ApiKeyTable(ConfigurableTable):
-    name = tables.Column(order_by=("name", "pk"))
-    prefix = tables.TemplateColumn("<code>{{ record.prefix }}…</code>", verbose_name="Key starts", orderable=False)
+    name = tables.Column(order_by=("name", "pk"), verbose_name=_("Name"))
+    prefix = tables.TemplateColumn("<code>{{ record.prefix }}…</code>", verbose_name=_("Key starts"), orderable=False)
     created_at = tables.TemplateColumn(
-        '{{ record.created_at|date:"Y-m-d" }}{% if record.created_by %} by {{ record.created_by }}{% endif %}',
-        verbose_name="Created", order_by=("created_at", "pk"),
+        '{% load i18n %}{{ record.created_at|date:"Y-m-d" }}{% if record.created_by %} {% blocktranslate with person=record.created_by %}by {{ person }}{% endblocktranslate %}{% endif %}',
+        verbose_name=_("Created"), order_by=("created_at", "pk"),
     )
-    last_used_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Last used", default="never")
+    last_used_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name=_("Last used"), default=_("never"))
     actions = tables.TemplateColumn(template_name="api/_api_key_actions.html", orderable=False, verbose_name="")
 
     class Meta:
-        empty_text = "No API keys yet."
+        empty_text = _("No API keys yet.")
         order_by = ("-created_at",)
 
 
@@ -66,7 +67,7 @@ def api_key_list(request):
         if first:
             key, raw = services.api_key_create(organization=request.organization, name=form.cleaned_data["name"], actor=request.user)
     if not first:
-        messages.info(request, "Done already, once: that API key was created; it is in the list below.")
+        messages.info(request, gettext("Done already, once: that API key was created; it is in the list below."))
         return redirect("api_keys:list")
     request.session[RAW_SESSION_KEY] = [key.pk, raw]
     return redirect("api_keys:created", key.pk)
@@ -89,5 +90,5 @@ def api_key_created(request, pk):
 @require_POST
 def api_key_revoke(request, pk):
     key = services.api_key_revoke(key=get_for_org_or_404(ApiKey, request, pk=pk))
-    messages.success(request, f"API key “{key.name}” is revoked.")
+    messages.success(request, gettext("API key “%(name)s” is revoked.") % {"name": key.name})
     return redirect("api_keys:list")

@@ -3,6 +3,7 @@
 import datetime
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.params import P, QueryEx
 from pydantic import ConfigDict, Field
@@ -278,7 +279,7 @@ def reward_create(request, account_id: Id, payload: RewardIn):
         program = get_object_or_404(RewardProgram.objects.for_org(organization), pk=payload.program_id)
     currency = payload.currency or (program.currency if program else None)
     if payload.amount_minor is not None and currency is None:
-        raise services.RewardInvalid("Give the reward's currency (or a program).", code="invalid_currency")
+        raise services.RewardInvalid(_("Give the reward's currency (or a program)."), code="invalid_currency")
     reward = services.reward_create(
         account=account,
         amount=None if payload.amount_minor is None else Money(payload.amount_minor, currency),

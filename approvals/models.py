@@ -8,6 +8,7 @@ What a kind does on each is in approvals/kinds.py.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Budget, LedgerTransaction
 from core.money import Money
@@ -24,21 +25,21 @@ class ApprovalQuerySet(TenantQuerySet):
 
 class Approval(TenantModel):
     class Kind(models.TextChoices):
-        INCENTIVES_SEND = "incentives_send", "Incentives send"
-        BUDGET_WITHDRAWAL = "budget_withdrawal", "Budget withdrawal"
-        REWARDS_BULK = "rewards_bulk", "Bulk redemption file"
-        REWARDS_BULK_CREATE = "rewards_bulk_create", "Bulk reward creation file"
-        OFFER_GRANT = "offer_grant", "Offer grant"
+        INCENTIVES_SEND = "incentives_send", _("Incentives send")
+        BUDGET_WITHDRAWAL = "budget_withdrawal", _("Budget withdrawal")
+        REWARDS_BULK = "rewards_bulk", _("Bulk redemption file")
+        REWARDS_BULK_CREATE = "rewards_bulk_create", _("Bulk reward creation file")
+        OFFER_GRANT = "offer_grant", _("Offer grant")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Awaiting approval"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    summary = models.CharField(max_length=300, help_text="What will happen, for people.")
-    amount_minor = models.BigIntegerField(help_text="The request's total.")
+    summary = models.CharField(max_length=300, help_text=_("What will happen, for people."))
+    amount_minor = models.BigIntegerField(help_text=_("The request's total."))
     currency = models.CharField(max_length=3)
     per_participant_minor = models.BigIntegerField(null=True, blank=True)
     # What it concerns, as the ledger names it ("study:3", "budget:4", "offer:7"), and its page.
@@ -56,10 +57,10 @@ class Approval(TenantModel):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    decided_label = models.CharField(max_length=200, blank=True, help_text="Who decided, and through which channel.")
+    decided_label = models.CharField(max_length=200, blank=True, help_text=_("Who decided, and through which channel."))
     decided_at = models.DateTimeField(null=True, blank=True)
-    reason = models.TextField(blank=True, help_text="Why it was rejected.")
-    outcome = models.CharField(max_length=500, blank=True, help_text="What running it did.")
+    reason = models.TextField(blank=True, help_text=_("Why it was rejected."))
+    outcome = models.CharField(max_length=500, blank=True, help_text=_("What running it did."))
 
     objects = ApprovalQuerySet.as_manager()
 

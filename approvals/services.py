@@ -11,7 +11,8 @@ Who may decide is one rule, `approval_refusal`: an owner or admin, never the req
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.db import retry_on_conflict
 from core.errors import DomainError, InvalidInput, NotAllowed
@@ -80,7 +81,7 @@ def approval_request(
     """Record a payment that waits, in the caller's transaction (which has reserved its money),
     and tell the approvers: one email each through the outbox, a webhook event."""
     if not getattr(requested_by, "pk", None):
-        raise NotAllowed("Only a person can ask for a payment above the approval threshold.", "no_requester")
+        raise NotAllowed(_("Only a person can ask for a payment above the approval threshold."), "no_requester")
     approval = Approval.objects.create(
         organization=organization,
         kind=kind,
@@ -97,19 +98,20 @@ def approval_request(
     )
     page = _absolute(reverse("approvals:list"))
     for user in approvers(organization, besides=requested_by):
-        outbound_email_queue(
-            organization=organization,
-            purpose="approval_requested",
-            reference=f"approval:{approval.pk}",
-            to_email=user.email,
-            to_name=str(user),
-            subject=f"Approval needed: {approval.summary}",
-            text_body=(
-                f"{requested_by} asks for: {approval.summary} ({approval.amount}).\n\n"
-                f"It is above {organization}'s approval threshold, so it waits for an owner or admin other than them. "
-                f"Its money is reserved meanwhile.\n\nApprove or reject it: {page}\n"
-            ),
-        )
+        with translation.override(user.email_language):
+            outbound_email_queue(
+                organization=organization,
+                purpose="approval_requested",
+                reference=f"approval:{approval.pk}",
+                to_email=user.email,
+                to_name=str(user),
+                subject=_("Approval needed: %(summary)s") % {"summary": approval.summary},
+                text_body=_(
+                    "%(requester)s asks for: %(summary)s (%(amount)s).\n\n"
+                    "It is above the approval threshold of %(organization)s, so it waits for an owner or admin other than them. "
+                    "Its money is reserved meanwhile.\n\nApprove or reject it: %(page)s\n"
+                ) % {"requester": requested_by, "summary": approval.summary, "amount": approval.amount, "organization": organization, "page": page},
+            )
     emit(organization, "approval.requested", approval_data(approval))
     return approval
 
@@ -118,15 +120,15 @@ def approval_refusal(*, approval: Approval, user: User | None) -> NotAllowed | N
     """Why `user` may not decide this request, or None: owners and admins decide, never the
     person who asked (the two-person rule). Views, the API and templates all ask this."""
     if user is None or not getattr(user, "pk", None):
-        return NotAllowed("Only an owner or admin of the organization can approve payments.", "not_approver")
+        return NotAllowed(_("Only an owner or admin of the organization can approve payments."), "not_approver")
     if user.pk == approval.requested_by_id:
         return NotAllowed(
-            "You asked for this payment, so another owner or admin must approve or reject it (two-person rule).",
+            _("You asked for this payment, so another owner or admin must approve or reject it (two-person rule)."),
             "own_request",
         )
     role = Membership.objects.filter(user=user, organization_id=approval.organization_id).values_list("role", flat=True).first()
     if role not in Membership.MANAGERS:
-        return NotAllowed("Only an owner or admin of the organization can approve or reject payments.", "not_approver")
+        return NotAllowed(_("Only an owner or admin of the organization can approve or reject payments."), "not_approver")
     return None
 
 
@@ -137,7 +139,8 @@ def _lock_pending(approval: Approval, actor: User) -> Approval:
     locked = Approval.objects.select_for_update().select_related("organization", "requested_by").get(pk=approval.pk)
     if locked.status != Status.PENDING:
         raise ApprovalError(
-            f"This request was {locked.get_status_display().lower()} already, by {locked.decided_label}; nothing was done again.",
+            _("This request was %(status)s already, by %(who)s; nothing was done again.")
+            % {"status": locked.get_status_display().lower(), "who": locked.decided_label},
             f"already_{locked.status}",
         )
     return locked
@@ -154,16 +157,19 @@ def _decided(approval: Approval, *, status: str, actor: User, via: str, **fields
     return approval
 
 
-def _tell_requester(approval: Approval, *, subject: str, text: str) -> None:
-    outbound_email_queue(
-        organization=approval.organization,
-        purpose=f"approval_{approval.status}",
-        reference=f"approval:{approval.pk}",
-        to_email=approval.requested_by.email,
-        to_name=str(approval.requested_by),
-        subject=subject,
-        text_body=f"{text}\n\nYour requests: {_absolute(reverse('approvals:list'))}?status=\n",
-    )
+def _tell_requester(approval: Approval, *, subject, text) -> None:
+    """One email to who asked, in their language: `subject()` and `text()` are written then."""
+    with translation.override(approval.requested_by.email_language):
+        requests = _("Your requests: %(link)s") % {"link": f"{_absolute(reverse('approvals:list'))}?status="}
+        outbound_email_queue(
+            organization=approval.organization,
+            purpose=f"approval_{approval.status}",
+            reference=f"approval:{approval.pk}",
+            to_email=approval.requested_by.email,
+            to_name=str(approval.requested_by),
+            subject=subject(),
+            text_body=f"{text()}\n\n{requests}\n",
+        )
 
 
 @retry_on_conflict
@@ -177,8 +183,8 @@ def approval_approve(*, approval: Approval, actor: User, via: str = "") -> Appro
     _decided(approval, status=Status.APPROVED, actor=actor, via=via, outcome=outcome[:500])
     _tell_requester(
         approval,
-        subject=f"Approved: {approval.summary}",
-        text=f"{actor} approved your request: {approval.summary} ({approval.amount}). {outcome}".strip(),
+        subject=lambda: _("Approved: %(summary)s") % {"summary": approval.summary},
+        text=lambda: (_("%(actor)s approved your request: %(summary)s (%(amount)s).") % {"actor": actor, "summary": approval.summary, "amount": approval.amount} + f" {outcome}").strip(),
     )
     emit(approval.organization, "approval.approved", approval_data(approval))
     return approval
@@ -191,17 +197,17 @@ def approval_reject(*, approval: Approval, actor: User, reason: str, via: str = 
     requester is told why."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Say why you reject it: the person who asked is told.", "reason_required")
+        raise InvalidInput(_("Say why you reject it: the person who asked is told."), "reason_required")
     approval = _lock_pending(approval, actor)
     release = handler(approval.kind, "release")(approval=approval, actor=actor)
     _decided(approval, status=Status.REJECTED, actor=actor, via=via, reason=reason[:2000], release=release)
     _tell_requester(
         approval,
-        subject=f"Rejected: {approval.summary}",
-        text=(
-            f"{actor} rejected your request: {approval.summary} ({approval.amount}).\n\nReason: {reason}\n\n"
+        subject=lambda: _("Rejected: %(summary)s") % {"summary": approval.summary},
+        text=lambda: _(
+            "%(actor)s rejected your request: %(summary)s (%(amount)s).\n\nReason: %(reason)s\n\n"
             "Its reserved money is back where it came from; nothing was paid."
-        ),
+        ) % {"actor": actor, "summary": approval.summary, "amount": approval.amount, "reason": reason},
     )
     emit(approval.organization, "approval.rejected", approval_data(approval))
     return approval

@@ -1,4 +1,5 @@
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.forms import posted_text
@@ -37,7 +38,7 @@ def _decide(request, pk, decide, done: str):
 def approval_approve(request, pk):
     return _decide(
         request, pk, lambda approval: services.approval_approve(approval=approval, actor=request.user),
-        "Approved: {approval.summary}. It has run now.",
+        _("Approved: {approval.summary}. It has run now."),
     )
 
 
@@ -46,6 +47,6 @@ def approval_approve(request, pk):
 def approval_reject(request, pk):
     return _decide(
         request, pk,
-        lambda approval: services.approval_reject(approval=approval, actor=request.user, reason=posted_text(request, "reason", label="Reason")),
-        "Rejected: {approval.summary}. Its money is released and the requester is told why.",
+        lambda approval: services.approval_reject(approval=approval, actor=request.user, reason=posted_text(request, "reason", label=_("Reason"))),
+        _("Rejected: {approval.summary}. Its money is released and the requester is told why."),
     )

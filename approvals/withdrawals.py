@@ -7,6 +7,7 @@ sits below this app and knows nothing of approvals.
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from budgets.models import Budget
 from budgets.services import budget_release, budget_reserve, budget_withdraw, checked_amount
@@ -24,14 +25,14 @@ def budget_withdrawal(*, budget: Budget, amount: Money, actor, memo: str = ""):
         return budget_withdraw(budget=budget, amount=amount, actor=actor, memo=memo)
     reservation = budget_reserve(
         budget=budget, amount=amount, actor=actor, reference=f"budget:{budget.pk}",
-        memo=f"Withdrawal awaiting approval{': ' + memo if memo else ''}"[:500], purpose="withdrawal",
+        memo=(_("Withdrawal awaiting approval: %(memo)s") % {"memo": memo} if memo else _("Withdrawal awaiting approval"))[:500], purpose="withdrawal",
     )
     return approval_request(
         organization=budget.organization,
         kind=Approval.Kind.BUDGET_WITHDRAWAL,
         requested_by=actor,
         total=amount,
-        summary=f"Withdraw {amount} from budget {budget.name}",
+        summary=_("Withdraw %(amount)s from budget %(budget)s") % {"amount": amount, "budget": budget.name},
         reference=f"budget:{budget.pk}",
         link=reverse("budgets:detail", args=[budget.pk]),
         budget=budget,
@@ -48,14 +49,14 @@ def approval_run(*, approval: Approval, actor) -> str:
     budget = _budget(approval)
     budget_release(
         budget=budget, amount=approval.amount, actor=actor, reference=f"approval:{approval.pk}",
-        memo="Approved withdrawal: its reservation ends",
+        memo=_("Approved withdrawal: its reservation ends"),
     )
     budget_withdraw(budget=budget, amount=approval.amount, actor=approval.requested_by, memo=approval.payload.get("memo", ""))
-    return f"{approval.amount} was withdrawn from {budget.name}."
+    return _("%(amount)s was withdrawn from %(budget)s.") % {"amount": approval.amount, "budget": budget.name}
 
 
 def approval_release(*, approval: Approval, actor):
     return budget_release(
         budget=_budget(approval), amount=approval.amount, actor=actor, reference=f"approval:{approval.pk}",
-        memo="Withdrawal rejected",
+        memo=_("Withdrawal rejected"),
     )

@@ -4,6 +4,7 @@ same transaction as the change (audit/sql.py), never updated or deleted (the dat
 import pgtrigger
 from django.apps import apps
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import Organization, TenantModel
 
@@ -17,15 +18,15 @@ class AuditEvent(TenantModel):
     # being removed (in tests, by CASCADE) must not be refused for the log's sake.
     organization = models.ForeignKey(Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     occurred_at = models.DateTimeField()
-    transaction_id = models.BigIntegerField(help_text="PostgreSQL's id of the transaction that made the change.")
-    context_id = models.UUIDField(null=True, help_text="One request, task or command.")
+    transaction_id = models.BigIntegerField(help_text=_("PostgreSQL's id of the transaction that made the change."))
+    context_id = models.UUIDField(null=True, help_text=_("One request, task or command."))
     actor_kind = models.CharField(max_length=20, choices=ActorKind.choices)
-    actor = models.CharField(max_length=200, help_text="The person's email, the key's name, the task's name.")
+    actor = models.CharField(max_length=200, help_text=_("The person's email, the key's name, the task's name."))
     actor_user_id = models.BigIntegerField(null=True)
     actor_api_key_id = models.BigIntegerField(null=True)
     ip_address = models.CharField(max_length=45, blank=True)
-    action = models.CharField(max_length=40, help_text="created, updated, deleted, or the new status.")
-    object_type = models.CharField(max_length=60, help_text="app_label.modelname")
+    action = models.CharField(max_length=40, help_text=_("created, updated, deleted, or the new status."))
+    object_type = models.CharField(max_length=60, help_text=_("app_label.modelname"))
     object_id = models.BigIntegerField()
     object_repr = models.CharField(max_length=200, blank=True)
     parent_type = models.CharField(max_length=60, null=True)

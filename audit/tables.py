@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _, ngettext
 
 from core.tables import ConfigurableTable
 
@@ -23,19 +24,19 @@ def history_url(object_key: str) -> str:
 
 
 class AuditTable(ConfigurableTable):
-    occurred_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="When", order_by=("id",))
-    actor = tables.Column(verbose_name="Who", orderable=False)
-    ip_address = tables.Column(verbose_name="Address", orderable=False)
-    action = tables.Column(verbose_name="What", orderable=False)
-    object = tables.Column(accessor="object_id", verbose_name="Object", orderable=False)
-    changes = tables.Column(accessor="pk", verbose_name="Before → after", orderable=False)
+    occurred_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("When"), order_by=("id",))
+    actor = tables.Column(verbose_name=_("Who"), orderable=False)
+    ip_address = tables.Column(verbose_name=_("Address"), orderable=False)
+    action = tables.Column(verbose_name=_("What"), orderable=False)
+    object = tables.Column(accessor="object_id", verbose_name=_("Object"), orderable=False)
+    changes = tables.Column(accessor="pk", verbose_name=_("Before → after"), orderable=False)
 
     default_columns = ("occurred_at", "actor", "ip_address", "action", "object", "changes")
 
     class Meta:
         model = AuditEvent
         fields = ()
-        empty_text = "No changes match."
+        empty_text = _("No changes match.")
         order_by = ("-occurred_at",)
         attrs = {"class": "audit-table"}
 
@@ -65,5 +66,6 @@ class AuditTable(ConfigurableTable):
             ),
         )
         if record.action in ("created", "deleted"):
-            return format_html("<details><summary>{} fields</summary><ul>{}</ul></details>", len(changes), lines)
+            count = ngettext("%(n)s field", "%(n)s fields", len(changes)) % {"n": len(changes)}
+            return format_html("<details><summary>{}</summary><ul>{}</ul></details>", count, lines)
         return format_html('<ul class="changes">{}</ul>', lines)

@@ -1,16 +1,20 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from api.main import api as api_v1
 from core.views import home
+from tenancy.views import account_settings, language_set
 
-admin.site.site_header = "Incentives administration"
+admin.site.site_header = _("Incentives administration")
 
 urlpatterns = [
     path("", home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", language_set, name="language_set"),
+    path("account/", account_settings, name="account_settings"),
     path("organization/settings/webhooks/", include("webhooks.urls")),
     path("organization/settings/api-keys/", include("api.page_urls")),
     path("organization/", include("tenancy.urls")),

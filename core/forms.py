@@ -41,4 +41,4 @@ def posted_text(request, name: str, *, label: str) -> str:
     try:
         return forms.CharField(required=False).clean(request.POST.get(name, ""))
     except forms.ValidationError as error:
-        raise InvalidInput(f"{label}: {' '.join(error.messages)}") from None
+        raise InvalidInput(_("%(label)s: %(errors)s") % {"label": label, "errors": " ".join(error.messages)}) from None

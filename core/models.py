@@ -2,6 +2,7 @@ import datetime
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import TenantModel, TenantQuerySet
 
@@ -19,12 +20,12 @@ class OutboundEmail(TenantModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to send"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting to send")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
-    purpose = models.CharField(max_length=50, help_text="e.g. incentive_claim, incentive_reminder")
-    reference = models.CharField(max_length=100, blank=True, help_text="What it concerns, e.g. incentive:42")
+    purpose = models.CharField(max_length=50, help_text=_("e.g. incentive_claim, incentive_reminder"))
+    reference = models.CharField(max_length=100, blank=True, help_text=_("What it concerns, e.g. incentive:42"))
     from_name = models.CharField(max_length=200)
     to_email = models.EmailField()
     to_name = models.CharField(max_length=200, blank=True)
@@ -113,7 +114,7 @@ class ScheduledJobRun(models.Model):
 
     BEAT_STARTED = "(beat started)"
 
-    name = models.CharField(max_length=100, unique=True, help_text="A key of CELERY_BEAT_SCHEDULE.")
+    name = models.CharField(max_length=100, unique=True, help_text=_("A key of CELERY_BEAT_SCHEDULE."))
     last_sent_at = models.DateTimeField(null=True, blank=True)
     last_done_at = models.DateTimeField(null=True, blank=True)
 

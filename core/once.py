@@ -19,6 +19,7 @@ import uuid
 
 from django.contrib import messages
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .errors import DomainError, InvalidInput
 from .models import IdempotencyRecord
@@ -38,7 +39,7 @@ def once(request):
     a key (an older page, a script) is done as posted."""
     key = request.POST.get(FIELD, "")
     if key and not _KEY.fullmatch(key):
-        raise InvalidInput("This form is out of date; reload the page and try again.")
+        raise InvalidInput(_("This form is out of date; reload the page and try again."))
     with transaction.atomic():
         yield not key or IdempotencyRecord.objects.claim(
             organization=request.organization, key=KEY_PREFIX + key, fingerprint="form"
@@ -55,5 +56,5 @@ def act_once(request, action, *, done: str) -> bool:
     except DomainError as error:
         messages.error(request, error.message)
         return False
-    messages.success(request, done if first else f"Done already, once: {done[0].lower()}{done[1:]}")
+    messages.success(request, done if first else _("Done already, once: %(done)s") % {"done": f"{done[0].lower()}{done[1:]}"})
     return True

@@ -5,14 +5,15 @@ import django_tables2 as tables
 from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from .models import OutboundEmail
 from .tables import ConfigurableTable
 
 
 class OutboxFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.ChoiceFilter(choices=OutboundEmail.Status.choices, empty_label="Any status")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    status = django_filters.ChoiceFilter(choices=OutboundEmail.Status.choices, empty_label=_("Any status"))
 
     class Meta:
         model = OutboundEmail
@@ -24,18 +25,18 @@ class OutboxFilterSet(django_filters.FilterSet):
 
 
 class OutboxTable(ConfigurableTable):
-    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Created", order_by=("created_at", "pk"))
-    to = tables.Column(accessor="to_email", verbose_name="To", order_by=("to_email", "pk"))
-    subject = tables.LinkColumn("core:outbox_detail", args=[tables.A("pk")], order_by=("subject", "pk"))
-    purpose = tables.Column(order_by=("purpose", "pk"))
-    status = tables.Column(order_by=("status", "pk"))
-    attempts = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}}, order_by=("attempts", "pk"))
-    sent_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Sent", order_by=("sent_at", "pk"))
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name=_("Created"), order_by=("created_at", "pk"))
+    to = tables.Column(accessor="to_email", verbose_name=_("To"), order_by=("to_email", "pk"))
+    subject = tables.LinkColumn("core:outbox_detail", args=[tables.A("pk")], order_by=("subject", "pk"), verbose_name=_("Subject"))
+    purpose = tables.Column(order_by=("purpose", "pk"), verbose_name=_("Purpose"))
+    status = tables.Column(order_by=("status", "pk"), verbose_name=_("Status"))
+    attempts = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}}, order_by=("attempts", "pk"), verbose_name=_("Attempts"))
+    sent_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name=_("Sent"), order_by=("sent_at", "pk"))
 
     default_columns = ("created_at", "to", "subject", "status", "sent_at")
 
     class Meta:
-        empty_text = "No emails match."
+        empty_text = _("No emails match.")
         order_by = ("-created_at",)
 
     def render_to(self, record):

@@ -19,14 +19,15 @@ from django.http import Http404
 from django.shortcuts import render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
+from django.utils.translation import gettext_lazy as _
 
 from .errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 TOAST_TARGET = "#messages"
-NOT_FOUND_MESSAGE = "That is not here any more, or it belongs to another organization. Reload the page."
-FORBIDDEN_MESSAGE = "Your role in this organization doesn't allow that."
+NOT_FOUND_MESSAGE = _("That is not here any more, or it belongs to another organization. Reload the page.")
+FORBIDDEN_MESSAGE = _("Your role in this organization doesn't allow that.")
 
 
 def refusal_response(request, message: str, *, status: int = 409):
@@ -86,7 +87,7 @@ class RefusalMiddleware:
 
 def csrf_failure(request, reason=""):
     """CSRF_FAILURE_VIEW: a page kept open past its session's end, said plainly."""
-    message = "This page has expired. Reload it and try again."
+    message = _("This page has expired. Reload it and try again.")
     if getattr(request, "htmx", False):
         return refusal_response(request, message, status=403)
     return render(request, "refused.html", {"message": message, "back": _back_url(request)}, status=403)

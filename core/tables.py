@@ -1,5 +1,6 @@
 import django_tables2 as tables
 from django.core.paginator import EmptyPage, Paginator
+from django.utils.translation import gettext
 from django_tables2.config import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
@@ -68,7 +69,7 @@ class ConfigurableTable(tables.Table):
         first = page.first_row if isinstance(page, keyset.KeysetPage) else (page.number - 1) * self.paginator.per_page + 1
         if first == 1 and not page.has_next():
             return str(rows)
-        return f"{first}–{first + rows - 1}" if rows else "none"
+        return f"{first}–{first + rows - 1}" if rows else gettext("none")
 
     def show_chosen(self, user) -> None:
         chosen = set(self.chosen_columns(user))

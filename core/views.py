@@ -9,6 +9,7 @@ from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
+from django.utils.translation import gettext as _
 
 from tenancy.access import get_for_org_or_404, manager_required
 
@@ -24,7 +25,7 @@ from .tables import CONFIGURABLE_TABLES
 def table_columns(request, table_name):
     """Save the column chooser's choice, then show the table again."""
     if table_name not in CONFIGURABLE_TABLES:
-        raise Http404("No such table.")
+        raise Http404(_("No such table."))
     services.table_columns_save(user=request.user, table_name=table_name, columns=request.POST.getlist("columns"))
     back = request.POST.get("next", "")
     # A path of this site only (redirect() would read anything else as the name of a view).

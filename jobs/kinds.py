@@ -5,8 +5,10 @@ chunk of ids at a time, inside that chunk's transaction. Handlers are named by d
 this app depends on nobody.
 """
 
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
+
 KINDS = {
-    "incentives_cancel": ("Cancelling incentives", "Cancelled", "incentives.services.bulk.incentives_cancel_many"),
-    "incentives_resend": ("Resending incentives", "Resent", "incentives.services.bulk.incentives_resend_many"),
-    "incentives_send": ("Sending incentives", "Sent", "incentives.services.bulk.incentives_send_many"),
+    "incentives_cancel": (_("Cancelling incentives"), pgettext_lazy("bulk job summary", "Cancelled"), "incentives.services.bulk.incentives_cancel_many"),
+    "incentives_resend": (_("Resending incentives"), pgettext_lazy("bulk job summary", "Resent"), "incentives.services.bulk.incentives_resend_many"),
+    "incentives_send": (_("Sending incentives"), pgettext_lazy("bulk job summary", "Sent"), "incentives.services.bulk.incentives_send_many"),
 }

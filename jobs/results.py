@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import gettext as _, ngettext
 
 MAX_FAILURES_KEPT = 20
 
@@ -29,12 +30,12 @@ class BulkResult:
         """The JSON a job keeps: skip reasons and the first failure messages."""
         return {"skipped": dict(self.skipped), "failed": self.failed[:MAX_FAILURES_KEPT]}
 
-    def describe(self, *, verb: str, noun: str = "incentive") -> str:
+    def describe(self, *, verb: str) -> str:
         """'Cancelled 3 incentives. Skipped 2: 1 claimed, 1 already cancelled. 1 failed: ...'"""
-        parts = [f"{verb} {intcomma(self.done)} {noun}{'' if self.done == 1 else 's'}."]
+        parts = [ngettext("%(verb)s %(count)s incentive.", "%(verb)s %(count)s incentives.", self.done) % {"verb": verb, "count": intcomma(self.done)}]
         if self.skipped:
             reasons = ", ".join(f"{intcomma(count)} {reason}" for reason, count in self.skipped.most_common())
-            parts.append(f"Skipped {intcomma(self.skipped_count)}: {reasons}.")
+            parts.append(_("Skipped %(count)s: %(reasons)s.") % {"count": intcomma(self.skipped_count), "reasons": reasons})
         if self.failed:
-            parts.append(f"{intcomma(len(self.failed))} failed: {'; '.join(self.failed[:3])}")
+            parts.append(_("%(count)s failed: %(messages)s") % {"count": intcomma(len(self.failed)), "messages": "; ".join(self.failed[:3])})
         return " ".join(parts)

@@ -15,6 +15,7 @@ import io
 from collections import defaultdict
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError as SepaValidationError
 
@@ -47,7 +48,7 @@ def _details(payout: Payout) -> dict:
     details = payout.incentive.payout_details
     if not details:
         raise PayoutFileError(
-            f"The payout details of payout {payout.pk} have been erased; this file can no longer be made."
+            _("The payout details of payout %(number)s have been erased; this file can no longer be made.") % {"number": payout.pk}
         )
     return details
 
@@ -67,7 +68,7 @@ def _csv(header, rows) -> bytes:
 def sepa_file(batch: PayoutBatch) -> bytes:
     organization = batch.organization
     if not organization.sepa_debtor_iban:
-        raise PayoutFileError("Set the paying account (SEPA holder, IBAN and BIC) in Settings first.")
+        raise PayoutFileError(_("Set the paying account (SEPA holder, IBAN and BIC) in Settings first."))
     config = {"name": organization.sepa_debtor_name or organization.name, "IBAN": organization.sepa_debtor_iban,
               "batch": True, "currency": "EUR"}
     if organization.sepa_debtor_bic:
@@ -90,7 +91,7 @@ def sepa_file(batch: PayoutBatch) -> bytes:
     try:
         return transfer.export(validate=True)
     except SepaValidationError as error:
-        raise PayoutFileError(f"The SEPA file did not validate against its schema: {error.__cause__}") from None
+        raise PayoutFileError(_("The SEPA file did not validate against its schema: %(error)s") % {"error": error.__cause__}) from None
 
 
 def bulk_csv(batch: PayoutBatch) -> bytes:

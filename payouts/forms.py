@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import Organization
 
@@ -10,7 +11,7 @@ class BatchForm(forms.Form):
 
 class PayoutFailedForm(forms.Form):
     reason = forms.CharField(
-        max_length=300, label="The bank's reason",
-        error_messages={"required": "Write the bank's reason, as the participant will read it."},
-        widget=forms.TextInput(attrs={"placeholder": "e.g. Account closed (AC04)"}),
+        max_length=300, label=_("The bank's reason"),
+        error_messages={"required": _("Write the bank's reason, as the participant will read it.")},
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Account closed (AC04)")}),
     )

@@ -8,6 +8,7 @@ sent moves its money payable -> paid out; a payout the bank returns moves it bac
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.money import Money
 from incentives.models import Incentive
@@ -16,8 +17,8 @@ from tenancy.models import Organization, TenantModel, TenantQuerySet
 
 class PayoutBatch(TenantModel):
     class Status(models.TextChoices):
-        OPEN = "open", "Made, not yet sent"
-        SENT = "sent", "Sent"
+        OPEN = "open", _("Made, not yet sent")
+        SENT = "sent", _("Sent")
 
     method = models.CharField(max_length=20, choices=Organization.PayoutMethod.choices)
     currency = models.CharField(max_length=3)
@@ -55,10 +56,10 @@ class Payout(TenantModel):
     leaves room for the next attempt."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "In the batch"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        RETURNED = "returned", "Returned"
+        PENDING = "pending", _("In the batch")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        RETURNED = "returned", _("Returned")
 
     LIVE = [Status.PENDING, Status.SENT]
 
@@ -69,7 +70,7 @@ class Payout(TenantModel):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     provider_reference = models.CharField(max_length=100, blank=True)
-    reason = models.CharField(max_length=300, blank=True, help_text="The bank's or provider's reason it failed.")
+    reason = models.CharField(max_length=300, blank=True, help_text=_("The bank's or provider's reason it failed."))
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)

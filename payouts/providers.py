@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class PayoutResult:
@@ -38,7 +40,7 @@ class ManualBatchProvider:
     """The batch's file is the payment order; a person pays it and says so."""
 
     name = "manual"
-    label = "Manual batch: download a file, pay it at your bank or provider, mark it sent"
+    label = _("Manual batch: download a file, pay it at your bank or provider, mark it sent")
 
     def send(self, payouts: Sequence) -> list[PayoutResult]:
         return [PayoutResult(payout.pk, "pending") for payout in payouts]

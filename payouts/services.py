@@ -12,6 +12,7 @@ from collections import defaultdict
 from django.db import IntegrityError, transaction
 from django.db.models import DurationField, ExpressionWrapper, F
 from django.utils import timezone
+from django.utils.translation import gettext as _, ngettext
 
 from budgets.models import Budget
 from budgets.services import budget_payout_abandoned, budget_payout_returned, budget_payout_sent
@@ -38,7 +39,7 @@ class PayoutError(DomainError):
 
 
 def _label(method: str, currency: str) -> str:
-    return f"{Method(method).label.lower()} in {currency}"
+    return _("%(method)s in %(currency)s") % {"method": str(Method(method).label).lower(), "currency": currency}
 
 
 def _budgets(budget_ids) -> dict[int, Budget]:
@@ -62,12 +63,14 @@ def payout_batch_create(*, organization: Organization, method: str, currency: st
     """Gather everything owed by one method in one currency into a new batch; each incentive
     goes into one batch only. The provider is handed the batch once it commits."""
     if method not in Method.values:
-        raise InvalidInput("Choose a payout method.", "invalid_payout_method")
+        raise InvalidInput(_("Choose a payout method."), "invalid_payout_method")
     label = _label(method, currency)
     if method == Method.BANK_TRANSFER and currency == "EUR" and not organization.sepa_debtor_iban:
         raise PayoutError(
-            "Euro bank transfers are paid with a SEPA file from your organization's account: "
-            "set its holder, IBAN and BIC in Settings first.", "no_debtor_account",
+            _(
+                "Euro bank transfers are paid with a SEPA file from your organization's account: "
+                "set its holder, IBAN and BIC in Settings first."
+            ), "no_debtor_account",
         )
     owed = list(
         Incentive.objects.for_org(organization)
@@ -78,7 +81,7 @@ def payout_batch_create(*, organization: Organization, method: str, currency: st
         .only("pk", "amount_minor", "currency", "budget_id", "payout_method")
     )
     if not owed:
-        raise PayoutError(f"Nothing is owed by {label} now; no batch was made.", "nothing_owed")
+        raise PayoutError(_("Nothing is owed by %(label)s now; no batch was made.") % {"label": label}, "nothing_owed")
     ids = [incentive.pk for incentive in owed]
     Incentive.objects.filter(pk__in=ids, payout_status=PayoutStatus.OWED).update(payout_status=PayoutStatus.IN_BATCH)
     batch = PayoutBatch.objects.create(
@@ -95,7 +98,7 @@ def payout_batch_create(*, organization: Organization, method: str, currency: st
                 for incentive in owed
             )
     except IntegrityError:  # the constraint behind the locks: one live payout per incentive
-        raise PayoutError("Some of these payouts were put in a batch just now; no batch was made.", "already_batched") from None
+        raise PayoutError(_("Some of these payouts were put in a batch just now; no batch was made."), "already_batched") from None
     from . import tasks
 
     enqueue_on_commit(tasks.payout_batch_submit, batch.pk)
@@ -122,7 +125,7 @@ def payout_results_apply(*, batch: PayoutBatch, results: list[PayoutResult], act
         changed += payouts_mark_sent(batch=batch, payout_ids=sent, actor=actor)
     for result in results:
         if result.status == "failed" and result.payout_id in by_id:
-            changed += payout_mark_failed(payout=by_id[result.payout_id], reason=result.reason or "The provider refused it.", actor=actor)
+            changed += payout_mark_failed(payout=by_id[result.payout_id], reason=result.reason or _("The provider refused it."), actor=actor)
     return changed
 
 
@@ -165,7 +168,8 @@ def payouts_mark_sent(*, batch: PayoutBatch, payout_ids, actor) -> int:
     )
     _move_per_budget(
         incentives=incentives, move=budget_payout_sent, actor=actor, reference=f"payout-batch:{batch.pk}",
-        memo=f"{len(incentives)} payout{'s' if len(incentives) != 1 else ''} by {_label(batch.method, batch.currency)} sent",
+        memo=ngettext("%(n)s payout by %(label)s sent", "%(n)s payouts by %(label)s sent", len(incentives))
+        % {"n": len(incentives), "label": _label(batch.method, batch.currency)},
     )
     for incentive in incentives:
         incentive.payout_status, incentive.payout_sent_at = PayoutStatus.PAID, now
@@ -181,7 +185,7 @@ def payout_mark_failed(*, payout: Payout, reason: str, actor) -> bool:
     participant is emailed their link to correct their details. False when it had failed already."""
     reason = " ".join((reason or "").split())[:300]
     if not reason:
-        raise InvalidInput("Write the bank's reason, as the participant will read it.", "no_reason")
+        raise InvalidInput(_("Write the bank's reason, as the participant will read it."), "no_reason")
     payout = (
         Payout.objects.select_for_update(of=("self",)).select_related("batch").get(pk=payout.pk)
     )
@@ -204,7 +208,7 @@ def payout_mark_failed(*, payout: Payout, reason: str, actor) -> bool:
     if was_sent:
         budget = _budgets([incentive.budget_id])[incentive.budget_id]
         budget_payout_returned(budget=budget, amount=incentive.amount, actor=actor, reference=incentive.reference,
-                               memo=f"Returned: {reason}")
+                               memo=_("Returned: %(reason)s") % {"reason": reason})
     outbound_emails_queue([payout_returned_email(incentive=incentive, reason=reason)])
     emit(incentive.organization, "incentive.payout_returned", incentive_data(incentive))
     return True
@@ -225,7 +229,7 @@ def payout_abandon(*, incentive: Incentive, reason: str, actor=None) -> bool:
     incentive = Incentive.objects.select_related("organization", "participant").get(pk=incentive.pk)
     budget = _budgets([incentive.budget_id])[incentive.budget_id]
     budget_payout_abandoned(budget=budget, amount=incentive.amount, actor=actor or "system (payout period)",
-                            reference=incentive.reference, memo=f"Abandoned: {reason}")
+                            reference=incentive.reference, memo=_("Abandoned: %(reason)s") % {"reason": reason})
     emit(incentive.organization, "incentive.payout_abandoned", incentive_data(incentive))
     return True
 
@@ -242,7 +246,7 @@ def payouts_abandon_due(*, now=None) -> int:
     for incentive in due.order_by("pk"):
         days = incentive.organization.payout_abandon_after_days
         count += payout_abandon(
-            incentive=incentive, reason=f"details not corrected within {days} days of the return",
+            incentive=incentive, reason=_("details not corrected within %(days)s days of the return") % {"days": days},
         )
     return count
 

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -32,12 +32,12 @@ def payout_list(request):
 def payout_batch_create(request):
     form = BatchForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a payout method and currency to batch.")
+        messages.error(request, _("Choose a payout method and currency to batch."))
         return redirect("payouts:list")
     try:
         with once(request) as first:
             if not first:
-                messages.info(request, "Done already, once: that batch was made.")
+                messages.info(request, _("Done already, once: that batch was made."))
                 return redirect("payouts:list")
             batch = services.payout_batch_create(
                 organization=request.organization, actor=request.user, **form.cleaned_data
@@ -46,7 +46,7 @@ def payout_batch_create(request):
         messages.error(request, error.message)
         return redirect("payouts:list")
     payouts = ngettext("%(count)d payout", "%(count)d payouts", batch.payout_count) % {"count": batch.payout_count}
-    messages.success(request, f"Batch {batch.pk} made: {payouts}, {batch.total}. Download its file, pay it, then mark it sent.")
+    messages.success(request, _("Batch %(number)s made: %(payouts)s, %(total)s. Download its file, pay it, then mark it sent.") % {"number": batch.pk, "payouts": payouts, "total": batch.total})
     return redirect("payouts:batch_detail", pk=batch.pk)
 
 
@@ -73,7 +73,7 @@ def payout_batch_download(request, pk, index=1):
         messages.error(request, error.message)
         return redirect("payouts:batch_detail", pk=batch.pk)
     if not 1 <= index <= len(made):
-        raise Http404("No such file in this batch.")
+        raise Http404(_("No such file in this batch."))
     name, content_type, content = made[index - 1]
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -86,9 +86,9 @@ def payout_batch_download(request, pk, index=1):
 def payout_batch_mark_sent(request, pk):
     batch = _batch(request, pk)
     if services.payout_batch_mark_sent(batch=batch, actor=request.user):
-        messages.success(request, f"Batch {batch.pk} marked sent: its payouts are paid out.")
+        messages.success(request, _("Batch %(number)s marked sent: its payouts are paid out.") % {"number": batch.pk})
     else:
-        messages.info(request, f"Batch {batch.pk} was marked sent already; nothing was paid twice.")
+        messages.info(request, _("Batch %(number)s was marked sent already; nothing was paid twice.") % {"number": batch.pk})
     return redirect("payouts:batch_detail", pk=batch.pk)
 
 
@@ -109,7 +109,13 @@ def payout_mark_failed(request, pk):
             payout.refresh_from_db(fields=["status"])
             marked = "returned" if payout.status == Payout.Status.RETURNED else "failed"
             if done:
-                messages.success(request, f"Payout {payout.pk} marked {marked}; {name} is asked by email to check their details.")
+                messages.success(request, (
+                    _("Payout %(number)s marked returned; %(name)s is asked by email to check their details.") if marked == "returned"
+                    else _("Payout %(number)s marked failed; %(name)s is asked by email to check their details.")
+                ) % {"number": payout.pk, "name": name})
             else:
-                messages.info(request, f"Payout {payout.pk} had been marked {marked} already.")
+                messages.info(request, (
+                    _("Payout %(number)s had been marked returned already.") if marked == "returned"
+                    else _("Payout %(number)s had been marked failed already.")
+                ) % {"number": payout.pk})
     return redirect("payouts:batch_detail", pk=payout.batch_id)

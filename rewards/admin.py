@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from . import services
 from .models import Advocate, Redemption, Reward, RewardAccount, RewardEvent, RewardProgram
+from django.utils.translation import gettext_lazy as _
 
 
 class AdvocateInline(admin.TabularInline):
@@ -27,11 +28,11 @@ class AdvocateAdmin(admin.ModelAdmin):
     readonly_fields = ["w9_submitted_at"]
     actions = ["mark_w9"]
 
-    @admin.action(description="Mark W-9 submitted (releases held rewards)")
+    @admin.action(description=_("Mark W-9 submitted (releases held rewards)"))
     def mark_w9(self, request, queryset):
         for advocate in queryset:
             services.advocate_mark_w9(advocate=advocate, actor=services.Actor.web(request.user))
-        messages.success(request, f"Marked {queryset.count()} W-9(s).")
+        messages.success(request, _("Marked %(n)s W-9(s).") % {"n": queryset.count()})
 
 
 class RewardEventInline(admin.TabularInline):
@@ -61,13 +62,13 @@ class RewardAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Release now (pending period)")
+    @admin.action(description=_("Release now (pending period)"))
     def release(self, request, queryset):
         for reward in queryset:
             try:
                 services.reward_release(reward=reward, actor=services.Actor.web(request.user))
             except services.RewardError as error:
-                messages.error(request, f"Reward {reward.pk}: {error.message}")
+                messages.error(request, _("Reward %(number)s: %(error)s") % {"number": reward.pk, "error": error.message})
 
 
 @admin.register(Redemption)

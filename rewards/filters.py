@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 
 from .models import Advocate, RewardAccount
+from django.utils.translation import gettext_lazy as _
 
 
 def _accounts(request):
@@ -9,10 +10,10 @@ def _accounts(request):
 
 
 class AdvocateFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search", help_text="Name, email, account or external id")
-    account = django_filters.ModelChoiceFilter(queryset=_accounts, empty_label="All accounts")
+    q = django_filters.CharFilter(method="search", label=_("Search"), help_text=_("Name, email, account or external id"))
+    account = django_filters.ModelChoiceFilter(queryset=_accounts, empty_label=_("All accounts"))
     w9 = django_filters.ChoiceFilter(
-        label="W-9", choices=[("submitted", "Submitted"), ("missing", "Missing")], method="filter_w9", empty_label="Any"
+        label="W-9", choices=[("submitted", _("Submitted")), ("missing", _("Missing"))], method="filter_w9", empty_label=_("Any")
     )
 
     class Meta:

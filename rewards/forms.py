@@ -42,13 +42,13 @@ class BulkUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 1 MB; split it into several uploads.")
+            raise forms.ValidationError(_("The file is larger than 1 MB; split it into several uploads."))
         try:
             text = decode_upload(upload.read())
         except BulkFileError as error:
             raise forms.ValidationError(error.message) from None
         if "\x00" in text:
-            raise forms.ValidationError("The file holds a NUL character (byte 0), which no CSV text has; export it from your spreadsheet as “CSV UTF-8”.")
+            raise forms.ValidationError(_("The file holds a NUL character (byte 0), which no CSV text has; export it from your spreadsheet as “CSV UTF-8”."))
         return text
 
 

@@ -14,18 +14,19 @@ from django.db.models import F, Q
 from budgets.models import LedgerAccount
 from core.money import Money
 from tenancy.models import ApiKey, TenantModel, TenantQuerySet
+from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    UI = "ui", "Web"
-    BULK = "bulk", "Bulk upload"
-    API = "api", "API"
-    SYSTEM = "system", "System"
+    UI = "ui", _("Web")
+    BULK = "bulk", _("Bulk upload")
+    API = "api", _("API")
+    SYSTEM = "system", _("System")
 
 
 class RewardAccount(TenantModel):
     name = models.CharField(max_length=200)
-    external_id = models.CharField(max_length=100, help_text="The account's id in your own system.")
+    external_id = models.CharField(max_length=100, help_text=_("The account's id in your own system."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -84,17 +85,17 @@ class RewardProgram(TenantModel):
     pending period, the W-9 rule, an expiry and whether its rewards may be cancelled."""
 
     name = models.CharField(max_length=200)
-    currency = models.CharField(max_length=3, help_text="ISO 4217 code, or PTS for loyalty points.")
+    currency = models.CharField(max_length=3, help_text=_("ISO 4217 code, or PTS for loyalty points."))
     amount_minor = models.BigIntegerField(
-        null=True, blank=True, help_text="Every reward of the program is this amount; empty: the amount is given with each reward."
+        null=True, blank=True, help_text=_("Every reward of the program is this amount; empty: the amount is given with each reward.")
     )
-    pending_days = models.PositiveIntegerField(default=0, help_text="Days a new reward stays pending before it can be redeemed.")
+    pending_days = models.PositiveIntegerField(default=0, help_text=_("Days a new reward stays pending before it can be redeemed."))
     w9_above_threshold = models.BooleanField(
         default=True,
-        help_text="Hold rewards for a W-9 once the advocate's rewards this calendar year are above the organization's tax threshold.",
+        help_text=_("Hold rewards for a W-9 once the advocate's rewards this calendar year are above the organization's tax threshold."),
     )
-    expires_after_days = models.PositiveIntegerField(null=True, blank=True, help_text="Unredeemed rewards expire this many days after they are given; empty: never.")
-    cancellation_allowed = models.BooleanField(default=True, help_text="Its rewards may be cancelled (within two years of their event).")
+    expires_after_days = models.PositiveIntegerField(null=True, blank=True, help_text=_("Unredeemed rewards expire this many days after they are given; empty: never."))
+    cancellation_allowed = models.BooleanField(default=True, help_text=_("Its rewards may be cancelled (within two years of their event)."))
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -148,34 +149,34 @@ class RewardQuerySet(TenantQuerySet):
 
 class Reward(TenantModel):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        AVAILABLE = "available", "Available"
-        REDEEMED = "redeemed", "Redeemed"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
+        PENDING = "pending", _("Pending")
+        AVAILABLE = "available", _("Available")
+        REDEEMED = "redeemed", _("Redeemed")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
 
     class PendingReason(models.TextChoices):
         NONE = "", "—"
-        SCHEDULED = "scheduled", "Pending period"
-        W9_REQUIRED = "w9_required", "Waiting for W-9"
+        SCHEDULED = "scheduled", _("Pending period")
+        W9_REQUIRED = "w9_required", _("Waiting for W-9")
 
     account = models.ForeignKey(RewardAccount, on_delete=models.PROTECT, related_name="rewards")
     advocate = models.ForeignKey(
-        Advocate, null=True, blank=True, on_delete=models.PROTECT, related_name="rewards", help_text="Who earned it."
+        Advocate, null=True, blank=True, on_delete=models.PROTECT, related_name="rewards", help_text=_("Who earned it.")
     )
     program = models.ForeignKey(
-        RewardProgram, null=True, blank=True, on_delete=models.PROTECT, related_name="rewards", help_text="The program that made it."
+        RewardProgram, null=True, blank=True, on_delete=models.PROTECT, related_name="rewards", help_text=_("The program that made it.")
     )
     external_id = models.CharField(max_length=100, blank=True)
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     redeemed_minor = models.BigIntegerField(default=0)
-    source_event = models.CharField(max_length=200, help_text="What earned it, e.g. “Referral: Jo signed up”.")
-    event_at = models.DateTimeField(help_text="When the source event happened (the two-year cancel rule counts from it).")
+    source_event = models.CharField(max_length=200, help_text=_("What earned it, e.g. “Referral: Jo signed up”."))
+    event_at = models.DateTimeField(help_text=_("When the source event happened (the two-year cancel rule counts from it)."))
     status = models.CharField(max_length=20, choices=Status.choices)
     pending_reason = models.CharField(max_length=20, choices=PendingReason.choices, blank=True)
-    available_at = models.DateTimeField(null=True, blank=True, help_text="End of the pending period.")
-    w9_required = models.BooleanField(default=False, help_text="Held until its advocate's W-9 is marked.")
+    available_at = models.DateTimeField(null=True, blank=True, help_text=_("End of the pending period."))
+    w9_required = models.BooleanField(default=False, help_text=_("Held until its advocate's W-9 is marked."))
     expires_at = models.DateTimeField(null=True, blank=True)
     # What a cancelled reward was before, so un-cancel can restore it.
     status_before_cancel = models.CharField(max_length=20, choices=Status.choices, blank=True)
@@ -231,13 +232,13 @@ class RewardEvent(TenantModel):
     """The audit trail of a reward: who did what, when, through which channel."""
 
     class Action(models.TextChoices):
-        CREATED = "created", "Created"
-        RELEASED = "released", "Made available"
-        REDEEMED = "redeemed", "Redeemed"
-        CANCELLED = "cancelled", "Cancelled"
-        UNCANCELLED = "uncancelled", "Un-cancelled"
-        EXPIRED = "expired", "Expired"
-        W9_HELD = "w9_held", "Held for W-9 again"
+        CREATED = "created", _("Created")
+        RELEASED = "released", _("Made available")
+        REDEEMED = "redeemed", _("Redeemed")
+        CANCELLED = "cancelled", _("Cancelled")
+        UNCANCELLED = "uncancelled", _("Un-cancelled")
+        EXPIRED = "expired", _("Expired")
+        W9_HELD = "w9_held", _("Held for W-9 again")
 
     reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -262,8 +263,8 @@ class AdvocateEvent(TenantModel):
     """An advocate's own audit trail: the W-9 marked as submitted, and that mark undone."""
 
     class Action(models.TextChoices):
-        W9_MARKED = "w9_marked", "W-9 marked as submitted"
-        W9_UNMARKED = "w9_unmarked", "W-9 mark undone"
+        W9_MARKED = "w9_marked", _("W-9 marked as submitted")
+        W9_UNMARKED = "w9_unmarked", _("W-9 mark undone")
 
     advocate = models.ForeignKey(Advocate, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=20, choices=Action.choices)

@@ -1,5 +1,6 @@
 import django_tables2 as tables
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
 
 def _balances(record, attribute):
@@ -9,15 +10,15 @@ def _balances(record, attribute):
 
 
 class AdvocateTable(tables.Table):
-    name = tables.LinkColumn("rewards:advocate_detail", args=[tables.A("pk")])
-    email = tables.Column()
-    account = tables.Column(order_by=("account__name",))
-    w9_submitted_at = tables.DateColumn(verbose_name="W-9", format="Y-m-d", default="Missing")
-    available = tables.Column(empty_values=(), orderable=False, verbose_name="Account available", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    pending = tables.Column(empty_values=(), orderable=False, verbose_name="Account pending", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    name = tables.LinkColumn("rewards:advocate_detail", args=[tables.A("pk")], verbose_name=_("Name"))
+    email = tables.Column(verbose_name=_("Email"))
+    account = tables.Column(order_by=("account__name",), verbose_name=_("Account"))
+    w9_submitted_at = tables.DateColumn(verbose_name=_("W-9"), format="Y-m-d", default=_("Missing"))
+    available = tables.Column(empty_values=(), orderable=False, verbose_name=_("Account available"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    pending = tables.Column(empty_values=(), orderable=False, verbose_name=_("Account pending"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
 
     class Meta:
-        empty_text = "No participants match."
+        empty_text = _("No participants match.")
         order_by = "name"
         attrs = {"id": "advocates"}
 

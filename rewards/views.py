@@ -136,13 +136,13 @@ def _state_action(service, done):
 
 
 reward_cancel = _state_action(
-    services.reward_cancel, lambda reward: f"Cancelled the {reward.money(reward.amount_minor)} reward for {reward.source_event}."
+    services.reward_cancel, lambda reward: _("Cancelled the %(amount)s reward for %(event)s.") % {"amount": reward.money(reward.amount_minor), "event": reward.source_event}
 )
 reward_uncancel = _state_action(
-    services.reward_uncancel, lambda reward: f"Restored the reward; it is {reward.get_status_display().lower()}."
+    services.reward_uncancel, lambda reward: _("Restored the reward; it is %(status)s.") % {"status": reward.get_status_display().lower()}
 )
 reward_release = _state_action(
-    services.reward_release, lambda reward: f"The {reward.money(reward.amount_minor)} reward is available now."
+    services.reward_release, lambda reward: _("The %(amount)s reward is available now.") % {"amount": reward.money(reward.amount_minor)}
 )
 
 
@@ -277,7 +277,7 @@ def _bulk_outcome_message(request, rows, shown=3):
     reasons = [_("line %(line)s: %(why)s") % {"line": row.line, "why": (row.message or _("not applied")).rstrip(".")} for row in missed[:shown]]
     more = len(missed) - shown
     tail = (" " + ngettext("And %(n)s more row, in the table below.", "And %(n)s more rows, in the table below.", more) % {"n": more}) if more > 0 else ""
-    messages.warning(request, f"{text} {_('Not applied')}: {'; '.join(reasons)}.{tail}")
+    messages.warning(request, _("%(applied)s Not applied: %(reasons)s.%(more)s") % {"applied": text, "reasons": "; ".join(reasons), "more": tail})
 
 
 def _bulk_result_csv(request, kind: BulkKind):

@@ -5,6 +5,7 @@ import functools
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 
 def organization_required(view):
@@ -39,7 +40,7 @@ def payer_required(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.membership.can_pay:
-            raise PermissionDenied("Only owners, admins and finance of this organization can work with payouts.")
+            raise PermissionDenied(_("Only owners, admins and finance of this organization can work with payouts."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -47,12 +48,12 @@ def payer_required(view):
 
 def require_manager(request) -> None:
     if not request.membership.is_manager:
-        raise PermissionDenied("Only owners and admins of this organization can do that.")
+        raise PermissionDenied(_("Only owners and admins of this organization can do that."))
 
 
 def require_writer(request) -> None:
     if not request.membership.can_write:
-        raise PermissionDenied("Viewers can read but not change anything.")
+        raise PermissionDenied(_("Viewers can read but not change anything."))
 
 
 def get_for_org_or_404(queryset, request, **lookup):

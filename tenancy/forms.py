@@ -9,7 +9,7 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from .currencies import money_currencies
-from .models import Organization
+from .models import Organization, User
 
 
 class DayListField(forms.CharField):
@@ -25,9 +25,9 @@ class DayListField(forms.CharField):
         try:
             days = sorted({int(part) for part in text.replace(" ", "").split(",") if part})
         except ValueError:
-            raise forms.ValidationError("Write whole numbers of days separated by commas, e.g. 7, 21.")
+            raise forms.ValidationError(_("Write whole numbers of days separated by commas, e.g. 7, 21."))
         if any(day < 1 for day in days):
-            raise forms.ValidationError("Each reminder is at least 1 day after sending.")
+            raise forms.ValidationError(_("Each reminder is at least 1 day after sending."))
         return days
 
 
@@ -49,26 +49,27 @@ class ThresholdField(forms.DecimalField):
 
 class OrganizationPolicyForm(forms.ModelForm):
     payout_methods = forms.MultipleChoiceField(
+        label=_("Payout methods"),
         choices=Organization.PayoutMethod.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Offered on the claim page; at least one.",
+        help_text=_("Offered on the claim page; at least one."),
     )
     reminder_days = DayListField(
         required=False,
-        help_text="Reminder emails for unclaimed incentives, in days after sending (e.g. 7, 21). "
-        "Empty: no automatic reminders.",
+        label=_("Reminder days"),
+        help_text=_("Reminder emails for unclaimed incentives, in days after sending (e.g. 7, 21). Empty: no automatic reminders."),
     )
     approval_currency = forms.CharField(
-        label="Currency of the thresholds", max_length=3, required=False,
-        help_text="Payments in another currency wait for approval whenever a threshold is set.",
+        label=_("Currency of the thresholds"), max_length=3, required=False,
+        help_text=_("Payments in another currency wait for approval whenever a threshold is set."),
     )
     approval_total_above_minor = ThresholdField(
-        label="Approval above, per request in total",
-        help_text="A send, budget withdrawal, bulk reward file or offer grant above this waits for another owner or admin. Empty: none.",
+        label=_("Approval above, per request in total"),
+        help_text=_("A send, budget withdrawal, bulk reward file or offer grant above this waits for another owner or admin. Empty: none."),
     )
     approval_participant_above_minor = ThresholdField(
-        label="Approval above, per participant",
-        help_text="A payment of more than this to any one person waits for approval. Empty: none.",
+        label=_("Approval above, per participant"),
+        help_text=_("A payment of more than this to any one person waits for approval. Empty: none."),
     )
 
     payout_providers = forms.Field(required=False, widget=forms.HiddenInput)
@@ -98,6 +99,15 @@ class OrganizationPolicyForm(forms.ModelForm):
             "offers_enabled",
             "rewards_enabled",
         ]
+        # Fields whose model gives no translatable name of its own.
+        labels = {
+            "name": _("Name"),
+            "reply_to_email": _("Reply-to email"),
+            "claims_allowed_after_study_closes": _("Claims allowed after the study closes"),
+            "payout_methods": _("Payout methods"),
+            "time_zone": _("Time zone"),
+            "reporting_currency": _("Reporting currency"),
+        }
 
     MODULES = ["offers_enabled", "rewards_enabled"]
 
@@ -114,7 +124,7 @@ class OrganizationPolicyForm(forms.ModelForm):
         # One provider choice per payout method (payouts.providers).
         for method, label in Organization.PayoutMethod.choices:
             self.fields[f"provider_{method}"] = forms.ChoiceField(
-                label=f"{label}: paid through", choices=Organization.PAYOUT_PROVIDERS, required=False,
+                label=_("%(method)s: paid through") % {"method": label}, choices=Organization.PAYOUT_PROVIDERS, required=False,
                 initial=self.instance.payout_provider_for(method),
             )
 
@@ -140,7 +150,7 @@ class OrganizationPolicyForm(forms.ModelForm):
             places = 0 if currency == "PTS" else get_currency_precision(currency)
             minor = value.scaleb(places)
             if minor != minor.to_integral_value():
-                self.add_error(name, f"{currency} amounts have at most {places} decimals.")
+                self.add_error(name, _("%(currency)s amounts have at most %(places)s decimals.") % {"currency": currency, "places": places})
             else:
                 cleaned[name] = int(minor)
         cleaned["payout_providers"] = {
@@ -154,7 +164,7 @@ class OrganizationPolicyForm(forms.ModelForm):
             try:
                 return IBAN(value).compact
             except SchwiftyException:
-                raise forms.ValidationError("This IBAN is not valid: check each character.") from None
+                raise forms.ValidationError(_("This IBAN is not valid: check each character.")) from None
         return value
 
     def clean_sepa_debtor_bic(self):
@@ -163,7 +173,7 @@ class OrganizationPolicyForm(forms.ModelForm):
             try:
                 return str(BIC(value))
             except SchwiftyException:
-                raise forms.ValidationError("This BIC is not valid: it has 8 or 11 letters and digits.") from None
+                raise forms.ValidationError(_("This BIC is not valid: it has 8 or 11 letters and digits.")) from None
         return value
 
     def _at_least_one(self, name: str, message: str):
@@ -187,19 +197,30 @@ class OrganizationPolicyForm(forms.ModelForm):
         return code
 
     def clean_reminder_max(self):
-        return self._at_least_one("reminder_max", "Give at least 1 reminder, or leave it empty for one on each reminder day.")
+        return self._at_least_one("reminder_max", _("Give at least 1 reminder, or leave it empty for one on each reminder day."))
 
     def clean_payout_abandon_after_days(self):
-        return self._at_least_one("payout_abandon_after_days", "Give at least 1 day, or leave it empty for never.")
+        return self._at_least_one("payout_abandon_after_days", _("Give at least 1 day, or leave it empty for never."))
 
     def clean_unclaimed_expire_after_days(self):
-        return self._at_least_one("unclaimed_expire_after_days", "Give at least 1 day, or leave it empty for never.")
+        return self._at_least_one("unclaimed_expire_after_days", _("Give at least 1 day, or leave it empty for never."))
 
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
         max_length=100,
-        error_messages={"required": "Give the key a name."},
-        help_text="What uses this key, e.g. “CRM sync”.",
-        widget=forms.TextInput(attrs={"placeholder": "New key's name, e.g. CRM sync", "aria-label": "New API key's name"}),
+        error_messages={"required": _("Give the key a name.")},
+        help_text=_("What uses this key, e.g. “CRM sync”."),
+        widget=forms.TextInput(attrs={"placeholder": _("New key's name, e.g. CRM sync"), "aria-label": _("New API key's name")}),
     )
+
+
+class UserSettingsForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "language"]
+        labels = {"name": _("Your name"), "language": _("Language")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("The language of my browser")), *self.fields["language"].choices[1:]]

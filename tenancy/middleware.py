@@ -1,5 +1,5 @@
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 SESSION_KEY = "organization_id"
 
@@ -29,3 +29,18 @@ class CurrentOrganizationMiddleware:
         # Pages show dates and times in the organization's time zone (templates add its name).
         with timezone.override(request.organization.zone):
             return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's own language (User.language) wins over the browser's and the cookie's,
+    which LocaleMiddleware picked before; empty leaves that choice."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = request.user.is_authenticated and request.user.language
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

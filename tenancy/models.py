@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .currencies import money_currencies
 
@@ -36,6 +37,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Empty: the browser's language. Set, it wins over the browser (tenancy.middleware) and is
+    # the language of the emails this person gets.
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES,
+        help_text=_("Empty: the language your browser asks for."),
+    )
 
     objects = UserManager()
 
@@ -49,100 +56,112 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = self.email.strip().lower()
 
+    @property
+    def email_language(self) -> str:
+        """The language of the emails this person gets: their setting, else the default (an
+        email is written in a worker or for someone else's request: no browser to ask)."""
+        return self.language or settings.LANGUAGE_CODE
+
 
 class Organization(models.Model):
     """A tenant. Its settings hold the incentive policies researchers edit in Settings."""
 
     class PayoutMethod(models.TextChoices):
-        GIFT_CARD = "gift_card", "Gift card"
-        BANK_TRANSFER = "bank_transfer", "Bank transfer"
-        CHARITY = "charity", "Charity donation"
+        GIFT_CARD = "gift_card", _("Gift card")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CHARITY = "charity", _("Charity donation")
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     claims_allowed_after_study_closes = models.BooleanField(
         default=True,
-        help_text="Participants may still claim incentives sent before their study closed.",
+        help_text=_("Participants may still claim incentives sent before their study closed."),
     )
     payout_methods = models.JSONField(
-        default=list, blank=True, help_text="Payout methods offered on the claim page."
+        default=list, blank=True, help_text=_("Payout methods offered on the claim page.")
     )
     reminder_days = models.JSONField(
         default=list,
         blank=True,
-        help_text="Days after sending when an unclaimed incentive gets a reminder, e.g. [7, 21].",
+        help_text=_("Days after sending when an unclaimed incentive gets a reminder, e.g. [7, 21]."),
     )
     reminder_max = models.PositiveSmallIntegerField(
-        "most reminders per incentive",
+        _("most reminders per incentive"),
         null=True,
         blank=True,
-        help_text="Automatic reminders stop once an incentive has had this many, resends by "
-        "hand included; empty: one on each reminder day.",
+        help_text=_(
+            "Automatic reminders stop once an incentive has had this many, resends by "
+            "hand included; empty: one on each reminder day."
+        ),
     )
     unclaimed_expire_after_days = models.PositiveIntegerField(
-        "expire unclaimed incentives after (days)",
+        _("expire unclaimed incentives after (days)"),
         null=True,
         blank=True,
-        help_text="Incentives unclaimed this many days after sending expire and their money "
-        "returns to the budget; empty: never.",
+        help_text=_(
+            "Incentives unclaimed this many days after sending expire and their money "
+            "returns to the budget; empty: never."
+        ),
     )
     # Two-person rule (approvals app): a payment above either threshold waits for another owner
     # or admin. Empty: no threshold. Amounts in another currency than `approval_currency` can't
     # be compared without an exchange rate, so while a threshold is set they always wait.
-    approval_currency = models.CharField("approval thresholds' currency", max_length=3, default="USD")
+    approval_currency = models.CharField(_("approval thresholds' currency"), max_length=3, default="USD")
     approval_total_above_minor = models.BigIntegerField(
         "approval above (per request, in total)", null=True, blank=True,
-        help_text="A send, withdrawal, bulk reward file or offer grant above this total waits for approval.",
+        help_text=_("A send, withdrawal, bulk reward file or offer grant above this total waits for approval."),
     )
     approval_participant_above_minor = models.BigIntegerField(
         "approval above (per participant)", null=True, blank=True,
-        help_text="A payment of more than this to any one person waits for approval.",
+        help_text=_("A payment of more than this to any one person waits for approval."),
     )
 
     time_zone = models.CharField(
         max_length=64,
         default="UTC",
-        help_text="Dates and times on this organization's pages are shown in it (an IANA name, e.g. Europe/Paris).",
+        help_text=_("Dates and times on this organization's pages are shown in it (an IANA name, e.g. Europe/Paris)."),
     )
     reporting_currency = models.CharField(
         max_length=3,
         default="USD",
-        help_text="The currency of yearly tax totals and of the tax threshold.",
+        help_text=_("The currency of yearly tax totals and of the tax threshold."),
     )
 
     # Payouts (docs/payouts.md).
     reply_to_email = models.EmailField(
         "reply-to address", blank=True,
-        help_text="Where participants' replies go, and whom a cancelled or returned payout tells them to contact.",
+        help_text=_("Where participants' replies go, and whom a cancelled or returned payout tells them to contact."),
     )
     payout_providers = models.JSONField(
-        default=dict, blank=True, help_text="Which payout provider pays each payout method; unset: the manual batch provider."
+        default=dict, blank=True, help_text=_("Which payout provider pays each payout method; unset: the manual batch provider.")
     )
     payout_arrival_days = models.PositiveSmallIntegerField(
-        "payouts arrive within (days)", default=7,
-        help_text="Told to participants when they claim: how many days a payout takes to reach them.",
+        _("payouts arrive within (days)"), default=7,
+        help_text=_("Told to participants when they claim: how many days a payout takes to reach them."),
     )
     payout_abandon_after_days = models.PositiveIntegerField(
-        "abandon returned payouts after (days)", null=True, blank=True, default=90,
-        help_text="A returned payout whose details are not corrected this many days after it came back is abandoned "
-        "and its money returns to the budget; empty: never.",
+        _("abandon returned payouts after (days)"), null=True, blank=True, default=90,
+        help_text=_(
+            "A returned payout whose details are not corrected this many days after it came back is abandoned "
+            "and its money returns to the budget; empty: never."
+        ),
     )
     payout_details_erase_after_days = models.PositiveIntegerField(
-        "erase payout details after (days)", default=30,
-        help_text="Days after a payout is paid when its details (IBAN, account holder, email) are erased, leaving the masked form.",
+        _("erase payout details after (days)"), default=30,
+        help_text=_("Days after a payout is paid when its details (IBAN, account holder, email) are erased, leaving the masked form."),
     )
-    sepa_debtor_name = models.CharField("SEPA: paying account's holder", max_length=70, blank=True)
-    sepa_debtor_iban = models.CharField("SEPA: paying account's IBAN", max_length=34, blank=True)
-    sepa_debtor_bic = models.CharField("SEPA: paying account's BIC", max_length=11, blank=True)
+    sepa_debtor_name = models.CharField(_("SEPA: paying account's holder"), max_length=70, blank=True)
+    sepa_debtor_iban = models.CharField(_("SEPA: paying account's IBAN"), max_length=34, blank=True)
+    sepa_debtor_bic = models.CharField(_("SEPA: paying account's BIC"), max_length=11, blank=True)
 
     # Modules an organization may not use: switched off, their menu item is gone and their pages
     # are not found (settings.ORGANIZATION_MODULE_PATHS; tenancy.middleware).
     offers_enabled = models.BooleanField(
-        "Offers", default=True, help_text="Provider offers to recipients: My Offers, link templates, programs, provider profile."
+        _("Offers"), default=True, help_text=_("Provider offers to recipients: My Offers, link templates, programs, provider profile.")
     )
     rewards_enabled = models.BooleanField(
-        "Rewards", default=True, help_text="Reward accounts, their participants and bulk reward files."
+        _("Rewards"), default=True, help_text=_("Reward accounts, their participants and bulk reward files.")
     )
 
     def __str__(self):
@@ -182,7 +201,7 @@ class Organization(models.Model):
         return f"{self.name} at {self.reply_to_email}" if self.reply_to_email else self.name
 
     # The payout providers one may choose per method (payouts.providers.PROVIDERS implements them).
-    PAYOUT_PROVIDERS = [("manual", "Manual batch: download a file, pay it, mark it sent")]
+    PAYOUT_PROVIDERS = [("manual", _("Manual batch: download a file, pay it, mark it sent"))]
 
     def payout_provider_for(self, method: str) -> str:
         return (self.payout_providers or {}).get(method) or "manual"
@@ -210,11 +229,11 @@ class TenantModel(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        ADMIN = "admin", "Admin"
-        RESEARCHER = "researcher", "Researcher"
-        FINANCE = "finance", "Finance"
-        VIEWER = "viewer", "Viewer"
+        OWNER = "owner", _("Owner")
+        ADMIN = "admin", _("Admin")
+        RESEARCHER = "researcher", _("Researcher")
+        FINANCE = "finance", _("Finance")
+        VIEWER = "viewer", _("Viewer")
 
     MANAGERS = {Role.OWNER, Role.ADMIN}
     WRITERS = {Role.OWNER, Role.ADMIN, Role.RESEARCHER}
@@ -263,7 +282,7 @@ class ApiKey(TenantModel):
     """An organization's REST API key; only its SHA-256 is stored, the key is shown once."""
 
     name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, help_text="The first characters, to recognise it.")
+    prefix = models.CharField(max_length=12, help_text=_("The first characters, to recognise it."))
     key_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -284,7 +303,7 @@ class TaxThreshold(TenantModel):
     reporting currency; years without one use the default (core.tax)."""
 
     year = models.PositiveSmallIntegerField()
-    amount_minor = models.BigIntegerField(help_text="Above this total paid to one person in the year, a W-9 is needed.")
+    amount_minor = models.BigIntegerField(help_text=_("Above this total paid to one person in the year, a W-9 is needed."))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,11 +1,15 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
 from .access import manager_required
-from .forms import OrganizationPolicyForm
+from .forms import OrganizationPolicyForm, UserSettingsForm
 from .middleware import SESSION_KEY
 from .models import ApiKey, Membership
 
@@ -18,7 +22,7 @@ def organization_switch(request):
         organization_id=int(chosen) if (chosen := request.POST.get("organization", "")).isascii() and chosen.isdigit() else None,
     )
     request.session[SESSION_KEY] = membership.organization_id
-    messages.info(request, f"You are now working in {membership.organization}.")
+    messages.info(request, _("You are now working in %(organization)s.") % {"organization": membership.organization})
     return redirect("home")
 
 
@@ -31,10 +35,47 @@ def organization_settings(request):
         done = services.organization_settings_update(
             organization=request.organization, actor=request.user, **{name: form.cleaned_data[name] for name in form.Meta.fields}
         )
-        messages.success(request, " ".join(["Settings saved.", *done]))
+        messages.success(request, " ".join([_("Settings saved."), *done]))
         return redirect("tenancy:settings")
     return render(
         request,
         "tenancy/settings.html",
         {"form": form, "api_keys": ApiKey.objects.for_org(request.organization).active().count()},
     )
+
+
+def _remember_language(response, language: str):
+    """The cookie LocaleMiddleware reads: anonymous pages (login, claim) keep the choice too."""
+    if language:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax")
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response
+
+
+@require_POST
+def language_set(request):
+    """The switcher in the user menu (and on public pages): back to the same page in the chosen
+    language; a signed-in user's choice is saved as their setting."""
+    language = request.POST.get("language", "")
+    back = request.POST.get("next") or request.headers.get("referer") or "/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = "/"
+    if language not in dict(settings.LANGUAGES):
+        return redirect(back)
+    if request.user.is_authenticated:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return _remember_language(redirect(back), language)
+
+
+@login_required
+def account_settings(request):
+    """The signed-in person's own settings (any role): their name and language."""
+    form = UserSettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        translation.activate(user.language or translation.get_language_from_request(request))
+        messages.success(request, _("Your settings are saved."))
+        return _remember_language(redirect("account_settings"), user.language)
+    return render(request, "tenancy/account_settings.html", {"form": form})

@@ -7,6 +7,7 @@ import os
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from config import celery_app
 from tenancy.models import Membership
@@ -19,6 +20,11 @@ Role = Membership.Role
 def pytest_configure(config):
     from django.conf import settings
 
+    from core.i18n import compile_catalogues
+
+    # The French pages read the compiled catalogues: a .po edited since is compiled first.
+    compile_catalogues()
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tasks run inline unless a test starts a real worker (the `celery_worker` fixture).
     celery_app.conf.task_always_eager = True
@@ -28,6 +34,14 @@ def pytest_configure(config):
     # for the test and restores it after) would have its tasks registered with that state only,
     # and be NotRegistered for the rest of the run (payouts.tasks, incentives.policy_tasks).
     celery_app.loader.import_default_modules()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request leaves its language active in the thread (LocaleMiddleware activates, nothing
+    deactivates): the next test starts in the default language again."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -8,26 +8,28 @@ import uuid
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from django.utils.translation import gettext_lazy as _
+
 from core.broker import enqueue_on_commit
 
 # type -> what receivers are told it means (the settings form and docs/webhooks.md list them).
 EVENT_TYPES = {
-    "incentive.sent": "An incentive was sent to a participant (its claim email is queued).",
-    "incentive.claimed": "A participant claimed an incentive.",
-    "incentive.paid": "A claimed incentive's payout was sent (its batch marked sent, or its provider confirmed it).",
-    "incentive.payout_returned": "A payout failed or the bank returned it; the money is owed again and the participant asked to correct their details.",
-    "incentive.payout_abandoned": "A returned payout was not corrected in the organization's period; its money returned to the budget.",
-    "incentive.cancelled": "An unclaimed incentive was cancelled; its money returned to the budget.",
-    "incentive.expired": "An unclaimed incentive expired; its money returned to the budget.",
-    "offer.status_changed": "An offer moved from one status to another.",
-    "offer.message": "A message was posted on an offer's thread.",
-    "reward.created": "A reward was created (pending or available).",
-    "reward.available": "A pending reward became available (period ended, released, W-9 marked, un-cancelled).",
-    "reward.redeemed": "Part or all of a reward was redeemed.",
-    "reward.cancelled": "A reward was cancelled.",
-    "approval.requested": "A payment above the organization's threshold waits for approval.",
-    "approval.approved": "A waiting payment was approved and has run.",
-    "approval.rejected": "A waiting payment was rejected; its money was released.",
+    "incentive.sent": _("An incentive was sent to a participant (its claim email is queued)."),
+    "incentive.claimed": _("A participant claimed an incentive."),
+    "incentive.paid": _("A claimed incentive's payout was sent (its batch marked sent, or its provider confirmed it)."),
+    "incentive.payout_returned": _("A payout failed or the bank returned it; the money is owed again and the participant asked to correct their details."),
+    "incentive.payout_abandoned": _("A returned payout was not corrected in the organization's period; its money returned to the budget."),
+    "incentive.cancelled": _("An unclaimed incentive was cancelled; its money returned to the budget."),
+    "incentive.expired": _("An unclaimed incentive expired; its money returned to the budget."),
+    "offer.status_changed": _("An offer moved from one status to another."),
+    "offer.message": _("A message was posted on an offer's thread."),
+    "reward.created": _("A reward was created (pending or available)."),
+    "reward.available": _("A pending reward became available (period ended, released, W-9 marked, un-cancelled)."),
+    "reward.redeemed": _("Part or all of a reward was redeemed."),
+    "reward.cancelled": _("A reward was cancelled."),
+    "approval.requested": _("A payment above the organization's threshold waits for approval."),
+    "approval.approved": _("A waiting payment was approved and has run."),
+    "approval.rejected": _("A waiting payment was rejected; its money was released."),
 }
 # The first attempt goes out from the task queued at commit; if that task is lost (the broker
 # was down), the sweep sends it this much later.

@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import TenantModel, TenantQuerySet
 
@@ -33,7 +34,7 @@ class WebhookEndpoint(TenantModel):
     description = models.CharField(max_length=200, blank=True)
     events = ArrayField(models.CharField(max_length=50))
     secret_nonce = models.CharField(max_length=64, unique=True)
-    secret_prefix = models.CharField(max_length=12, help_text="The secret's first characters, to recognise it.")
+    secret_prefix = models.CharField(max_length=12, help_text=_("The secret's first characters, to recognise it."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
@@ -60,7 +61,7 @@ class WebhookEvent(TenantModel):
 
     event_id = models.CharField(max_length=40, unique=True)
     type = models.CharField(max_length=50)
-    body = models.TextField(help_text="The JSON body exactly as sent: type, timestamp, data.")
+    body = models.TextField(help_text=_("The JSON body exactly as sent: type, timestamp, data."))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -83,9 +84,9 @@ class WebhookDelivery(TenantModel):
     new delivery of the same event (same event id)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
 
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
     event = models.ForeignKey(WebhookEvent, on_delete=models.PROTECT, related_name="deliveries")

@@ -15,7 +15,8 @@ import random
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.broker import enqueue_on_commit
 from core.errors import DomainError, InvalidInput
@@ -54,9 +55,9 @@ def _clean_events(events) -> list[str]:
     chosen = sorted(set(events))
     unknown = [name for name in chosen if name not in EVENT_TYPES]
     if unknown:
-        raise InvalidInput(f"Unknown event type {', '.join(unknown)}.", "invalid_event_type")
+        raise InvalidInput(_("Unknown event type %(types)s.") % {"types": ", ".join(unknown)}, "invalid_event_type")
     if not chosen:
-        raise InvalidInput("Choose at least one event to send.", "no_events")
+        raise InvalidInput(_("Choose at least one event to send."), "no_events")
     return chosen
 
 
@@ -81,13 +82,13 @@ def _fail_pending(endpoint: WebhookEndpoint, why: str) -> int:
 def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, actor, reason: str = "") -> bool:
     """Stop sending to the endpoint; what was still to be sent is marked failed (Replay sends
     it again once it is enabled). False if it was disabled already."""
-    reason = reason or f"Disabled by {actor}."
+    reason = reason or _("Disabled by %(actor)s.") % {"actor": actor}
     changed = WebhookEndpoint.objects.filter(pk=endpoint.pk, disabled_at__isnull=True).update(
         disabled_at=timezone.now(), disabled_reason=reason
     )
     endpoint.refresh_from_db()
     if changed:
-        _fail_pending(endpoint, "Not sent: the endpoint was disabled.")
+        _fail_pending(endpoint, _("Not sent: the endpoint was disabled."))
     return bool(changed)
 
 
@@ -122,24 +123,25 @@ def _disable_failing(endpoint_id: int, now: datetime.datetime) -> bool:
         endpoint = WebhookEndpoint.objects.select_related("organization").get(pk=endpoint_id)
         changed = WebhookEndpoint.objects.filter(
             pk=endpoint_id, disabled_at__isnull=True, failing_since__lte=cutoff
-        ).update(disabled_at=now, disabled_reason="Disabled automatically: every attempt failed for a day.")
+        ).update(disabled_at=now, disabled_reason=_("Disabled automatically: every attempt failed for a day."))
         if not changed:
             return False
-        _fail_pending(endpoint, "Not sent: the endpoint was disabled after a day of failures.")
+        _fail_pending(endpoint, _("Not sent: the endpoint was disabled after a day of failures."))
         link = settings.SITE_URL + reverse("webhooks:endpoint_detail", args=[endpoint.pk])
         for user in _endpoint_owners(endpoint):
-            outbound_email_queue(
-                organization=endpoint.organization, purpose="webhook_endpoint_disabled",
-                reference=f"webhook-endpoint:{endpoint.pk}", to_email=user.email, to_name=user.name,
-                subject=f"Webhook endpoint disabled: {endpoint.url}",
-                text_body=(
-                    f"Every attempt to deliver {endpoint.organization}'s webhook events to\n{endpoint.url}\n"
-                    f"has failed since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC, so the endpoint is now disabled "
-                    "and nothing more is sent to it.\n\n"
-                    f"The delivery log shows the answers it gave: {link}\n"
-                    "Once it works again, enable it there and use Replay to send what it missed."
-                ),
-            )
+            with translation.override(user.email_language):
+                outbound_email_queue(
+                    organization=endpoint.organization, purpose="webhook_endpoint_disabled",
+                    reference=f"webhook-endpoint:{endpoint.pk}", to_email=user.email, to_name=user.name,
+                    subject=_("Webhook endpoint disabled: %(url)s") % {"url": endpoint.url},
+                    text_body=_(
+                        "Every attempt to deliver the webhook events of %(organization)s to\n%(url)s\n"
+                        "has failed since %(since)s UTC, so the endpoint is now disabled "
+                        "and nothing more is sent to it.\n\n"
+                        "The delivery log shows the answers it gave: %(link)s\n"
+                        "Once it works again, enable it there and use Replay to send what it missed."
+                    ) % {"organization": endpoint.organization, "url": endpoint.url, "since": f"{endpoint.failing_since:%Y-%m-%d %H:%M}", "link": link},
+                )
         return True
 
 
@@ -180,7 +182,7 @@ def webhook_delivery_send(*, delivery_id: int, attempts: int) -> str:
         endpoint, event = delivery.endpoint, delivery.event
         now = timezone.now()
         if not endpoint.is_enabled:
-            delivery.status, delivery.next_attempt_at, delivery.error = Status.FAILED, None, "Not sent: the endpoint is disabled."
+            delivery.status, delivery.next_attempt_at, delivery.error = Status.FAILED, None, _("Not sent: the endpoint is disabled.")
             delivery.save(update_fields=["status", "next_attempt_at", "error"])
             return delivery.status
         headers = signing.signed_headers(
@@ -198,7 +200,7 @@ def webhook_delivery_send(*, delivery_id: int, attempts: int) -> str:
             next_at = now + retry_delay(delivery.attempts)
             if next_at > delivery.created_at + RETRY_FOR:
                 delivery.status, delivery.next_attempt_at = Status.FAILED, None
-                delivery.error = f"Given up after {delivery.attempts} attempts over three days. Last: {answer.error}"[:500]
+                delivery.error = (_("Given up after %(attempts)s attempts over three days. Last: %(error)s") % {"attempts": delivery.attempts, "error": answer.error})[:500]
             else:
                 delivery.next_attempt_at = next_at
         delivery.save(update_fields=[
@@ -237,7 +239,7 @@ def webhook_deliveries_sweep(*, now: datetime.datetime | None = None) -> int:
 
 def _require_enabled(endpoint: WebhookEndpoint) -> None:
     if not endpoint.is_enabled:
-        raise WebhookError("This endpoint is disabled; enable it before replaying events to it.", "endpoint_disabled")
+        raise WebhookError(_("This endpoint is disabled; enable it before replaying events to it."), "endpoint_disabled")
 
 
 @transaction.atomic
@@ -268,7 +270,7 @@ def webhook_endpoint_replay_since(*, endpoint: WebhookEndpoint, since: datetime.
     Returns how many events will be sent. The sweep, queued on commit, sends them."""
     _require_enabled(endpoint)
     if since > timezone.now():
-        raise InvalidInput("Choose a time in the past.", "since_in_future")
+        raise InvalidInput(_("Choose a time in the past."), "since_in_future")
     now = timezone.now()
     event_ids = list(
         WebhookEvent.objects.for_org(endpoint.organization)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
 
@@ -59,13 +60,13 @@ def parse(url: str) -> Target:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        raise UnsafeUrl("That is not a valid URL.") from None
+        raise UnsafeUrl(_("That is not a valid URL.")) from None
     if parts.scheme not in ("http", "https"):
-        raise UnsafeUrl("Webhook URLs start with https:// (or http://).")
+        raise UnsafeUrl(_("Webhook URLs start with https:// (or http://)."))
     if not parts.hostname:
-        raise UnsafeUrl("The URL needs a host name.")
+        raise UnsafeUrl(_("The URL needs a host name."))
     if parts.username or parts.password:
-        raise UnsafeUrl("Put no user name or password in the URL; receivers check the signature instead.")
+        raise UnsafeUrl(_("Put no user name or password in the URL; receivers check the signature instead."))
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path)
 
@@ -77,11 +78,14 @@ def _refused_reason(address: str) -> str:
     if ip.is_global and not ip.is_multicast:
         return ""
     if ip.is_link_local:  # cloud metadata services (169.254.169.254) are never a receiver
-        return f"{ip} is a link-local address"
+        return _("%(ip)s is a link-local address") % {"ip": ip}
     if getattr(settings, "WEBHOOKS_ALLOW_PRIVATE", False) and (ip.is_loopback or ip.is_private):
         return ""
-    kind = "loopback" if ip.is_loopback else "private" if ip.is_private else "not public"
-    return f"{ip} is a {kind} address"
+    if ip.is_loopback:
+        return _("%(ip)s is a loopback address") % {"ip": ip}
+    if ip.is_private:
+        return _("%(ip)s is a private address") % {"ip": ip}
+    return _("%(ip)s is a not public address") % {"ip": ip}
 
 
 def resolve(target: Target) -> str:
@@ -89,11 +93,11 @@ def resolve(target: Target) -> str:
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise UnsafeUrl(f"The host {target.host} can't be resolved ({error}).") from None
+        raise UnsafeUrl(_("The host %(host)s can't be resolved (%(error)s).") % {"host": target.host, "error": error}) from None
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     for address in addresses:
         if reason := _refused_reason(address):
-            raise UnsafeUrl(f"Webhooks are not sent to {target.host}: {reason}.")
+            raise UnsafeUrl(_("Webhooks are not sent to %(host)s: %(reason)s.") % {"host": target.host, "reason": reason})
     return addresses[0]
 
 

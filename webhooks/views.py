@@ -3,6 +3,7 @@ another organization's endpoint or delivery a 404)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -84,21 +85,21 @@ def _act(request, pk, action, done: str):
 @manager_required
 @require_POST
 def endpoint_disable(request, pk):
-    endpoint = _act(request, pk, services.webhook_endpoint_disable, "Nothing more is sent to {url}.")
+    endpoint = _act(request, pk, services.webhook_endpoint_disable, _("Nothing more is sent to {url}."))
     return redirect("webhooks:endpoint_detail", endpoint.pk)
 
 
 @manager_required
 @require_POST
 def endpoint_enable(request, pk):
-    endpoint = _act(request, pk, services.webhook_endpoint_enable, "Events are sent to {url} again.")
+    endpoint = _act(request, pk, services.webhook_endpoint_enable, _("Events are sent to {url} again."))
     return redirect("webhooks:endpoint_detail", endpoint.pk)
 
 
 @manager_required
 @require_POST
 def endpoint_delete(request, pk):
-    _act(request, pk, services.webhook_endpoint_delete, "The endpoint {url} and its delivery log are deleted.")
+    _act(request, pk, services.webhook_endpoint_delete, _("The endpoint {url} and its delivery log are deleted."))
     return redirect("webhooks:endpoint_list")
 
 
@@ -108,14 +109,14 @@ def endpoint_replay_since(request, pk):
     endpoint = get_for_org_or_404(WebhookEndpoint, request, pk=pk)
     form = ReplaySinceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the date and time to replay from.")
+        messages.error(request, _("Give the date and time to replay from."))
         return redirect("webhooks:endpoint_detail", endpoint.pk)
     try:
         count = services.webhook_endpoint_replay_since(endpoint=endpoint, since=form.cleaned_data["since"], actor=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{count} event{'s' if count != 1 else ''} will be sent again.")
+        messages.success(request, ngettext("%(count)s event will be sent again.", "%(count)s events will be sent again.", count) % {"count": count})
     return redirect("webhooks:endpoint_detail", endpoint.pk)
 
 
@@ -134,5 +135,5 @@ def delivery_replay(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("webhooks:endpoint_detail", delivery.endpoint_id)
-    messages.success(request, f"Event {delivery.event.event_id} will be sent again.")
+    messages.success(request, _("Event %(event)s will be sent again.") % {"event": delivery.event.event_id})
     return redirect("webhooks:delivery_detail", replay.pk)

@@ -1,6 +1,6 @@
 from django import template
 
-from core.money import Money, format_money
+from core.money import Money, format_money, format_number
 
 register = template.Library()
 
@@ -19,3 +19,11 @@ def signed(value: Money | None):
     if not isinstance(value, Money):
         return ""
     return f"+{value}" if value.amount_minor > 0 else str(value)
+
+
+@register.filter
+def number(value, decimal_places=None):
+    """{{ count|number }} -> 1,234 in English, 1 234 in French (Babel, the active language)."""
+    if value is None or value == "":
+        return ""
+    return format_number(value, None if decimal_places in (None, "") else int(decimal_places))

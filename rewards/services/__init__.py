@@ -111,19 +111,22 @@ def cancel_refusal(reward: Reward, *, now: datetime.datetime | None = None) -> R
     deadline = cancel_deadline(reward)
     if now >= deadline:
         return RewardConflict(
-            f"The event of this reward was on {timezone.localtime(reward.event_at):%Y-%m-%d}; a reward can be "
-            f"cancelled only within two years of its event (until {deadline:%Y-%m-%d}).",
+            _(
+                "The event of this reward was on %(event)s; a reward can be cancelled only within two years "
+                "of its event (until %(deadline)s)."
+            )
+            % {"event": f"{timezone.localtime(reward.event_at):%Y-%m-%d}", "deadline": f"{deadline:%Y-%m-%d}"},
             code="too_old_to_cancel",
         )
     if reward.program_id and not reward.program.cancellation_allowed:
         return RewardConflict(_("Rewards of the program %(program)s can't be cancelled.") % {"program": reward.program}, code="not_cancellable")
     if reward.redeemed_minor:
         return RewardConflict(
-            f"{reward.money(reward.redeemed_minor)} of this reward has been redeemed; only unredeemed rewards can be cancelled.",
+            _("%(redeemed)s of this reward has been redeemed; only unredeemed rewards can be cancelled.") % {"redeemed": reward.money(reward.redeemed_minor)},
             code="already_redeemed",
         )
     if reward.status not in (Status.PENDING, Status.AVAILABLE):
-        return RewardConflict(f"This reward is {reward.get_status_display().lower()} already.", code="not_cancellable")
+        return RewardConflict(_("This reward is %(status)s already.") % {"status": reward.get_status_display().lower()}, code="not_cancellable")
     return None
 
 
@@ -203,7 +206,9 @@ def _checked_amount(amount: Money, currency: str) -> Money:
     except MoneyError as error:
         raise RewardInvalid(str(error), code="invalid_amount") from None
     if amount.currency != currency:
-        raise RewardInvalid(f"This reward is in {currency}; the amount is in {amount.currency}.", code="invalid_amount")
+        raise RewardInvalid(
+            _("This reward is in %(currency)s; the amount is in %(asked)s.") % {"currency": currency, "asked": amount.currency}, code="invalid_amount"
+        )
     return amount
 
 
@@ -214,9 +219,9 @@ def _check_event_at(event_at: datetime.datetime, now: datetime.datetime) -> date
     if timezone.is_naive(event_at):
         event_at = timezone.make_aware(event_at, datetime.UTC)
     if event_at > now:
-        raise RewardInvalid("The event date can't be in the future.", code="invalid_event_at")
+        raise RewardInvalid(_("The event date can't be in the future."), code="invalid_event_at")
     if event_at.year < EARLIEST_EVENT_YEAR:
-        raise RewardInvalid(f"The event date must be after {EARLIEST_EVENT_YEAR}.", code="invalid_event_at")
+        raise RewardInvalid(_("The event date must be after %(year)s.") % {"year": EARLIEST_EVENT_YEAR}, code="invalid_event_at")
     return event_at
 
 
@@ -278,7 +283,7 @@ def reward_check(*, account: RewardAccount, amount: Money | None, program: Rewar
     amount = _checked_amount(amount, amount.currency)
     event_at = _check_event_at(event_at, now)
     if advocate is not None and advocate.account_id != account.pk:
-        raise RewardInvalid(f"{advocate} is not a participant of {account}.", code="invalid_advocate")
+        raise RewardInvalid(_("%(advocate)s is not a participant of %(account)s.") % {"advocate": advocate, "account": account}, code="invalid_advocate")
     return amount, available_at, expires_at, event_at
 
 
@@ -310,7 +315,7 @@ def reward_create(
     available_at = available_at or program_available_at
     expires_at = expires_at or program_expires_at
     if w9_required and advocate is None:
-        raise RewardInvalid("A reward that needs a W-9 needs the advocate who earned it.", code="invalid_advocate")
+        raise RewardInvalid(_("A reward that needs a W-9 needs the advocate who earned it."), code="invalid_advocate")
     if program is not None and program.w9_above_threshold and advocate is not None:
         # Locked, so two rewards given at once can't both pass under the threshold.
         advocate = Advocate.objects.select_for_update().get(pk=advocate.pk)
@@ -322,7 +327,7 @@ def reward_create(
     else:
         status, reason = Status.AVAILABLE, Reason.NONE
     if external_id and Reward.objects.for_org(account.organization).filter(external_id=external_id).exists():
-        raise RewardInvalid(f"A reward with external id “{external_id}” exists already.", code="duplicate_external_id")
+        raise RewardInvalid(_("A reward with external id “%(external_id)s” exists already.") % {"external_id": external_id}, code="duplicate_external_id")
     reward = Reward.objects.create(
         organization=account.organization,
         account=account,
@@ -369,9 +374,9 @@ def _redeem_locked(reward: Reward, *, amount_minor: int, actor: Actor, note: str
     reward.refresh_from_db()
     if rows != 1:
         if reward.status != Status.AVAILABLE:
-            raise RewardConflict(f"This reward is {reward.get_status_display().lower()}; only available rewards can be redeemed.", code="not_available")
+            raise RewardConflict(_("This reward is %(status)s; only available rewards can be redeemed.") % {"status": reward.get_status_display().lower()}, code="not_available")
         raise RewardInvalid(
-            f"This reward has {reward.money(reward.left_minor)} available; you asked to redeem {reward.money(amount_minor)}.",
+            _("This reward has %(left)s available; you asked to redeem %(asked)s.") % {"left": reward.money(reward.left_minor), "asked": reward.money(amount_minor)},
             code="insufficient_balance",
         )
     balance = _balance(reward)
@@ -403,7 +408,7 @@ def reward_redeem(*, reward: Reward, amount: Money | None, actor: Actor, note: s
     if amount is None:
         reward = Reward.objects.select_for_update().get(pk=reward.pk)
         if reward.status != Status.AVAILABLE:
-            raise RewardConflict(f"This reward is {reward.get_status_display().lower()}; only available rewards can be redeemed.", code="not_available")
+            raise RewardConflict(_("This reward is %(status)s; only available rewards can be redeemed.") % {"status": reward.get_status_display().lower()}, code="not_available")
         amount_minor = reward.left_minor
     else:
         amount_minor = _checked_amount(amount, reward.currency).amount_minor
@@ -425,7 +430,8 @@ def account_redeem(*, account: RewardAccount, amount: Money, actor: Actor, note:
     total = sum(reward.left_minor for reward in rewards)
     if total < amount.amount_minor:
         raise RewardInvalid(
-            f"{account} has {Money(total, amount.currency)} available; you asked to redeem {amount}.",
+            _("%(account)s has %(available)s available; you asked to redeem %(asked)s.")
+            % {"account": account, "available": Money(total, amount.currency), "asked": amount},
             code="insufficient_balance",
         )
     redemptions, wanted = [], amount.amount_minor
@@ -453,7 +459,7 @@ def reward_cancel(*, reward: Reward, actor: Actor, note: str = "", now: datetime
     )
     reward.refresh_from_db()
     if rows != 1:  # read again after the conditional update: whatever made it miss is the reason
-        raise cancel_refusal(reward, now=now) or RewardConflict("This reward can't be cancelled.", code="not_cancellable")
+        raise cancel_refusal(reward, now=now) or RewardConflict(_("This reward can't be cancelled."), code="not_cancellable")
     _move(
         reward,
         Action.CANCELLED,
@@ -488,7 +494,7 @@ def reward_uncancel(*, reward: Reward, actor: Actor, note: str = "") -> Reward:
     )
     reward.refresh_from_db()
     if rows != 1:
-        raise RewardConflict(f"This reward is {reward.get_status_display().lower()}, not cancelled.", code="not_cancelled")
+        raise RewardConflict(_("This reward is %(status)s, not cancelled.") % {"status": reward.get_status_display().lower()}, code="not_cancelled")
     _move(
         reward,
         Action.UNCANCELLED,
@@ -531,13 +537,13 @@ def _release(reward: Reward, *, actor: Actor, note: str, reason: str = Reason.SC
 @transaction.atomic
 def reward_release(*, reward: Reward, actor: Actor, note: str = "") -> Reward:
     """Release now: end a pending period early. A W-9 hold ends only with the W-9."""
-    if _release(reward, actor=actor, note=note or "Released early"):
+    if _release(reward, actor=actor, note=note or _("Released early")):
         return reward
     if reward.pending_reason == Reason.W9_REQUIRED:
         raise RewardConflict(
-            f"This reward waits for {reward.advocate}'s W-9; mark the W-9 as submitted to release it.", code="w9_required"
+            _("This reward waits for the W-9 of %(advocate)s; mark the W-9 as submitted to release it.") % {"advocate": reward.advocate}, code="w9_required"
         )
-    raise RewardConflict(f"This reward is {reward.get_status_display().lower()}, not pending.", code="not_pending")
+    raise RewardConflict(_("This reward is %(status)s, not pending.") % {"status": reward.get_status_display().lower()}, code="not_pending")
 
 
 def rewards_release_due(*, now: datetime.datetime | None = None) -> int:
@@ -546,7 +552,7 @@ def rewards_release_due(*, now: datetime.datetime | None = None) -> int:
     released = 0
     for reward in Reward.objects.pending_due(now).order_by("pk").iterator():
         with transaction.atomic():
-            released += _release(reward, actor=Actor.system(), note="Pending period ended")
+            released += _release(reward, actor=Actor.system(), note=_("Pending period ended"))
     return released
 
 
@@ -567,7 +573,7 @@ def advocate_mark_w9(*, advocate: Advocate, actor: Actor, now: datetime.datetime
     held.filter(available_at__gt=now).update(pending_reason=Reason.SCHEDULED)
     released = []
     for reward in held.order_by("pk"):
-        if _release(reward, actor=actor, note="W-9 submitted", reason=Reason.W9_REQUIRED):
+        if _release(reward, actor=actor, note=_("W-9 submitted"), reason=Reason.W9_REQUIRED):
             released.append(reward)
     return released
 
@@ -601,7 +607,7 @@ def advocate_unmark_w9(*, advocate: Advocate, actor: Actor) -> list[Reward]:
                 target=balance.held_account,
                 amount_minor=reward.amount_minor,
                 actor=actor,
-                note="W-9 mark undone",
+                note=_("W-9 mark undone"),
             )
             held.append(reward)
     return held
@@ -630,7 +636,7 @@ def _expire(reward: Reward, *, actor: Actor) -> bool:
 @transaction.atomic
 def reward_expire(*, reward: Reward, actor: Actor) -> Reward:
     if not _expire(reward, actor=actor):
-        raise RewardConflict(f"This reward is {reward.get_status_display().lower()}; it can't expire.", code="not_expirable")
+        raise RewardConflict(_("This reward is %(status)s; it can't expire.") % {"status": reward.get_status_display().lower()}, code="not_expirable")
     reward.refresh_from_db()
     return reward
 

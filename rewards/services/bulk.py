@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 
 from approvals.models import Approval
 from budgets.models import LedgerAccount, LedgerTransaction
@@ -400,7 +400,7 @@ def _approval_needed(organization, text: str, rows: list, user, confirmed_duplic
         return None
     reference = f"rewards-bulk:{file_digest(text)}"
     if Approval.objects.for_org(organization).pending().for_reference(reference).exists():
-        raise BulkFileError("This file is awaiting approval already; it runs once an owner or admin approves it.", "awaiting_approval")
+        raise BulkFileError(_("This file is awaiting approval already; it runs once an owner or admin approves it."), "awaiting_approval")
     currency, total = max(totals.items(), key=lambda item: item[1])
     amounts = " + ".join(str(Money(minor, code)) for code, minor in sorted(totals.items()))
     creating = kind == Approval.Kind.REWARDS_BULK_CREATE
@@ -408,7 +408,11 @@ def _approval_needed(organization, text: str, rows: list, user, confirmed_duplic
     approval = approval_request(
         organization=organization, kind=kind, requested_by=user,
         total=Money(total, currency), per_participant=Money(biggest[currency], currency),
-        summary=f"{'Bulk reward file' if creating else 'Bulk redemption file'}: {len(good)} row{'s' if len(good) != 1 else ''}, {amounts}",
+        summary=(
+            ngettext("Bulk reward file: %(n)s row, %(amounts)s", "Bulk reward file: %(n)s rows, %(amounts)s", len(good))
+            if creating else
+            ngettext("Bulk redemption file: %(n)s row, %(amounts)s", "Bulk redemption file: %(n)s rows, %(amounts)s", len(good))
+        ) % {"n": len(good), "amounts": amounts},
         reference=reference, link=reverse("rewards:bulk_rewards" if creating else "rewards:bulk_redeem"),
         payload={"text": text, "confirmed_duplicates": sorted(confirmed_duplicates), "reserved": shares},
         reservation=reservation,
@@ -467,12 +471,14 @@ def _reserve_file(organization, per_account, user, reference) -> tuple[list, Led
     try:
         with transaction.atomic():
             reservation = _post_reservations(
-                organization, shares, actor=user, reference=reference, memo="Bulk redemption file awaiting approval", back=False
+                organization, shares, actor=user, reference=reference, memo=_("Bulk redemption file awaiting approval"), back=False
             )
     except InsufficientFunds as error:
         raise BulkFileError(
-            f"Not enough is available to reserve this file while it awaits approval ({error.message[:-1]}; another file "
-            "awaiting approval may hold part of it). Nothing was sent for approval.",
+            _(
+                "Not enough is available to reserve this file while it awaits approval (%(why)s; another file "
+                "awaiting approval may hold part of it). Nothing was sent for approval."
+            ) % {"why": error.message[:-1]},
             "insufficient_balance",
         ) from None
     return shares, reservation
@@ -485,25 +491,27 @@ def _release_file(approval: Approval, actor, memo: str) -> LedgerTransaction | N
 
 
 def _outcome(rows, done: str) -> str:
+    """`done` names what was done with `%(applied)s of %(total)s rows.` in it, translated."""
     applied = sum(row.result == "applied" for row in rows)
-    failed = [f"line {row.line}: {row.message}" for row in rows if row.error]
-    return f"{done} {applied} of {len(rows)} rows." + (f" Not applied: {'; '.join(failed)}" if failed else "")
+    failed = [_("line %(line)s: %(why)s") % {"line": row.line, "why": row.message} for row in rows if row.error]
+    text = done % {"applied": applied, "total": len(rows)}
+    return text + (" " + _("Not applied: %(reasons)s") % {"reasons": "; ".join(failed)} if failed else "")
 
 
 def approval_run(*, approval: Approval, actor) -> str:
     """The approved file is applied now, in the requester's name, each row checked again: what
     it reserved goes back to available first, and its rows redeem it."""
-    _release_file(approval, actor, "Bulk redemption file approved: its reservation ends")
+    _release_file(approval, actor, _("Bulk redemption file approved: its reservation ends"))
     rows = bulk_apply(
         organization=approval.organization, text=approval.payload["text"], user=approval.requested_by,
         confirmed_duplicates=frozenset(approval.payload.get("confirmed_duplicates", [])), approved=True,
     )
-    return _outcome(rows, "Applied")
+    return _outcome(rows, _("Applied %(applied)s of %(total)s rows."))
 
 
 def approval_release(*, approval: Approval, actor):
     """A rejected file: nothing was redeemed; what it reserved is available again."""
-    return _release_file(approval, actor, "Bulk redemption file rejected")
+    return _release_file(approval, actor, _("Bulk redemption file rejected"))
 
 
 def approval_run_create(*, approval: Approval, actor) -> str:
@@ -513,7 +521,7 @@ def approval_run_create(*, approval: Approval, actor) -> str:
         organization=approval.organization, text=approval.payload["text"], user=approval.requested_by,
         confirmed_duplicates=frozenset(approval.payload.get("confirmed_duplicates", [])), approved=True,
     )
-    return _outcome(rows, "Gave rewards for")
+    return _outcome(rows, _("Gave rewards for %(applied)s of %(total)s rows."))
 
 
 def approval_release_create(*, approval: Approval, actor):

@@ -106,11 +106,16 @@ window.addEventListener("pageshow", (event) => {
   if (event.persisted) releaseButtons(document);
 });
 
+// Words this script shows, in the page's language: base.html puts them on <body> as data-said-*.
+function said(name, english) {
+  return document.body.dataset[`said${name[0].toUpperCase()}${name.slice(1)}`] || english;
+}
+
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
   navigator.clipboard.writeText(button.dataset.copy).then(() => {
-    button.textContent = "Copied";
+    button.textContent = said("copied", "Copied");
   });
 });
 
@@ -154,13 +159,13 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   }
   if (/^\s*<!doctype/i.test(xhr.responseText || "")) {
     event.detail.shouldSwap = false;
-    showError(origin, `The server could not do that (error ${xhr.status}). Try again; if it keeps failing, tell your administrator.`);
+    showError(origin, said("serverError", "The server could not do that (error {status}). Try again; if it keeps failing, tell your administrator.").replace("{status}", xhr.status));
   }
 });
 
 for (const name of ["htmx:sendError", "htmx:timeout"]) {
   document.addEventListener(name, (event) => {
-    showError(event.detail?.elt, "The server could not be reached. Check your connection and try again.");
+    showError(event.detail?.elt, said("unreachable", "The server could not be reached. Check your connection and try again."));
   });
 }
 
