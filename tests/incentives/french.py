@@ -1,4 +1,4 @@
-"""The French catalogue of the incentive, study, budget and offer pages, compiled for tests.
+"""The French catalogue (locale/fr), compiled for tests.
 
 Django reads compiled catalogues (.mo) only; the repository keeps the .po. This compiles it
 with Babel next to the .po (the .mo is ignored by git) and makes Django load it afresh.
@@ -11,7 +11,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from django.utils.translation import reloader
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "incentives" / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 
 
 def compile_catalogue(po: Path = CATALOGUE) -> Path:
