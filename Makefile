@@ -29,6 +29,8 @@ MESSAGES_IGNORE ?=
 messages: install
 	$(MANAGE) makemessages $(foreach lang,$(LANGS),-l $(lang)) --no-obsolete --ignore ".venv/*" --ignore "tests/*" \
 		--ignore "bench/*" --ignore "static/*" --ignore "staticfiles/*" --ignore "*.egg-info/*" $(MESSAGES_IGNORE)
+	$(MANAGE) makemessages -d djangojs $(foreach lang,$(LANGS),-l $(lang)) --no-obsolete --ignore ".venv/*" --ignore "tests/*" \
+		--ignore "bench/*" --ignore "static/vendor/*" --ignore "staticfiles/*" --ignore "*.egg-info/*" $(MESSAGES_IGNORE)
 	$(PY) -m core.i18n
 
 migrate: install

@@ -18,8 +18,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def catalogues(base: Path = BASE_DIR) -> list[Path]:
-    """Every django.po of the project: locale/ and each app's <app>/locale/."""
-    return sorted([*base.glob("locale/*/LC_MESSAGES/django.po"), *base.glob("*/locale/*/LC_MESSAGES/django.po")])
+    """Every catalogue of the project (django.po, and djangojs.po for the page scripts): locale/
+    and each app's <app>/locale/."""
+    return sorted([*base.glob("locale/*/LC_MESSAGES/*.po"), *base.glob("*/locale/*/LC_MESSAGES/*.po")])
 
 
 def compile_catalogues(*, base: Path = BASE_DIR, force: bool = False) -> list[Path]:

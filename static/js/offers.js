@@ -3,13 +3,13 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-share-url]");
   if (!button) return;
   const url = button.dataset.shareUrl;
-  const copied = () => { button.textContent = "Link copied"; };
+  const copied = () => { button.textContent = gettext("Link copied"); };
   if (navigator.share && window.matchMedia("(pointer: coarse)").matches) {
     navigator.share({ title: button.dataset.shareTitle || document.title, url }).catch(() => {});
   } else if (navigator.clipboard) {
-    navigator.clipboard.writeText(url).then(copied, () => window.prompt("Copy this link", url));
+    navigator.clipboard.writeText(url).then(copied, () => window.prompt(gettext("Copy this link"), url));
   } else {
-    window.prompt("Copy this link", url);
+    window.prompt(gettext("Copy this link"), url);
   }
 });
 

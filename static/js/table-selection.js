@@ -4,6 +4,8 @@
 // count kept in sync. Listeners sit on the document, so tables swapped in by htmx just work.
 (() => {
   const lastClicked = new WeakMap();
+  // Words come from Django's JavaScript catalogue (/jsi18n/, loaded by base.html): gettext & co.
+  const selectedNote = (count) => interpolate(gettext("%(count)s (selected)"), { count: count.toLocaleString() }, true);
 
   const rows = (form) => [...form.querySelectorAll("[data-select-row]")];
   const allMatching = (form) => form.querySelector("[data-all-matching]").value === "1";
@@ -53,7 +55,7 @@
     }
     const returns = [...byBudget].map(([key, minor]) => {
       const [budget, currency] = key.split("\u0000");
-      return `${money(minor, currency)} from ${budget}`;
+      return interpolate(gettext("%(amount)s from %(budget)s"), { amount: money(minor, currency), budget }, true);
     });
     return { actionable, returns };
   }
@@ -63,8 +65,9 @@
     const values = {
       actionable: String(actionable),
       summary: actionable === 0
-        ? "None of them is an unclaimed incentive of a study you manage: nothing would change."
-        : `${actionable} ${actionable === 1 ? "is" : "are"} unclaimed: ${returns.join(", ")}.`,
+        ? gettext("None of them is an unclaimed incentive of a study you manage: nothing would change.")
+        : interpolate(ngettext("%(count)s is unclaimed: %(returns)s.", "%(count)s are unclaimed: %(returns)s.", actionable),
+          { count: actionable, returns: returns.join(", ") }, true),
     };
     for (const [name, text] of Object.entries(values)) {
       const element = form.querySelector(`[data-confirm-value="${name}"]`);
@@ -80,7 +83,7 @@
     if (allMatching(form)) {
       const total = matchingCount(form);
       count = total === null ? Infinity : total - excluded(form).size;
-      label = total === null ? "All matching" : count.toLocaleString();
+      label = total === null ? gettext("All matching") : count.toLocaleString();
     }
     form.querySelector("[data-selected-count]").textContent = label;
     const header = form.querySelector("[data-select-page]");
@@ -99,7 +102,7 @@
       button.disabled = count === 0;
     });
     const exportButton = form.querySelector("[data-export]");
-    if (exportButton) exportButton.textContent = count === 0 ? "Export CSV (all matching)" : "Export CSV (selected)";
+    if (exportButton) exportButton.textContent = count === 0 ? gettext("Export CSV (all matching)") : gettext("Export CSV (selected)");
     describe(form);
   }
 
@@ -167,7 +170,7 @@
     const exportCount = event.detail.target?.id === "export-count" && event.detail.target.querySelector("[data-export-count]");
     if (exportCount) {
       const total = exportCount.dataset.exportCount;
-      document.querySelector("[data-export-rows]").textContent = total === "" ? "The filters are not valid." : `${Number(total).toLocaleString()} (everything the filters match)`;
+      document.querySelector("[data-export-rows]").textContent = total === "" ? gettext("The filters are not valid.") : interpolate(gettext("%(count)s (everything the filters match)"), { count: Number(total).toLocaleString() }, true);
     }
   });
 
@@ -181,11 +184,11 @@
       const ticked = rows(form).filter((box) => box.checked).length;
       if (allMatching(form)) {
         const total = matchingCount(form);
-        rowsNote.textContent = total === null ? "All matching" : `${(total - excluded(form).size).toLocaleString()} (selected)`;
+        rowsNote.textContent = total === null ? gettext("All matching") : selectedNote(total - excluded(form).size);
       } else if (ticked > 0) {
-        rowsNote.textContent = `${ticked.toLocaleString()} (selected)`;
+        rowsNote.textContent = selectedNote(ticked);
       } else {
-        rowsNote.textContent = "Counting…";
+        rowsNote.textContent = gettext("Counting…");
         htmx.trigger(opener, "export-all");
       }
       dialog.showModal();

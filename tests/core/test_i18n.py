@@ -36,13 +36,13 @@ def django_catalogue_dirs() -> set[Path]:
 
 
 def french_catalogues():
-    found = sorted(po for folder in django_catalogue_dirs() for po in folder.glob("fr/LC_MESSAGES/django.po"))
+    found = sorted(po for folder in django_catalogue_dirs() for po in folder.glob("fr/LC_MESSAGES/*.po"))
     assert found, "no French catalogue"
     return [(po, read_po(po.open("rb"))) for po in found]
 
 
 def test_the_compiler_compiles_every_catalogue_django_loads():
-    loaded = {po for folder in django_catalogue_dirs() for po in folder.glob("*/LC_MESSAGES/django.po")}
+    loaded = {po for folder in django_catalogue_dirs() for po in folder.glob("*/LC_MESSAGES/*.po")}
     assert loaded == {po.resolve() for po in catalogues()}
 
 
