@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -59,14 +60,16 @@ def language_set(request):
     language; a signed-in user's choice is saved as their setting."""
     language = request.POST.get("language", "")
     back = request.POST.get("next") or request.headers.get("referer") or "/"
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # Only a path or URL of this site, with nothing a header can't carry (a NUL, a line break).
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    if not safe or not back.startswith(("/", "http")) or any(ord(character) < 32 for character in back):
         back = "/"
     if language not in dict(settings.LANGUAGES):
-        return redirect(back)
+        return HttpResponseRedirect(back)
     if request.user.is_authenticated:
         request.user.language = language
         request.user.save(update_fields=["language"])
-    return _remember_language(redirect(back), language)
+    return _remember_language(HttpResponseRedirect(back), language)
 
 
 @login_required
