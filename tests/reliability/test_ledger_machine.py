@@ -334,6 +334,13 @@ class LedgerMachine(RuleBasedStateMachine):
         after_send = LedgerTransaction.objects.for_org(self.org).filter(reference__startswith="incentive:")
         for reference, kind in after_send.values_list("reference", "kind"):
             moves[int(reference.split(":")[1])].append(kind)
+        # A release of several incentives at once (a bulk cancel, a study's expiry) is one
+        # transaction, "incentives:bulk", that each of them names as its release_transaction.
+        shared = Incentive.objects.for_org(self.org).exclude(release_transaction=None).exclude(
+            release_transaction__reference__startswith="incentive:"
+        )
+        for pk, kind in shared.values_list("pk", "release_transaction__kind"):
+            moves[pk].append(kind)
         statuses = dict(Incentive.objects.for_org(self.org).values_list("pk", "status"))
         assert statuses == {pk: model[0] for pk, model in self.incentive.items()}
         for pk, status in statuses.items():
