@@ -3,11 +3,10 @@ shareable link, and the acknowledgement widget embedded on other sites."""
 
 import functools
 
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.cache import patch_cache_control
 from django.utils.csp import CSP
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.ratelimit import client_ip, rate_limited
+from tenancy.middleware import browser_language
 
 from . import notifications, selectors, services
 from .forms import JoinForm, MessageForm, TransitionForm
@@ -25,14 +25,6 @@ from .models import Offer, OfferMember
 from .transitions import EXPIRABLE, Party, Status
 
 WINDOW_SECONDS = 60
-
-
-def browser_language(request) -> str | None:
-    """The language the browser asks for (the language cookie, else Accept-Language), as one
-    of settings.LANGUAGES; None when it asks for none."""
-    if not (request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or request.META.get("HTTP_ACCEPT_LANGUAGE")):
-        return None
-    return translation.get_language_from_request(request)
 
 
 def over_limit(request, scope: str, per_minute: int) -> bool:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import Http404
 from django.utils import timezone, translation
 
@@ -44,3 +45,12 @@ class UserLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+def browser_language(request) -> str | None:
+    """The language the browser asks for (the language cookie, else Accept-Language), as one
+    of settings.LANGUAGES; None when it asks for none. Public pages record it for the person
+    they address (a participant, an offer member) when their language is not known yet."""
+    if not (request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or request.META.get("HTTP_ACCEPT_LANGUAGE")):
+        return None
+    return translation.get_language_from_request(request)

@@ -4,13 +4,13 @@ import functools
 
 from django.conf import settings
 from django.shortcuts import render
-from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from core.errors import DomainError
 from core.ratelimit import client_ip, rate_limited
 from studies.services import participant_language_record
+from tenancy.middleware import browser_language
 
 from .. import services
 from ..forms import ClaimForm, W9Form
@@ -43,14 +43,6 @@ def public_token_page(view):
         return response
 
     return wrapper
-
-
-def browser_language(request) -> str | None:
-    """The language the browser asks for (the language cookie, else Accept-Language), as one
-    of settings.LANGUAGES; None when it asks for none."""
-    if not (request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or request.META.get("HTTP_ACCEPT_LANGUAGE")):
-        return None
-    return translation.get_language_from_request(request)
 
 
 REFUSAL_STATUS = {"unknown": 404, "claimed": 200, "cancelled": 410, "expired": 410}
