@@ -64,6 +64,18 @@ def approvers(organization: Organization, *, besides: User | None = None):
     return users.exclude(pk=besides.pk) if besides is not None else users
 
 
+def email_approvers(organization: Organization, *, purpose: str, reference: str, compose, besides: User | None = None) -> None:
+    """Email each owner and admin (but `besides`) through the outbox, in their own language:
+    `compose()` gives the subject and body, called under each one's language."""
+    for user in approvers(organization, besides=besides):
+        with translation.override(user.email_language):
+            subject, body = compose()
+            outbound_email_queue(
+                organization=organization, purpose=purpose, reference=reference,
+                to_email=user.email, to_name=str(user), subject=subject, text_body=body,
+            )
+
+
 def approval_request(
     *,
     organization: Organization,
@@ -97,21 +109,17 @@ def approval_request(
         reservation=reservation,
     )
     page = _absolute(reverse("approvals:list"))
-    for user in approvers(organization, besides=requested_by):
-        with translation.override(user.email_language):
-            outbound_email_queue(
-                organization=organization,
-                purpose="approval_requested",
-                reference=f"approval:{approval.pk}",
-                to_email=user.email,
-                to_name=str(user),
-                subject=_("Approval needed: %(summary)s") % {"summary": approval.summary},
-                text_body=_(
-                    "%(requester)s asks for: %(summary)s (%(amount)s).\n\n"
-                    "It is above the approval threshold of %(organization)s, so it waits for an owner or admin other than them. "
-                    "Its money is reserved meanwhile.\n\nApprove or reject it: %(page)s\n"
-                ) % {"requester": requested_by, "summary": approval.summary, "amount": approval.amount, "organization": organization, "page": page},
-            )
+    email_approvers(
+        organization, purpose="approval_requested", reference=f"approval:{approval.pk}", besides=requested_by,
+        compose=lambda: (
+            _("Approval needed: %(summary)s") % {"summary": approval.summary},
+            _(
+                "%(requester)s asks for: %(summary)s (%(amount)s).\n\n"
+                "It is above the approval threshold of %(organization)s, so it waits for an owner or admin other than them. "
+                "Its money is reserved meanwhile.\n\nApprove or reject it: %(page)s\n"
+            ) % {"requester": requested_by, "summary": approval.summary, "amount": approval.amount, "organization": organization, "page": page},
+        ),
+    )
     emit(organization, "approval.requested", approval_data(approval))
     return approval
 

@@ -16,10 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.us import ein, ssn
 
-from approvals.services import approvers
+from approvals.services import email_approvers
 from core.crypto import seal
 from core.errors import InvalidInput, NotAllowed
-from core.services import outbound_email_queue
 from studies.models import Participant
 from tenancy.models import Membership
 
@@ -56,20 +55,17 @@ def w9_state(incentive: Incentive) -> str:
 def _tell_managers(submission: W9Submission) -> None:
     organization = submission.organization
     page = settings.SITE_URL + reverse("budgets:tax")
-    for user in approvers(organization):  # its owners and admins
-        outbound_email_queue(
-            organization=organization,
-            purpose="w9_submitted",
-            reference=f"w9:{submission.pk}",
-            to_email=user.email,
-            to_name=str(user),
-            subject=_("W-9 to review: %(name)s") % {"name": submission.participant.name},
-            text_body=_(
+    email_approvers(  # its owners and admins, each in their own language
+        organization, purpose="w9_submitted", reference=f"w9:{submission.pk}",
+        compose=lambda: (
+            _("W-9 to review: %(name)s") % {"name": submission.participant.name},
+            _(
                 "%(name)s gave their Form W-9 on a claim page (%(tin)s).\n\n"
                 "Their payments from %(organization)s this year are above the tax-reporting threshold, so their payouts "
                 "wait until you accept it.\n\nReview it on Tax totals: %(page)s\n"
             ) % {"name": submission.participant.name, "tin": submission.tin_masked, "organization": organization, "page": page},
-        )
+        ),
+    )
 
 
 @transaction.atomic
